@@ -1,0 +1,49 @@
+using System.Management.Automation;
+using VolumeManager.Cmdlets.Objects;
+using VolumeManager.Engine.Initiation;
+using VolumeManager.Engine.Model;
+
+namespace VolumeManager.Cmdlets.Commands;
+
+/// <summary>The disks the cluster's nodes can open, with the nodes that can open each one.</summary>
+[Cmdlet(VerbsCommon.Get, "VmDisk")]
+[OutputType(typeof(VmDisk))]
+public sealed class GetVmDiskCommand : VmCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [Alias("Disk")]
+    public string[]? Name { get; set; }
+
+    /// <summary>Only the disks this node can open.</summary>
+    [Parameter]
+    public string? Node { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var nodes = Node is null ? Connection.Endpoints.Keys.ToList() : [Node];
+        var views = Await(ct => Task.WhenAll(nodes.Select(n => TryViewAsync(n, ct))));
+        var disks = views.OfType<ClusterView>().SelectMany(v => v.Disks)
+            .GroupBy(d => d.Id)
+            .Select(g => Merge(g.ToList()))
+            .OrderBy(d => d.Name, StringComparer.Ordinal);
+        foreach (var disk in NameFilter.Apply(disks, d => d.Name, Name, this, "disk", "DiskNotFound")) WriteObject(ObjectMapper.ToObject(disk));
+    }
+
+    private async Task<ClusterView?> TryViewAsync(string node, CancellationToken ct)
+    {
+        try { return await Connection.Endpoint(node).GetViewAsync(ct); }
+        catch (EndpointException e)
+        {
+            OnPipeline(() => WriteWarning(e.Message));
+            return null;
+        }
+    }
+
+    private static DiskInfo Merge(List<DiskInfo> seen)
+    {
+        var first = seen[0];
+        first.AccessibleFrom = seen.SelectMany(d => d.AccessibleFrom).Distinct().Order(StringComparer.Ordinal).ToList();
+        return first;
+    }
+}

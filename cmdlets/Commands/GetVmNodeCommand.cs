@@ -1,0 +1,40 @@
+using System.Management.Automation;
+using VolumeManager.Cmdlets.Objects;
+using VolumeManager.Engine.Cluster;
+using VolumeManager.Engine.Model;
+
+namespace VolumeManager.Cmdlets.Commands;
+
+/// <summary>The members of the cluster: role, state, rank, agent and generation of each.</summary>
+[Cmdlet(VerbsCommon.Get, "VmNode")]
+[OutputType(typeof(VmNode))]
+public sealed class GetVmNodeCommand : VmCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [Alias("Node")]
+    public string[]? Name { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var view = Await(ct => Connection.ViewAsync(null, ct));
+        var definition = Connection.Definition;
+        var nodes = definition.Nodes.Select(n => ToNode(n, view.Members.FirstOrDefault(m => m.Name == n.Name), view.Master))
+            .OrderBy(n => n.State == "Left" ? 1 : 0).ThenBy(n => n.Rank);
+        foreach (var node in NameFilter.Apply(nodes, n => n.Name, Name, this, "node", "NodeNotFound")) WriteObject(node);
+    }
+
+    private static VmNode ToNode(NodeDefinition definition, MemberInfo? member, string master) => new()
+    {
+        Name = definition.Name,
+        Role = definition.Name == master ? "Master" : "Slave",
+        State = (member?.State ?? MemberState.Left).ToString(),
+        Rank = member?.Rank ?? -1,
+        AgentRunning = member?.State == MemberState.Joined,
+        AgentProcessId = member?.ProcessId is > 0 ? member.ProcessId : null,
+        Generation = member?.Generation ?? 0,
+        LastAbortReason = member?.LastAbortReason,
+        Endpoint = definition.Endpoint.ToString(),
+        Address = definition.Interconnect,
+    };
+}

@@ -1,0 +1,47 @@
+using System.Management.Automation;
+using VolumeManager.Cmdlets.Objects;
+using VolumeManager.Engine.Initiation;
+using VolumeManager.Engine.Operations;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Cmdlets.Commands;
+
+/// <summary>Destroys a disk group on every node; refused while it holds volumes unless -Force.</summary>
+[Cmdlet(VerbsCommon.Remove, "VmDiskGroup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(VmTransaction), typeof(VmNodeCheckResult))]
+public sealed class RemoveVmDiskGroupCommand : VmChangeCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("DiskGroup")]
+    public string Name { get; set; } = "";
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>The owner of a private disk group (default: the local node, or the group is shared).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Owner")]
+    public string? Node { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        ValidateName(Name, "disk group");
+        var view = Await(ct => Connection.ViewAsync(Node, ct));
+        var group = view.FindDiskGroup(Name);
+        var shared = group?.Shared ?? true;
+        var owner = group?.Owner ?? Node ?? Connection.LocalNode;
+        if (!CheckOnly && !ShouldProcess($"{(shared ? "shared" : $"private (node {owner})")} disk group '{Name}' on every node", "Remove")) return;
+        var proposal = new Proposal
+        {
+            Scope = shared ? TransactionScope.Shared : TransactionScope.Private,
+            Node = shared ? Connection.LocalNode : owner,
+            Initiator = Connection.LocalNode,
+            CheckOnly = CheckOnly,
+            Operations = [new RemoveDiskGroup { DiskGroup = Name, Force = Force }],
+        };
+        if (RunChange(proposal, Name) is { Record: { } record } && PassThru) WriteObject(ObjectMapper.ToObject(record, record.Transaction.Coordinator));
+    }
+}

@@ -1,0 +1,82 @@
+using System.Management.Automation;
+using VolumeManager.Cmdlets.Objects;
+using VolumeManager.Engine.Checks;
+using VolumeManager.Engine.Initiation;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Protocol;
+
+namespace VolumeManager.Cmdlets.Commands;
+
+/// <summary>Base of every state-changing command: -CheckOnly, progress per node, one ErrorRecord per failing node.</summary>
+public abstract class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
+{
+    private int answered;
+    private int expected;
+
+    /// <summary>Run the local and per-node checks, return one VmNodeCheckResult per node, and change nothing.</summary>
+    [Parameter]
+    public SwitchParameter CheckOnly { get; set; }
+
+    protected void ValidateName(string? name, string what)
+    {
+        if (NameRules.Problem(name, what) is { } problem)
+            throw Terminate(new ArgumentException(problem), ErrorIds.InvalidName, ErrorCategory.InvalidArgument, name);
+    }
+
+    /// <summary>Runs the change through the initiator; on failure writes the errors and returns null.</summary>
+    protected ChangeOutcome? RunChange(Proposal proposal, object target)
+    {
+        expected = Math.Max(1, Connection.Endpoints.Count);
+        ChangeOutcome outcome;
+        try { outcome = Await(ct => Connection.Initiator(this).RunAsync(proposal, ct)); }
+        catch (EndpointException e)
+        {
+            WriteFailure(NodeFailure.Of(e.Node, e.ErrorId, e.Message), target);
+            return null;
+        }
+        finally { WriteProgress(new ProgressRecord(1, Activity, "done") { RecordType = ProgressRecordType.Completed }); }
+        if (proposal.CheckOnly)
+        {
+            foreach (var check in outcome.Checks.OrderBy(c => c.Passed)) WriteObject(ObjectMapper.ToObject(check));
+            return null;
+        }
+        foreach (var failure in outcome.Failures) WriteFailure(failure, outcome.Stage == ChangeStage.LocalCheck ? target : failure.Node);
+        return outcome.Succeeded ? outcome : null;
+    }
+
+    private string Activity => $"{MyInvocation.MyCommand.Name} on cluster {TargetCluster.Name}";
+
+    private void WriteFailure(NodeFailure failure, object target)
+    {
+        var text = failure.Reason.StartsWith($"node {failure.Node}", StringComparison.Ordinal) ? failure.Reason : $"node {failure.Node}: {failure.Reason}";
+        WriteError(new ErrorRecord(new InvalidOperationException(text), failure.ErrorId, Category(failure.ErrorId), target)
+        {
+            ErrorDetails = new ErrorDetails(text),
+        });
+    }
+
+    internal static ErrorCategory Category(string errorId) => errorId switch
+    {
+        ErrorIds.InvalidName or ErrorIds.InvalidSize => ErrorCategory.InvalidArgument,
+        ErrorIds.DiskGroupNameExists or ErrorIds.VolumeNameExists or ErrorIds.PrivateDiskGroupNameConflict => ErrorCategory.ResourceExists,
+        ErrorIds.DiskGroupNotFound or ErrorIds.DiskNotFound or ErrorIds.VolumeNotFound => ErrorCategory.ObjectNotFound,
+        ErrorIds.DiskInUse or ErrorIds.ClusterBusy or ErrorIds.DiskGroupHasVolumes => ErrorCategory.ResourceBusy,
+        ErrorIds.DiskNotAccessible => ErrorCategory.DeviceError,
+        ErrorIds.AgentNotRunning or ErrorIds.AgentWentAway or ErrorIds.EndpointUnreachable or ErrorIds.NodeLeft => ErrorCategory.ResourceUnavailable,
+        ErrorIds.StaleGeneration => ErrorCategory.InvalidData,
+        ErrorIds.InsufficientSpace => ErrorCategory.LimitsExceeded,
+        _ => ErrorCategory.OperationStopped,
+    };
+
+    void IInitiatorProgress.Stage(ChangeStage stage, string detail) =>
+        OnPipeline(() => WriteProgress(new ProgressRecord(1, Activity, detail) { PercentComplete = (int)stage * 25 }));
+
+    void IInitiatorProgress.NodeAnswered(string node, bool passed)
+    {
+        var done = Interlocked.Increment(ref answered);
+        OnPipeline(() => WriteProgress(new ProgressRecord(2, "Node checks", $"{node}: {(passed ? "passed" : "failed")}")
+        {
+            ParentActivityId = 1, PercentComplete = Math.Min(100, done * 100 / expected),
+        }));
+    }
+}

@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using VolumeManager.Cmdlets.Objects;
+using VolumeManager.Cmdlets.Remoting;
+
+namespace VolumeManager.Cmdlets.Commands;
+
+/// <summary>
+/// Base of every cluster command: the -Cluster parameter, the cancellation token (Ctrl+C stops a fan-out),
+/// and a pump so that work on other threads reaches the pipeline only through the pipeline thread.
+/// </summary>
+public abstract class VmCmdlet : PSCmdlet
+{
+    private readonly CancellationTokenSource cancel = new();
+    private readonly BlockingCollection<Action> onPipeline = [];
+
+    /// <summary>The cluster to act on; the one last connected when omitted.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = false)]
+    public VmCluster? Cluster { get; set; }
+
+    protected CancellationToken Cancellation => cancel.Token;
+
+    protected override void StopProcessing() => cancel.Cancel();
+
+    internal ClusterConnection Connection => TargetCluster.Connection;
+
+    protected VmCluster TargetCluster => Cluster ?? ClusterRegistry.Default ?? throw Terminate(
+        new InvalidOperationException("No cluster is connected. Use Connect-VmCluster or Start-VmLocalCluster first, or pass -Cluster."),
+        "NoClusterConnected", ErrorCategory.ConnectionError, null);
+
+    /// <summary>Runs async work to completion, executing queued pipeline actions (progress, verbose) as they arrive.</summary>
+    protected T Await<T>(Func<CancellationToken, Task<T>> work)
+    {
+        var task = Task.Run(() => work(cancel.Token));
+        while (!task.IsCompleted)
+        {
+            if (onPipeline.TryTake(out var action, 50)) action();
+        }
+        while (onPipeline.TryTake(out var action)) action();
+        return task.GetAwaiter().GetResult();
+    }
+
+    protected void Await(Func<CancellationToken, Task> work) => Await<bool>(async ct => { await work(ct); return true; });
+
+    /// <summary>From any thread: run on the pipeline thread at the next pump.</summary>
+    protected void OnPipeline(Action action) => onPipeline.Add(action);
+
+    protected PipelineStoppedException Terminate(Exception exception, string errorId, ErrorCategory category, object? target)
+    {
+        ThrowTerminatingError(new ErrorRecord(exception, errorId, category, target) { ErrorDetails = new ErrorDetails(exception.Message) });
+        return new PipelineStoppedException();
+    }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using VolumeManager.Engine.Cluster;
+using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Serialization;
+using VolumeManager.Transport;
+
+namespace VolumeManager.Cmdlets.Hosting;
+
+/// <summary>A node's vmconfigd started by this session, and the wait until it has joined the cluster.</summary>
+internal sealed class AgentProcess(string clusterFile, NodeDefinition node)
+{
+    public NodeDefinition Node { get; } = node;
+    public Process? Process { get; private set; }
+    public string SocketPath => Path.Combine(Node.StateDirectory, "vmconfigd.sock");
+    public string TokenPath => Path.Combine(Node.StateDirectory, "node.token");
+    public string PidPath => Path.Combine(Node.StateDirectory, "vmconfigd.pid");
+
+    public void Start(IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(ModuleLayout.AgentPath)
+        {
+            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+        };
+        foreach (var argument in new[] { "--cluster", clusterFile, "--node", Node.Name }) start.ArgumentList.Add(argument);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        Process = Process.Start(start) ?? throw new InvalidOperationException($"vmconfigd for node {Node.Name} did not start.");
+        Process.OutputDataReceived += (_, _) => { };
+        Process.ErrorDataReceived += (_, _) => { };
+        Process.BeginOutputReadLine();
+        Process.BeginErrorReadLine();
+    }
+
+    /// <summary>Waits until the agent answers on its socket as a joined member; fails naming the node and its log.</summary>
+    public async Task WaitJoinedAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (Process is { HasExited: true } exited)
+                throw new InvalidOperationException($"vmconfigd for node {Node.Name} exited with code {exited.ExitCode}; see {Path.Combine(Node.StateDirectory, "vmconfigd.log")}.");
+            if (await IsJoinedAsync(ct)) return;
+            await Task.Delay(50, ct);
+        }
+        throw new TimeoutException($"vmconfigd for node {Node.Name} did not join within {timeout.TotalSeconds:0} s; see {Path.Combine(Node.StateDirectory, "vmconfigd.log")}.");
+    }
+
+    private async Task<bool> IsJoinedAsync(CancellationToken ct)
+    {
+        if (!File.Exists(SocketPath) || !File.Exists(TokenPath)) return false;
+        try
+        {
+            using var client = new ControlClient(SocketPath, NodeToken.Read(TokenPath));
+            var reply = await client.RequestAsync(WireJson.Serialize<ControlRequest>(new ViewQuery()), TimeSpan.FromSeconds(2), ct);
+            var view = WireJson.Deserialize<ControlResponse>(reply).View;
+            return view?.Members.Any(m => m.Name == Node.Name && m.State == Engine.Model.MemberState.Joined) == true;
+        }
+        catch (Exception e) when (e is AgentUnreachableException or TimeoutException or IOException) { return false; }
+    }
+
+    /// <summary>Ends the agent by its process id (this session's process, or the one in its pid file).</summary>
+    public void Kill()
+    {
+        var pid = Process is { HasExited: false } p ? p.Id : ReadPid();
+        if (pid is null) return;
+        try
+        {
+            using var victim = System.Diagnostics.Process.GetProcessById(pid.Value);
+            if (victim.ProcessName.StartsWith("vmconfigd", StringComparison.Ordinal)) { victim.Kill(); victim.WaitForExit(5000); }
+        }
+        catch (ArgumentException) { }
+        Process?.Dispose();
+        Process = null;
+    }
+
+    public bool IsRunning => (Process is { HasExited: false }) || (ReadPid() is { } pid && Alive(pid));
+
+    private int? ReadPid() => File.Exists(PidPath) && int.TryParse(File.ReadAllText(PidPath).Trim(), out var pid) ? pid : null;
+
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited && process.ProcessName.StartsWith("vmconfigd", StringComparison.Ordinal);
+        }
+        catch (ArgumentException) { return false; }
+    }
+}

@@ -1,0 +1,63 @@
+using VolumeManager.Engine.Cluster;
+using VolumeManager.Engine.Storage;
+using VolumeManager.Transport;
+
+namespace VolumeManager.Cmdlets.Hosting;
+
+public enum LocalTransport { Local, Ssh }
+
+/// <summary>Writes a new local cluster's files: key, sparse disk images with private regions, node folders, cluster.yaml.</summary>
+internal static class LocalClusterLayout
+{
+    public const string DefinitionFile = "cluster.yaml";
+
+    public static ClusterDefinition Create(string root, int nodes, int disks, long diskSize, LocalTransport transport, TimeSpan failureTimeout)
+    {
+        Directory.CreateDirectory(root);
+        var keyFile = Path.Combine(root, "cluster.key");
+        ClusterKey.Create(keyFile);
+        var diskPaths = Enumerable.Range(1, disks).Select(i => CreateDisk(root, $"d{i:D2}", diskSize)).ToList();
+        var definition = new ClusterDefinition
+        {
+            Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(root)),
+            Id = Guid.NewGuid(),
+            KeyFile = keyFile,
+            HeartbeatInterval = TimeSpan.FromMilliseconds(200),
+            FailureTimeout = failureTimeout,
+            Nodes = Enumerable.Range(1, nodes).Select(i => CreateNode(root, $"n{i}", i - 1, diskPaths, transport)).ToList(),
+        };
+        var file = Path.Combine(root, DefinitionFile);
+        File.WriteAllText(file, ClusterDefinitionYaml.Write(definition));
+        definition.SourcePath = file;
+        return definition;
+    }
+
+    private static string CreateDisk(string root, string name, long size)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(root, "disks")).FullName;
+        var path = Path.Combine(folder, name + ".img");
+        using var image = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite);
+        image.SetLength(size);
+        image.Write(PrivateRegion.Encode(new PrivateRegionContent { DiskId = Guid.NewGuid(), DiskName = name }));
+        image.Flush(flushToDisk: true);
+        return path;
+    }
+
+    /// <summary>Each node sees the shared disks through links in its own dev folder, so a test can hide one disk from one node.</summary>
+    private static NodeDefinition CreateNode(string root, string name, int order, List<string> disks, LocalTransport transport)
+    {
+        var folder = Path.Combine(root, "nodes", name);
+        var dev = Directory.CreateDirectory(Path.Combine(folder, "dev")).FullName;
+        foreach (var disk in disks) File.CreateSymbolicLink(Path.Combine(dev, Path.GetFileName(disk)), disk);
+        return new NodeDefinition
+        {
+            Name = name, Order = order,
+            Interconnect = $"127.0.0.1:{Endpoints.ProcessTools.FreeLoopbackPort()}",
+            Endpoint = transport == LocalTransport.Local
+                ? new EndpointDefinition { Kind = EndpointKind.Local }
+                : new EndpointDefinition { Kind = EndpointKind.Ssh, Host = "127.0.0.1", Port = Endpoints.ProcessTools.FreeLoopbackPort(), User = Environment.UserName, KeyFile = Path.Combine(root, "ssh", Endpoints.ClientKey.FileName) },
+            Disks = [Path.Combine(dev, "*")],
+            StateDirectory = Path.Combine(folder, "state"),
+        };
+    }
+}

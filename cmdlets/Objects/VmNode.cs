@@ -1,0 +1,15 @@
+namespace VolumeManager.Cmdlets.Objects;
+
+public sealed class VmNode
+{
+    public string Name { get; internal set; } = "";
+    public string Role { get; internal set; } = "";
+    public string State { get; internal set; } = "";
+    public int Rank { get; internal set; }
+    public bool AgentRunning { get; internal set; }
+    public int? AgentProcessId { get; internal set; }
+    public long Generation { get; internal set; }
+    public string? LastAbortReason { get; internal set; }
+    public string Endpoint { get; internal set; } = "";
+    public string Address { get; internal set; } = "";
+}

@@ -1,0 +1,113 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Remoting;
+using System.Management.Automation.Runspaces;
+using VolumeManager.Cmdlets.Objects;
+using VolumeManager.Engine.Checks;
+using VolumeManager.Engine.Initiation;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Serialization;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Cmdlets.Remoting;
+
+/// <summary>A node's endpoint over a PowerShell remoting session: node-side commands invoked with their arguments as data.</summary>
+internal sealed class PsEndpoint(string node, PSSession session) : IVmEndpoint
+{
+    private readonly SemaphoreSlim oneAtATime = new(1, 1);
+
+    public string Node { get; } = node;
+    public PSSession Session { get; } = session;
+
+    public void Close()
+    {
+        try { Session.Runspace.Close(); } catch (Exception) { }
+        Session.Runspace.Dispose();
+    }
+
+    public async Task<ClusterView> GetViewAsync(CancellationToken ct)
+    {
+        var response = await RequestAsync(new ViewQuery(), ct);
+        return response.View ?? throw new EndpointException(Node, response.ErrorId ?? ErrorIds.AgentNotRunning, response.Error ?? $"node {Node} returned no view.");
+    }
+
+    public Task<ControlResponse> BeginAsync(BeginRequest request, CancellationToken ct) => RequestAsync(request, ct);
+
+    public Task<ControlResponse> AbortAsync(AbortRequest request, CancellationToken ct) => RequestAsync(request, ct);
+
+    public async Task<List<TransactionRecord>> GetTransactionsAsync(string? id, CancellationToken ct) =>
+        (await RequestAsync(new TransactionsQuery { Id = id }, ct)).Records;
+
+    public async Task<NodeCheckResult> CheckAsync(Transaction transaction, CancellationToken ct)
+    {
+        var output = await InvokeAsync("Test-VmProposal", new() { ["Transaction"] = WireJson.SerializeToString(transaction) }, ct);
+        return ObjectMapper.FromObject(ToCheckResult(output.Single()));
+    }
+
+    public async Task<ControlResponse> CommitAsync(string transactionId, CancellationToken ct)
+    {
+        var output = await InvokeAsync("Invoke-VmKernelCommit", new() { ["TransactionId"] = transactionId, ["Raw"] = true }, ct);
+        return WireJson.Deserialize<ControlResponse>((string)output.Single().BaseObject);
+    }
+
+    public async Task<ControlResponse> RequestAsync(ControlRequest request, CancellationToken ct)
+    {
+        var output = await InvokeAsync("Invoke-VmAgentRequest", new() { ["Request"] = WireJson.SerializeToString(request) }, ct);
+        return WireJson.Deserialize<ControlResponse>((string)output.Single().BaseObject);
+    }
+
+    private async Task<List<PSObject>> InvokeAsync(string command, Dictionary<string, object> parameters, CancellationToken ct)
+    {
+        await oneAtATime.WaitAsync(ct);
+        try
+        {
+            using var ps = PowerShell.Create();
+            ps.Runspace = Session.Runspace;
+            ps.AddCommand(command).AddParameters((IDictionary)parameters);
+            using var stop = ct.Register(() => ps.BeginStop(null, null));
+            var output = await ps.InvokeAsync();
+            if (ps.Streams.Error.Count > 0) throw Failure(ps.Streams.Error[0]);
+            if (output.Count == 0) throw new EndpointException(Node, ErrorIds.EndpointUnreachable, $"node {Node}: {command} returned nothing.");
+            return [.. output];
+        }
+        catch (Exception e) when (e is PSRemotingTransportException or PSInvalidOperationException or InvalidRunspaceStateException)
+        {
+            throw new EndpointException(Node, ErrorIds.EndpointUnreachable, $"node {Node}: the endpoint cannot be reached ({e.Message}).", e);
+        }
+        catch (RuntimeException e)
+        {
+            throw Failure(e.ErrorRecord);
+        }
+        finally { oneAtATime.Release(); }
+    }
+
+    private EndpointException Failure(ErrorRecord error)
+    {
+        var id = error.FullyQualifiedErrorId.Split(',')[0];
+        var known = id is ErrorIds.AgentNotRunning or ErrorIds.EndpointUnreachable ? id : ErrorIds.EndpointUnreachable;
+        var message = error.ErrorDetails?.Message ?? error.Exception?.Message ?? id;
+        return new EndpointException(Node, known, message.StartsWith("node ") ? message : $"node {Node}: {message}");
+    }
+
+    private static VmNodeCheckResult ToCheckResult(PSObject output) => output.BaseObject as VmNodeCheckResult ?? new VmNodeCheckResult
+    {
+        Node = (string)output.Properties["Node"].Value,
+        TransactionId = (string)output.Properties["TransactionId"].Value,
+        Passed = (bool)output.Properties["Passed"].Value,
+        Message = (string)output.Properties["Message"].Value,
+        Checks = Items(output.Properties["Checks"].Value).Select(c => new VmCheck
+        {
+            Name = (string)c.Properties["Name"].Value,
+            Passed = (bool)c.Properties["Passed"].Value,
+            Message = (string)c.Properties["Message"].Value,
+        }).ToArray(),
+    };
+
+    private static IEnumerable<PSObject> Items(object? value) => value switch
+    {
+        PSObject { BaseObject: IEnumerable items } => items.Cast<object>().Select(PSObject.AsPSObject),
+        IEnumerable items => items.Cast<object>().Select(PSObject.AsPSObject),
+        _ => [],
+    };
+}

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Threading.Channels;
+using VolumeManager.Agent.Kernel;
+using VolumeManager.Agent.Storage;
+using VolumeManager.Engine.Cluster;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Serialization;
+using VolumeManager.Transport;
+
+namespace VolumeManager.Agent.Hosting;
+
+/// <summary>
+/// Hosts one node's state machine: feeds it timer ticks, interconnect messages and control requests
+/// on a single loop, and carries out its effects (durable writes first, then sends and replies).
+/// </summary>
+public sealed class AgentHost : IAsyncDisposable
+{
+    private readonly ClusterDefinition cluster;
+    private readonly NodeDefinition node;
+    private readonly StateDirectory state;
+    private readonly AgentLog log;
+    private readonly Channel<Input> inputs = Channel.CreateUnbounded<Input>(new() { SingleReader = true });
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<ControlResponse>> pending = new();
+    private readonly VolumeKernel kernel = new(TimeSpan.FromSeconds(5));
+    private readonly DiskScanner scanner;
+    private readonly DiskCopyWriter diskCopies;
+    private readonly FaultHook faults;
+    private NodeMachine machine = null!;
+    private Interconnect interconnect = null!;
+    private ControlServer control = null!;
+    private Journal journal = null!;
+    private long nextRequest;
+
+    public AgentHost(ClusterDefinition cluster, NodeDefinition node, StateDirectory state, AgentLog log, FaultHook faults)
+    {
+        this.cluster = cluster;
+        this.node = node;
+        this.state = state;
+        this.log = log;
+        this.faults = faults;
+        scanner = new DiskScanner(node.Disks, log.Write);
+        diskCopies = new DiskCopyWriter(log.Write);
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        await StartAsync(ct);
+        using var ticker = TickAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        using var pump = PumpInterconnectAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        Feed(new Started(Now));
+        await foreach (var input in inputs.Reader.ReadAllAsync(ct))
+            Execute(machine.Handle(input));
+    }
+
+    private async Task StartAsync(CancellationToken ct)
+    {
+        var token = NodeToken.ReadOrCreate(state.TokenPath);
+        var database = state.LoadDatabase(cluster.Id);
+        var records = state.LoadJournal(log.Write);
+        journal = new Journal(state.JournalPath);
+        machine = new NodeMachine(node.Name, cluster.Peers(), cluster.ToProtocolOptions(), new Random(),
+            Environment.ProcessId, database, records);
+        interconnect = new Interconnect(node.Name, Endpoint(node.Interconnect), ClusterKey.Read(cluster.KeyFile), log.Write,
+            new InterconnectOptions { ReconnectDelayMax = cluster.HeartbeatInterval });
+        foreach (var peer in cluster.Nodes.Where(n => n.Name != node.Name)) interconnect.RegisterPeer(peer.Name, Endpoint(peer.Interconnect));
+        await interconnect.StartAsync(ct);
+        control = new ControlServer(state.SocketPath, token, HandleControlAsync, log.Write);
+        await control.StartAsync(ct);
+        state.WritePid(Environment.ProcessId);
+        log.Write($"started: pid {Environment.ProcessId}, generation {database.Generation}, {records.Count} journal records, interconnect {node.Interconnect}");
+    }
+
+    private static IPEndPoint Endpoint(string hostPort) => IPEndPoint.Parse(hostPort);
+
+    private static DateTimeOffset Now => DateTimeOffset.UtcNow;
+
+    private void Feed(Input input) => inputs.Writer.TryWrite(input);
+
+    private async Task TickAsync(CancellationToken ct)
+    {
+        var period = TimeSpan.FromMilliseconds(Math.Max(20, cluster.HeartbeatInterval.TotalMilliseconds / 4));
+        using var timer = new PeriodicTimer(period);
+        while (await timer.WaitForNextTickAsync(ct)) Feed(new Tick(Now));
+    }
+
+    private async Task PumpInterconnectAsync(CancellationToken ct)
+    {
+        await foreach (var frame in interconnect.Inbound.ReadAllAsync(ct))
+        {
+            switch (frame)
+            {
+                case PeerMessage m: Feed(Decode(m)); break;
+                case PeerDisconnected d: Feed(new PeerLost(Now, d.From)); break;
+            }
+        }
+    }
+
+    private Input Decode(PeerMessage frame)
+    {
+        var message = WireJson.Deserialize<Message>(frame.Payload);
+        message.From = frame.From;
+        return new Received(Now, message);
+    }
+
+    private async Task<byte[]> HandleControlAsync(byte[] request, CancellationToken ct)
+    {
+        var parsed = WireJson.Deserialize<ControlRequest>(request);
+        switch (parsed)
+        {
+            case ViewQuery v: v.Visible = scanner.Scan(); break;
+            case CheckRequest c: c.Visible = scanner.Scan(); break;
+        }
+        var id = Interlocked.Increment(ref nextRequest);
+        var reply = new TaskCompletionSource<ControlResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        pending[id] = reply;
+        Feed(new Requested(Now, id, parsed));
+        try { return WireJson.Serialize(await reply.Task.WaitAsync(ct)); }
+        finally { pending.TryRemove(id, out _); }
+    }
+
+    private void Execute(IReadOnlyList<Effect> effects)
+    {
+        foreach (var effect in effects)
+        {
+            faults.Before(effect);
+            switch (effect)
+            {
+                case Send s when s.To == node.Name: Feed(new Received(Now, s.Message)); break;
+                case Send s: interconnect.Send(s.To, WireJson.Serialize<Message>(s.Message)); break;
+                case PersistDatabase p: state.SaveDatabase(p.Database); break;
+                case PersistRecord r: journal.Append(r.Record); break;
+                case Reply r: if (pending.TryGetValue(r.RequestId, out var tcs)) tcs.TrySetResult(r.Response); break;
+                case Quiesce q: _ = QuiesceAsync(q); break;
+                case Resume r: kernel.Resume(r.TransactionId); break;
+                case WriteDiskCopies w: diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan()); break;
+                case Log l: log.Write(l.Text); break;
+            }
+        }
+    }
+
+    private async Task QuiesceAsync(Quiesce quiesce)
+    {
+        var problem = await kernel.QuiesceAsync(quiesce.TransactionId, quiesce.DiskGroups);
+        var reason = problem is null ? null : $"node {node.Name} refused to prepare: {problem}";
+        Feed(new Quiesced(Now, quiesce.TransactionId, problem is null, reason, scanner.Scan()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        inputs.Writer.TryComplete();
+        if (control is not null) await control.DisposeAsync();
+        if (interconnect is not null) await interconnect.DisposeAsync();
+        journal?.Dispose();
+    }
+}

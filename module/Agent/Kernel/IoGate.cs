@@ -1,0 +1,74 @@
+namespace VolumeManager.Agent.Kernel;
+
+/// <summary>
+/// The I/O gate of one disk group: I/O enters and leaves; quiesce closes the gate to new I/O and waits,
+/// within a bound, for I/O in flight to drain; resume opens it again.
+/// </summary>
+public sealed class IoGate
+{
+    private readonly object sync = new();
+    private TaskCompletionSource opened = Completed();
+    private TaskCompletionSource? drained;
+    private int inFlight;
+    private bool closed;
+
+    public int InFlight { get { lock (sync) return inFlight; } }
+    public bool Closed { get { lock (sync) return closed; } }
+
+    public async Task EnterAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (sync)
+            {
+                if (!closed) { inFlight++; return; }
+                wait = opened.Task;
+            }
+            await wait.WaitAsync(ct);
+        }
+    }
+
+    public void Exit()
+    {
+        lock (sync)
+        {
+            inFlight--;
+            if (inFlight == 0) drained?.TrySetResult();
+        }
+    }
+
+    /// <summary>Closes the gate and waits for in-flight I/O; false (gate reopened) if it does not drain within the bound.</summary>
+    public async Task<bool> QuiesceAsync(TimeSpan bound)
+    {
+        Task wait;
+        lock (sync)
+        {
+            closed = true;
+            opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (inFlight == 0) return true;
+            drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            wait = drained.Task;
+        }
+        if (await Task.WhenAny(wait, Task.Delay(bound)) == wait) return true;
+        Resume();
+        return false;
+    }
+
+    public void Resume()
+    {
+        lock (sync)
+        {
+            closed = false;
+            drained = null;
+            opened.TrySetResult();
+        }
+    }
+
+    private static TaskCompletionSource Completed()
+    {
+        var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        source.SetResult();
+        return source;
+    }
+}

@@ -1,0 +1,39 @@
+namespace VolumeManager.Agent.Kernel;
+
+/// <summary>The node's user-space kernel: one I/O gate per disk group, quiesced per transaction.</summary>
+public sealed class VolumeKernel(TimeSpan drainBound)
+{
+    private readonly Dictionary<string, IoGate> gates = [];
+    private readonly Dictionary<string, List<string>> quiescedBy = [];
+    private readonly object sync = new();
+
+    public IoGate Gate(string diskGroup)
+    {
+        lock (sync) return gates.TryGetValue(diskGroup, out var gate) ? gate : gates[diskGroup] = new IoGate();
+    }
+
+    /// <summary>Null when every gate drained; otherwise which disk group did not.</summary>
+    public async Task<string?> QuiesceAsync(string transactionId, IReadOnlyList<string> diskGroups)
+    {
+        lock (sync) quiescedBy[transactionId] = [.. diskGroups];
+        foreach (var group in diskGroups)
+        {
+            var gate = Gate(group);
+            var inFlight = gate.InFlight;
+            if (!await gate.QuiesceAsync(drainBound))
+            {
+                Resume(transactionId);
+                return $"I/O to disk group '{group}' did not drain within {drainBound.TotalSeconds:0.###} s ({inFlight} in flight).";
+            }
+        }
+        return null;
+    }
+
+    public void Resume(string transactionId)
+    {
+        List<string>? groups;
+        lock (sync)
+            if (!quiescedBy.Remove(transactionId, out groups)) return;
+        foreach (var group in groups) Gate(group).Resume();
+    }
+}

@@ -1,0 +1,61 @@
+using VolumeManager.Agent.Hosting;
+using VolumeManager.Engine.Cluster;
+using VolumeManager.Engine.Serialization;
+
+namespace VolumeManager.Agent;
+
+/// <summary>vmconfigd --cluster &lt;cluster.yaml&gt; --node &lt;name&gt;</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (Arguments.Parse(args) is not { } arguments)
+        {
+            Console.Error.WriteLine("usage: vmconfigd --cluster <cluster.yaml> --node <name>");
+            return 2;
+        }
+        ClusterDefinition cluster;
+        try
+        {
+            var file = Path.GetFullPath(arguments.ClusterFile);
+            cluster = ClusterDefinitionYaml.Parse(File.ReadAllText(file), file, Path.GetDirectoryName(file));
+        }
+        catch (Exception e) when (e is ConfigurationFormatException or IOException)
+        {
+            Console.Error.WriteLine($"vmconfigd: {e.Message}");
+            return 2;
+        }
+        var node = cluster.Nodes.FirstOrDefault(n => n.Name == arguments.Node);
+        if (node is null)
+        {
+            Console.Error.WriteLine($"vmconfigd: node '{arguments.Node}' is not defined in {arguments.ClusterFile}.");
+            return 2;
+        }
+        using var state = new StateDirectory(node.StateDirectory);
+        state.Lock();
+        using var log = new AgentLog(state.LogPath, node.Name);
+        using var stop = new CancellationTokenSource();
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+        await using var host = new AgentHost(cluster, node, state, log, new FaultHook(Environment.GetEnvironmentVariable(FaultHook.Variable), log));
+        try { await host.RunAsync(stop.Token); }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested) { log.Write("stopping"); }
+        catch (Exception e) { log.Write($"fatal: {e}"); return 1; }
+        return 0;
+    }
+}
+
+internal sealed record Arguments(string ClusterFile, string Node)
+{
+    public static Arguments? Parse(string[] args)
+    {
+        string? cluster = null, node = null;
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            if (args[i] == "--cluster") cluster = args[i + 1];
+            else if (args[i] == "--node") node = args[i + 1];
+            else return null;
+        }
+        return cluster is null || node is null ? null : new Arguments(cluster, node);
+    }
+}

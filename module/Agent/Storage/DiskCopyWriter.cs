@@ -1,0 +1,36 @@
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Storage;
+
+namespace VolumeManager.Agent.Storage;
+
+/// <summary>The master's commit step on disk: each changed group's configuration copy written into its disks' private regions.</summary>
+public sealed class DiskCopyWriter(Action<string> log)
+{
+    public void Write(NodeDatabase before, NodeDatabase after, IEnumerable<string> groups, IReadOnlyList<DiskInfo> visible)
+    {
+        foreach (var name in groups)
+        {
+            var group = after.Find(name);
+            var previous = before.Find(name);
+            foreach (var disk in group?.Disks ?? [])
+                WriteRegion(visible, disk, group, after.Generation);
+            foreach (var released in (previous?.Disks ?? []).Where(d => group?.Disks.All(k => k.Id != d.Id) ?? true))
+                WriteRegion(visible, released, null, after.Generation);
+        }
+    }
+
+    private void WriteRegion(IReadOnlyList<DiskInfo> visible, DiskRef disk, DiskGroup? group, long generation)
+    {
+        var found = visible.FirstOrDefault(d => d.Id == disk.Id);
+        if (found is null) { log($"disk {disk.Name} is not visible here; its configuration copy was not written"); return; }
+        var content = new PrivateRegionContent
+        {
+            DiskId = disk.Id, DiskName = disk.Name,
+            DiskGroup = group?.Name ?? "", DiskGroupId = group?.Id ?? Guid.Empty,
+            Generation = group is null ? 0 : generation,
+            ConfigCopy = group,
+        };
+        using var device = DiskDevice.Open(found.Path, write: true);
+        device.WriteDurably(0, PrivateRegion.Encode(content));
+    }
+}

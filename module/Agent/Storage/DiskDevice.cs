@@ -1,0 +1,44 @@
+using VolumeManager.Engine.Storage;
+
+namespace VolumeManager.Agent.Storage;
+
+/// <summary>A shared disk: an image file or a block device, opened for positioned reads and durable writes.</summary>
+public sealed class DiskDevice : IDisposable
+{
+    private readonly FileStream stream;
+
+    private DiskDevice(string path, FileStream stream)
+    {
+        Path = path;
+        this.stream = stream;
+    }
+
+    public string Path { get; }
+    public long Length => stream.Length;
+
+    public static DiskDevice Open(string path, bool write = false) => new(path,
+        new FileStream(path, FileMode.Open, write ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None));
+
+    public byte[] ReadPrivateRegion() => Read(0, (int)Math.Min(PrivateRegion.Size, stream.Length));
+
+    public byte[] Read(long offset, int length)
+    {
+        var buffer = new byte[length];
+        var done = 0;
+        while (done < length)
+        {
+            var n = RandomAccess.Read(stream.SafeFileHandle, buffer.AsSpan(done), offset + done);
+            if (n == 0) break;
+            done += n;
+        }
+        return buffer;
+    }
+
+    public void WriteDurably(long offset, ReadOnlySpan<byte> data)
+    {
+        RandomAccess.Write(stream.SafeFileHandle, data, offset);
+        stream.Flush(flushToDisk: true);
+    }
+
+    public void Dispose() => stream.Dispose();
+}

@@ -1,0 +1,32 @@
+namespace VolumeManager.Agent.Storage;
+
+/// <summary>Whole-file writes that survive a crash: temp file, fsync, rename, fsync of the folder.</summary>
+public static class DurableFile
+{
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> content)
+    {
+        var temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+        {
+            stream.Write(content);
+            stream.Flush(flushToDisk: true);
+        }
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Move(temp, path, overwrite: true);
+        SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>fsync of the folder, so a rename in it survives a crash (.NET cannot open a folder as a file).</summary>
+    public static void SyncDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var fd = NativeMethods.open(directory, NativeMethods.O_RDONLY | NativeMethods.O_DIRECTORY);
+        if (fd < 0) throw new IOException($"cannot open folder {directory} to fsync it (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
+        try
+        {
+            if (NativeMethods.fsync(fd) != 0)
+                throw new IOException($"fsync of folder {directory} failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
+        }
+        finally { NativeMethods.close(fd); }
+    }
+}

@@ -1,0 +1,114 @@
+using VolumeManager.Engine.Checks;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Operations;
+using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Engine.Initiation;
+
+/// <summary>
+/// The initiating side of a reconfiguration: local checks, begin at the coordinator, propose to every
+/// member in parallel, abort or start the commit, and report each failing node.
+/// </summary>
+public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints, Func<Guid> newId, IInitiatorProgress? progress = null)
+{
+    public async Task<ChangeOutcome> RunAsync(Proposal proposal, CancellationToken ct)
+    {
+        var home = Endpoint(proposal.Node);
+        progress?.Stage(ChangeStage.LocalCheck, $"checking on {proposal.Node}");
+        var view = await home.GetViewAsync(ct);
+        Resolve(view, proposal.Operations);
+        var local = proposal.Operations.SelectMany(op => LocalChecks.Run(view, op)).ToList();
+        if (local.Any(c => !c.Passed)) return LocalFailure(proposal.Node, local);
+
+        var coordinator = Endpoint(proposal.Scope == TransactionScope.Shared ? view.Master : proposal.Node);
+        progress?.Stage(ChangeStage.Begin, $"opening the transaction on {coordinator.Node}");
+        var begun = await CallAsync(coordinator, () => coordinator.BeginAsync(Begin(proposal), ct));
+        if (!begun.Ok) return Failed(ChangeStage.Begin, null, [], Failures(begun, coordinator.Node));
+        var tx = begun.Transaction!;
+
+        progress?.Stage(ChangeStage.NodeCheck, $"proposing {tx.Id} to {string.Join(", ", tx.Members)}");
+        var checks = await CheckAllAsync(tx, ct);
+        var failures = checks.Where(c => !c.Passed).Select(AsFailure).ToList();
+        if (failures.Count > 0 || proposal.CheckOnly)
+        {
+            await AbortQuietlyAsync(coordinator, tx, failures, proposal.CheckOnly);
+            return Failed(ChangeStage.NodeCheck, tx, checks, failures, succeeded: failures.Count == 0);
+        }
+
+        progress?.Stage(ChangeStage.Commit, $"committing {tx.Id} on {coordinator.Node}");
+        var committed = await CallAsync(coordinator, () => coordinator.CommitAsync(tx.Id, ct));
+        return committed.Ok
+            ? new ChangeOutcome { Succeeded = true, Stage = ChangeStage.Done, Transaction = tx, Record = committed.Record, Checks = checks }
+            : Failed(ChangeStage.Commit, tx, checks, Failures(committed, coordinator.Node));
+    }
+
+    private IVmEndpoint Endpoint(string node) => endpoints.TryGetValue(node, out var endpoint)
+        ? endpoint
+        : throw new EndpointException(node, ErrorIds.EndpointUnreachable, $"node {node} has no endpoint in this session.");
+
+    private void Resolve(ClusterView view, List<Operation> operations)
+    {
+        foreach (var create in operations.OfType<CreateDiskGroup>())
+        {
+            if (create.Id == Guid.Empty) create.Id = newId();
+            foreach (var disk in create.Disks)
+                if (view.FindDisk(disk.Name) is { } known) { disk.Id = known.Id; disk.SizeBytes = known.SizeBytes; }
+        }
+    }
+
+    private static BeginRequest Begin(Proposal proposal) => new()
+    {
+        Scope = proposal.Scope, Owner = proposal.Scope == TransactionScope.Private ? proposal.Node : null,
+        Initiator = proposal.Initiator, Operations = proposal.Operations,
+    };
+
+    private async Task<List<NodeCheckResult>> CheckAllAsync(Transaction tx, CancellationToken ct)
+    {
+        var tasks = tx.Members.Select(async node =>
+        {
+            var result = await CheckOneAsync(node, tx, ct);
+            progress?.NodeAnswered(node, result.Passed);
+            return result;
+        });
+        return [.. await Task.WhenAll(tasks)];
+    }
+
+    private async Task<NodeCheckResult> CheckOneAsync(string node, Transaction tx, CancellationToken ct)
+    {
+        try { return await Endpoint(node).CheckAsync(tx, ct); }
+        catch (EndpointException e) { return NodeCheckResult.Failed(node, tx.Id, e.ErrorId, e.Message); }
+    }
+
+    private static async Task<ControlResponse> CallAsync(IVmEndpoint endpoint, Func<Task<ControlResponse>> call)
+    {
+        try { return await call(); }
+        catch (EndpointException e) { return ControlResponse.Failure(e.ErrorId, e.Message, [NodeFailure.Of(e.Node, e.ErrorId, e.Message)]); }
+    }
+
+    private static async Task AbortQuietlyAsync(IVmEndpoint coordinator, Transaction tx, List<NodeFailure> failures, bool checkOnly)
+    {
+        var reason = checkOnly ? [NodeFailure.Of(tx.Initiator, ErrorIds.TransactionAborted, $"{tx.Id} was only checked (-CheckOnly).")] : failures;
+        await CallAsync(coordinator, () => coordinator.AbortAsync(new AbortRequest { TransactionId = tx.Id, Failures = reason }, CancellationToken.None));
+    }
+
+    private static NodeFailure AsFailure(NodeCheckResult result)
+    {
+        var first = result.FirstFailure;
+        return NodeFailure.Of(result.Node, first?.Name ?? ErrorIds.TransactionAborted, first?.Message ?? result.Message);
+    }
+
+    private static List<NodeFailure> Failures(ControlResponse response, string node) => response.Failures.Count > 0
+        ? response.Failures
+        : [NodeFailure.Of(node, response.ErrorId ?? ErrorIds.TransactionAborted, response.Error ?? $"node {node} refused the change.")];
+
+    private static ChangeOutcome LocalFailure(string node, List<CheckResult> checks) => new()
+    {
+        Stage = ChangeStage.LocalCheck,
+        Checks = [NodeCheckResult.From(node, "", checks)],
+        Failures = checks.Where(c => !c.Passed).Select(c => NodeFailure.Of(node, c.Name, c.Message)).ToList(),
+    };
+
+    private static ChangeOutcome Failed(ChangeStage stage, Transaction? tx, List<NodeCheckResult> checks, List<NodeFailure> failures, bool succeeded = false) =>
+        new() { Succeeded = succeeded, Stage = stage, Transaction = tx, Checks = checks, Failures = failures };
+}

@@ -1,0 +1,15 @@
+using VolumeManager.Engine.Operations;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Engine.Initiation;
+
+/// <summary>What the administrator asked for, before it becomes a transaction.</summary>
+public sealed class Proposal
+{
+    public TransactionScope Scope { get; init; }
+    /// <summary>The owning node of a private disk group; the initiating node of a shared change.</summary>
+    public required string Node { get; init; }
+    public required string Initiator { get; init; }
+    public List<Operation> Operations { get; init; } = [];
+    public bool CheckOnly { get; init; }
+}

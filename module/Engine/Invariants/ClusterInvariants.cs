@@ -1,0 +1,97 @@
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Engine.Invariants;
+
+/// <summary>
+/// The invariants checked over snapshots of node states (1, 5, 7 and liveness). Pure functions:
+/// the simulator calls them on its nodes, a real-process test on what the endpoints answer.
+/// </summary>
+public static class ClusterInvariants
+{
+    /// <summary>
+    /// Invariant 1: the given members (those that acknowledged a completed change, or every member
+    /// once the cluster is at rest) have the same generation and byte-identical shared configuration.
+    /// </summary>
+    public static List<Violation> SameConfiguration(IEnumerable<NodeSnapshot> members, string when)
+    {
+        var groups = members.GroupBy(m => (m.Generation, m.SharedHash)).ToList();
+        if (groups.Count <= 1) return [];
+        var detail = string.Join("; ", groups.Select(g => $"[{string.Join(", ", g.Select(m => m.Node))}] at generation {g.Key.Generation} ({g.Key.SharedHash[..12]})"));
+        return [new Violation(InvariantId.SameConfiguration, $"{when}: members differ: {detail}.")];
+    }
+
+    /// <summary>
+    /// Invariant 1 at the moment <paramref name="master"/> reports <paramref name="tx"/> complete: every
+    /// member of the transaction the master counts as Joined, and which is running and follows it, matches the master.
+    /// </summary>
+    public static List<Violation> AfterCompletedChange(NodeSnapshot master, Transaction tx, IEnumerable<NodeSnapshot> nodes)
+    {
+        var joined = master.Members.Where(m => m.State == MemberState.Joined).Select(m => m.Name).ToHashSet();
+        var acknowledged = nodes.Where(n => n.Node != master.Node && tx.Members.Contains(n.Node) && joined.Contains(n.Node)
+            && n.Running && n.Phase == NodePhase.Joined && n.Master == master.Node);
+        return SameConfiguration([master, .. acknowledged], $"after {tx.Id} completed on {master.Node}");
+    }
+
+    /// <summary>
+    /// Invariant 5: when <paramref name="node"/> applies the commit of <paramref name="tx"/>, no I/O to any of
+    /// its disk groups is in flight. <paramref name="inFlight"/> gives the node's kernel count per disk group.
+    /// </summary>
+    public static Violation? NoIoInFlightAtCommit(string node, Transaction tx, Func<string, int> inFlight)
+    {
+        var busy = tx.DiskGroups.Select(g => (Group: g, Count: inFlight(g))).Where(x => x.Count > 0).ToList();
+        return busy.Count == 0 ? null : new Violation(InvariantId.NoIoInFlightAtCommit,
+            $"{node} applied {tx.Id} with I/O in flight to {string.Join(", ", busy.Select(b => $"'{b.Group}' ({b.Count})"))}.", node, tx.Id);
+    }
+
+    /// <summary>
+    /// Invariant 7 — the hook for data. The model has no volumes with data yet, so there is nothing to
+    /// read back; once volumes carry data, a model implements <see cref="IVolumeDataModel"/> and this
+    /// compares what each node reads after a change with what was written before it.
+    /// </summary>
+    public static List<Violation> DataUnchanged(IVolumeDataModel? model) => model is null ? [] :
+        model.ReadBack().Where(r => !r.Expected.AsSpan().SequenceEqual(r.Actual))
+            .Select(r => new Violation(InvariantId.DataUnchanged, $"{r.Node} read volume '{r.Volume}' at offset {r.Offset} and found other data than was written before the change.", r.Node))
+            .ToList();
+
+    /// <summary>
+    /// Liveness, once faults have stopped and the bound has passed: every running node is Joined under one
+    /// master, that master's membership is exactly those nodes, no transaction is open or in doubt
+    /// anywhere, and all members have the same configuration.
+    /// </summary>
+    public static List<Violation> Settled(IReadOnlyList<NodeSnapshot> nodes, TimeSpan after)
+    {
+        var violations = new List<Violation>();
+        void Add(string message, string? node = null, string? tx = null) =>
+            violations.Add(new Violation(InvariantId.Liveness, $"{after.TotalSeconds:0.###} s after faults stopped: {message}", node, tx));
+        var running = nodes.Where(n => n.Running).ToList();
+        foreach (var n in nodes.Where(n => !n.Running)) Add($"{n.Node}'s agent is not running.", n.Node);
+        foreach (var n in running.Where(n => n.Phase != NodePhase.Joined)) Add($"{n.Node} is {n.Phase}, not Joined.", n.Node);
+        var masters = running.Where(n => n.IsMaster).ToList();
+        if (masters.Count != 1) Add($"{masters.Count} nodes act as master ({string.Join(", ", masters.Select(m => m.Node))}).");
+        var followed = running.Where(n => n.Phase == NodePhase.Joined).Select(n => n.Master ?? "(none)").Distinct().ToList();
+        if (followed.Count > 1) Add($"nodes follow different masters: {string.Join(", ", followed)}.");
+        if (masters.Count == 1)
+        {
+            var master = masters[0];
+            var members = master.CurrentMembers.Select(m => m.Name).OrderBy(n => n, StringComparer.Ordinal).ToList();
+            var joined = running.Where(n => n.Phase == NodePhase.Joined).Select(n => n.Node).OrderBy(n => n, StringComparer.Ordinal).ToList();
+            if (!members.SequenceEqual(joined)) Add($"master {master.Node} counts [{string.Join(", ", members)}] as members, but [{string.Join(", ", joined)}] are joined.", master.Node);
+            foreach (var down in master.Members.Where(m => m.State == MemberState.Down)) Add($"master {master.Node} still counts {down.Name} as Down.", down.Name);
+            if (master.ActiveTransaction is { } open) Add($"master {master.Node} still holds transaction {open}.", master.Node, open);
+        }
+        foreach (var n in running)
+            foreach (var r in n.Records.Where(r => !r.IsFinal && r.State is TransactionState.Preparing or TransactionState.Prepared))
+                Add($"{n.Node} still has {r.Transaction.Id} {r.State}, neither committed nor aborted.", n.Node, r.Transaction.Id);
+        violations.AddRange(SameConfiguration(running.Where(n => n.Phase == NodePhase.Joined), "at rest")
+            .Select(v => v with { Invariant = InvariantId.Liveness, Message = $"{after.TotalSeconds:0.###} s after faults stopped: {v.Message}" }));
+        return violations;
+    }
+}
+
+/// <summary>What invariant 7 needs from a model that holds volume data: what each node reads back, and what was written.</summary>
+public interface IVolumeDataModel
+{
+    IEnumerable<(string Node, string Volume, long Offset, byte[] Expected, byte[] Actual)> ReadBack();
+}

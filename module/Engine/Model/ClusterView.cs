@@ -1,0 +1,20 @@
+namespace VolumeManager.Engine.Model;
+
+/// <summary>What the initiating side knows of the cluster: enough to run the local checks.</summary>
+public sealed class ClusterView
+{
+    public string ClusterName { get; set; } = "";
+    public Guid ClusterId { get; set; }
+    public long Epoch { get; set; }
+    public string Master { get; set; } = "";
+    public long Generation { get; set; }
+    /// <summary>Hash of this node's shared configuration: equal on every member after a completed change.</summary>
+    public string SharedHash { get; set; } = "";
+    public List<MemberInfo> Members { get; set; } = [];
+    public List<DiskGroup> DiskGroups { get; set; } = [];
+    public List<DiskInfo> Disks { get; set; } = [];
+
+    public DiskGroup? FindDiskGroup(string name) => DiskGroups.FirstOrDefault(g => NameRules.Same(g.Name, name));
+    public DiskInfo? FindDisk(string name) => Disks.FirstOrDefault(d => NameRules.Same(d.Name, name));
+    public IEnumerable<MemberInfo> ActiveMembers => Members.Where(m => m.State is MemberState.Joined or MemberState.Down);
+}

@@ -1,0 +1,19 @@
+using System.Text.Json.Serialization;
+using VolumeManager.Engine.Model;
+
+namespace VolumeManager.Engine.Operations;
+
+/// <summary>One change to the configuration. A transaction carries one or more, applied in order.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "op")]
+[JsonDerivedType(typeof(CreateDiskGroup), nameof(CreateDiskGroup))]
+[JsonDerivedType(typeof(RemoveDiskGroup), nameof(RemoveDiskGroup))]
+public abstract class Operation
+{
+    /// <summary>The disk group the operation changes; its I/O is quiesced at prepare.</summary>
+    public string DiskGroup { get; set; } = "";
+
+    public abstract string Describe();
+
+    /// <summary>Applies the operation to a disk group list (shared or private), at a given generation.</summary>
+    public abstract void ApplyTo(List<DiskGroup> groups, long generation);
+}

@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization;
+using VolumeManager.Engine.Checks;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Operations;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Engine.Protocol;
+
+/// <summary>A request from the node's endpoint to its own agent over the control socket.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(ViewQuery), nameof(ViewQuery))]
+[JsonDerivedType(typeof(TransactionsQuery), nameof(TransactionsQuery))]
+[JsonDerivedType(typeof(BeginRequest), nameof(BeginRequest))]
+[JsonDerivedType(typeof(CheckRequest), nameof(CheckRequest))]
+[JsonDerivedType(typeof(CommitRequest), nameof(CommitRequest))]
+[JsonDerivedType(typeof(AbortRequest), nameof(AbortRequest))]
+[JsonDerivedType(typeof(LeaveRequest), nameof(LeaveRequest))]
+public abstract class ControlRequest { }
+
+/// <summary>This node's view: membership, shared configuration, its private disk groups and the disks it sees.</summary>
+public sealed class ViewQuery : ControlRequest
+{
+    /// <summary>Filled in by the agent host from its disk scan, not by the caller.</summary>
+    public List<DiskInfo> Visible { get; set; } = [];
+}
+
+public sealed class TransactionsQuery : ControlRequest
+{
+    public string? Id { get; set; }
+}
+
+/// <summary>Opens a transaction at its coordinator (the master, or the owner of a private disk group).</summary>
+public sealed class BeginRequest : ControlRequest
+{
+    public TransactionScope Scope { get; set; }
+    public string? Owner { get; set; }
+    public string Initiator { get; set; } = "";
+    public List<Operation> Operations { get; set; } = [];
+}
+
+public sealed class CheckRequest : ControlRequest
+{
+    public Transaction Transaction { get; set; } = new();
+    /// <summary>Filled in by the agent host from its disk scan, not by the caller.</summary>
+    public List<DiskInfo> Visible { get; set; } = [];
+}
+
+public sealed class CommitRequest : ControlRequest
+{
+    public string TransactionId { get; set; } = "";
+}
+
+public sealed class AbortRequest : ControlRequest
+{
+    public string TransactionId { get; set; } = "";
+    public List<NodeFailure> Failures { get; set; } = [];
+}
+
+public sealed class LeaveRequest : ControlRequest { }
+
+/// <summary>Every answer: success or an error id with failing nodes, plus the payload of the request kind.</summary>
+public sealed class ControlResponse
+{
+    public bool Ok { get; set; }
+    public string? ErrorId { get; set; }
+    public string? Error { get; set; }
+    public List<NodeFailure> Failures { get; set; } = [];
+    public ClusterView? View { get; set; }
+    public Transaction? Transaction { get; set; }
+    public TransactionRecord? Record { get; set; }
+    public List<TransactionRecord> Records { get; set; } = [];
+    public NodeCheckResult? Check { get; set; }
+
+    public static ControlResponse Success() => new() { Ok = true };
+
+    public static ControlResponse Failure(string errorId, string error, IEnumerable<NodeFailure>? failures = null) =>
+        new() { Ok = false, ErrorId = errorId, Error = error, Failures = failures?.ToList() ?? [] };
+}

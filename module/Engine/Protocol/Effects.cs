@@ -1,0 +1,25 @@
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Engine.Protocol;
+
+/// <summary>What the state machine asks its host to do, in order. Persist effects complete (fsync) before later sends.</summary>
+public abstract record Effect;
+
+public sealed record Send(string To, Message Message) : Effect;
+
+public sealed record PersistDatabase(NodeDatabase Database) : Effect;
+
+public sealed record PersistRecord(TransactionRecord Record) : Effect;
+
+public sealed record Reply(long RequestId, ControlResponse Response) : Effect;
+
+/// <summary>Block new I/O to the disk groups, drain I/O in flight, rescan the disks, then feed back <see cref="Quiesced"/>.</summary>
+public sealed record Quiesce(string TransactionId, List<string> DiskGroups) : Effect;
+
+public sealed record Resume(string TransactionId) : Effect;
+
+/// <summary>The master writes each changed disk group's configuration copy into its disks' private regions.</summary>
+public sealed record WriteDiskCopies(NodeDatabase Before, NodeDatabase After, List<string> DiskGroups) : Effect;
+
+public sealed record Log(string Text) : Effect;

@@ -1,0 +1,19 @@
+using VolumeManager.Engine.Model;
+
+namespace VolumeManager.Engine.Protocol;
+
+/// <summary>Everything that can happen to a node's state machine. Each carries the time it happened.</summary>
+public abstract record Input(DateTimeOffset Now);
+
+public sealed record Started(DateTimeOffset Now) : Input(Now);
+
+public sealed record Tick(DateTimeOffset Now) : Input(Now);
+
+public sealed record Received(DateTimeOffset Now, Message Message) : Input(Now);
+
+public sealed record PeerLost(DateTimeOffset Now, string Peer) : Input(Now);
+
+public sealed record Requested(DateTimeOffset Now, long RequestId, ControlRequest Request) : Input(Now);
+
+/// <summary>The kernel has quiesced (or failed to) the disk groups of a transaction, and rescanned the disks.</summary>
+public sealed record Quiesced(DateTimeOffset Now, string TransactionId, bool Ok, string? Reason, List<DiskInfo> Visible) : Input(Now);

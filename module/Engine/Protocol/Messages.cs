@@ -1,0 +1,102 @@
+using System.Text.Json.Serialization;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Engine.Protocol;
+
+/// <summary>An interconnect message between agents. One type per protocol step.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(Discover), nameof(Discover))]
+[JsonDerivedType(typeof(DiscoverReply), nameof(DiscoverReply))]
+[JsonDerivedType(typeof(JoinRequest), nameof(JoinRequest))]
+[JsonDerivedType(typeof(JoinAccepted), nameof(JoinAccepted))]
+[JsonDerivedType(typeof(MembershipUpdate), nameof(MembershipUpdate))]
+[JsonDerivedType(typeof(Heartbeat), nameof(Heartbeat))]
+[JsonDerivedType(typeof(LeaveNotice), nameof(LeaveNotice))]
+[JsonDerivedType(typeof(Prepare), nameof(Prepare))]
+[JsonDerivedType(typeof(Prepared), nameof(Prepared))]
+[JsonDerivedType(typeof(CommitNotice), nameof(CommitNotice))]
+[JsonDerivedType(typeof(CommitAck), nameof(CommitAck))]
+[JsonDerivedType(typeof(AbortNotice), nameof(AbortNotice))]
+public abstract class Message
+{
+    public string From { get; set; } = "";
+    public long Epoch { get; set; }
+}
+
+/// <summary>A starting agent asks who the master is.</summary>
+public sealed class Discover : Message { }
+
+public sealed class DiscoverReply : Message
+{
+    public string? Master { get; set; }
+    public List<MemberInfo> Members { get; set; } = [];
+}
+
+public sealed class JoinRequest : Message
+{
+    public string Address { get; set; } = "";
+    public int ProcessId { get; set; }
+    public long Generation { get; set; }
+}
+
+/// <summary>The master admits a node and hands it the cluster's configuration.</summary>
+public sealed class JoinAccepted : Message
+{
+    public string Master { get; set; } = "";
+    public List<MemberInfo> Members { get; set; } = [];
+    public long Generation { get; set; }
+    public List<DiskGroup> Shared { get; set; } = [];
+    public Guid ClusterId { get; set; }
+    /// <summary>The master's final outcomes, so a returning node settles what it left in doubt.</summary>
+    public List<TransactionRecord> Outcomes { get; set; } = [];
+}
+
+public sealed class MembershipUpdate : Message
+{
+    public string Master { get; set; } = "";
+    public List<MemberInfo> Members { get; set; } = [];
+}
+
+public sealed class Heartbeat : Message
+{
+    public int ProcessId { get; set; }
+    public long Generation { get; set; }
+    public string? LastAbortReason { get; set; }
+}
+
+public sealed class LeaveNotice : Message { }
+
+public sealed class Prepare : Message
+{
+    public Transaction Transaction { get; set; } = new();
+}
+
+public sealed class Prepared : Message
+{
+    public string TransactionId { get; set; } = "";
+    public bool Ok { get; set; }
+    public string? ErrorId { get; set; }
+    public string? Reason { get; set; }
+}
+
+/// <summary>The decision to commit. The successor gets it first.</summary>
+public sealed class CommitNotice : Message
+{
+    public string TransactionId { get; set; } = "";
+    public Transaction? Transaction { get; set; }
+}
+
+public sealed class CommitAck : Message
+{
+    public string TransactionId { get; set; } = "";
+    public long Generation { get; set; }
+}
+
+public sealed class AbortNotice : Message
+{
+    public string TransactionId { get; set; } = "";
+    public string ErrorId { get; set; } = "";
+    public string Reason { get; set; } = "";
+    public List<string> FailedNodes { get; set; } = [];
+}

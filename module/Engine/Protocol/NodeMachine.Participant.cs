@@ -1,0 +1,107 @@
+using VolumeManager.Engine.Checks;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Engine.Protocol;
+
+/// <summary>The participant: check, quiesce and prepare durably, apply the commit, or abort and resume.</summary>
+public sealed partial class NodeMachine
+{
+    private readonly Dictionary<string, DateTimeOffset> quiescedAt = [];
+
+    private ControlResponse Check(DateTimeOffset now, CheckRequest request)
+    {
+        var tx = request.Transaction;
+        var result = NodeChecks.Run(self, Database, request.Visible, tx);
+        if (Record(tx.Id) is not { IsFinal: true })
+            Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Checking, Updated = now }, durable: false);
+        return new ControlResponse { Ok = true, Check = result };
+    }
+
+    private void OnPrepare(DateTimeOffset now, Prepare prepare)
+    {
+        var tx = prepare.Transaction;
+        if (Record(tx.Id) is { IsFinal: true } done) { AnswerPrepare(done); return; }
+        Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Preparing, Updated = now }, durable: false);
+        quiescedAt[tx.Id] = now;
+        Emit(new Quiesce(tx.Id, tx.DiskGroups.ToList()));
+    }
+
+    private void AnswerPrepare(TransactionRecord record) => SendTo(record.Transaction.Coordinator, new Prepared
+    {
+        TransactionId = record.Transaction.Id, Ok = record.State == TransactionState.Prepared,
+        ErrorId = record.ErrorId, Reason = record.Error,
+    });
+
+    private void OnQuiesced(Quiesced quiesced)
+    {
+        if (Record(quiesced.TransactionId) is not { State: TransactionState.Preparing } record) return;
+        var tx = record.Transaction;
+        var recheck = quiesced.Ok ? NodeChecks.Run(self, Database, quiesced.Visible, tx) : null;
+        var failure = !quiesced.Ok
+            ? CheckResult.Fail(ErrorIds.TransactionAborted, quiesced.Reason ?? $"node {self} could not quiesce I/O.")
+            : recheck!.FirstFailure;
+        var next = record.With(failure is null ? TransactionState.Prepared : TransactionState.Aborted, quiesced.Now);
+        next.FreezeMilliseconds = (quiesced.Now - quiescedAt.GetValueOrDefault(tx.Id, quiesced.Now)).TotalMilliseconds;
+        if (failure is not null)
+        {
+            next.ErrorId = failure.Name;
+            next.Error = failure.Message;
+            next.FailedNodes = [self];
+            Emit(new Resume(tx.Id));
+        }
+        Keep(next, durable: true);
+        AnswerPrepare(next);
+    }
+
+    private void OnCommitNotice(DateTimeOffset now, CommitNotice notice)
+    {
+        var record = Record(notice.TransactionId) ?? (notice.Transaction is { } tx ? new TransactionRecord { Transaction = tx, State = TransactionState.Prepared } : null);
+        if (record is null) { Log($"commit notice for unknown transaction {notice.TransactionId} ignored"); return; }
+        if (record.State != TransactionState.Committed) ApplyCommit(now, record);
+        SendTo(notice.From, new CommitAck { TransactionId = notice.TransactionId, Generation = Database.Generation });
+    }
+
+    private void ApplyCommit(DateTimeOffset now, TransactionRecord record)
+    {
+        var tx = record.Transaction;
+        Database = tx.ApplyTo(Database, self);
+        Emit(new PersistDatabase(Database));
+        var committed = record.With(TransactionState.Committed, now);
+        committed.Generation = Database.Generation;
+        Keep(committed, durable: true);
+        Emit(new Resume(tx.Id));
+        Log($"committed {tx.Id} at generation {Database.Generation}");
+    }
+
+    private void OnAbortNotice(DateTimeOffset now, AbortNotice notice) =>
+        AbortLocally(now, notice.TransactionId, notice.ErrorId, notice.Reason, notice.FailedNodes);
+
+    private void AbortLocally(DateTimeOffset now, string txId, string errorId, string reason, List<string> failedNodes)
+    {
+        LastAbortReason = $"{txId}: {reason}";
+        if (Record(txId) is not { } record || record.State == TransactionState.Committed) return;
+        var wasQuiesced = record.State is TransactionState.Preparing or TransactionState.Prepared;
+        if (record.State != TransactionState.Aborted)
+        {
+            var aborted = record.With(TransactionState.Aborted, now);
+            aborted.ErrorId = errorId;
+            aborted.Error = reason;
+            aborted.FailedNodes = failedNodes;
+            Keep(aborted, durable: true);
+        }
+        if (wasQuiesced) Emit(new Resume(txId));
+    }
+
+    /// <summary>A node that rejoins settles the transactions it left in doubt from the master's outcomes.</summary>
+    private void ResolveFromOutcomes(DateTimeOffset now, List<TransactionRecord> outcomes)
+    {
+        foreach (var record in Records.Where(r => !r.IsFinal).ToList())
+        {
+            var outcome = outcomes.FirstOrDefault(o => o.Transaction.Id == record.Transaction.Id);
+            var state = outcome?.State == TransactionState.Committed ? TransactionState.Committed : TransactionState.Aborted;
+            var settled = record.With(state, now);
+            settled.Error ??= outcome?.Error ?? "settled on rejoin: the master has no commit of it";
+            Keep(settled, durable: true);
+        }
+    }
+}

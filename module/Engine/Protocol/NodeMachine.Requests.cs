@@ -1,0 +1,90 @@
+using VolumeManager.Engine.Checks;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Engine.Protocol;
+
+/// <summary>Requests from the node's own endpoint over the control socket.</summary>
+public sealed partial class NodeMachine
+{
+    private List<DiskInfo> visible = [];
+
+    private void OnRequest(DateTimeOffset now, long id, ControlRequest request)
+    {
+        if (Phase != NodePhase.Joined && request is not (ViewQuery or TransactionsQuery))
+        {
+            Emit(new Reply(id, ControlResponse.Failure(ErrorIds.AgentNotRunning, $"the agent on node {self} has not joined the cluster ({Phase}).")));
+            return;
+        }
+        var response = request switch
+        {
+            ViewQuery q => View(q),
+            TransactionsQuery q => Transactions(q),
+            BeginRequest b => Begin(now, b),
+            CheckRequest c => Check(now, Saw(c.Visible, c)),
+            CommitRequest c => StartCommit(now, id, c),
+            AbortRequest a => AbortFromInitiator(now, a),
+            LeaveRequest => Leave(now),
+            _ => ControlResponse.Failure(ErrorIds.TransactionAborted, $"unknown request {request.GetType().Name}."),
+        };
+        if (response is not null) Emit(new Reply(id, response));
+    }
+
+    private T Saw<T>(List<DiskInfo> disks, T value)
+    {
+        visible = disks;
+        return value;
+    }
+
+    private ControlResponse View(ViewQuery query)
+    {
+        visible = query.Visible;
+        var view = new ClusterView
+        {
+            ClusterId = Database.ClusterId, Epoch = Epoch, Master = Master ?? "", Generation = Database.Generation,
+            SharedHash = Serialization.DatabaseYaml.SharedHash(Database),
+            Members = Members.Select(m => m.Clone()).ToList(),
+            DiskGroups = Database.All.Select(g => g.Clone()).ToList(),
+            Disks = visible.Select(d => WithAccess(d)).ToList(),
+        };
+        if (view.Members.FirstOrDefault(m => m.Name == self) is { } me) { me.ProcessId = processId; me.Generation = Database.Generation; me.LastAbortReason = LastAbortReason; }
+        return new ControlResponse { Ok = true, View = view };
+    }
+
+    private DiskInfo WithAccess(DiskInfo disk) => new()
+    {
+        Name = disk.Name, Id = disk.Id, Path = disk.Path, SizeBytes = disk.SizeBytes,
+        DiskGroup = disk.DiskGroup, DiskGroupId = disk.DiskGroupId,
+        AccessibleFrom = [self],
+    };
+
+    private ControlResponse Transactions(TransactionsQuery query) => new()
+    {
+        Ok = true,
+        Records = Records.Where(r => query.Id is null || r.Transaction.Id == query.Id).ToList(),
+    };
+
+    private ControlResponse AbortFromInitiator(DateTimeOffset now, AbortRequest request)
+    {
+        if (Active?.Transaction.Id == request.TransactionId && !Active.Decided)
+            Abort(now, request.Failures.FirstOrDefault()?.ErrorId ?? ErrorIds.TransactionAborted, request.Failures);
+        return Outcome(request.TransactionId) ?? ControlResponse.Success();
+    }
+
+    /// <summary>The final outcome of a transaction this node knows, as a response; null while it is open.</summary>
+    private ControlResponse? Outcome(string id) => Record(id) switch
+    {
+        { State: TransactionState.Committed } r => new ControlResponse { Ok = true, Record = r },
+        { State: TransactionState.Aborted } r => new ControlResponse { Ok = false, ErrorId = r.ErrorId, Error = r.Error, Record = r },
+        _ => null,
+    };
+
+    private ControlResponse Leave(DateTimeOffset now)
+    {
+        if (IsMaster && Current.Count() > 1)
+            return ControlResponse.Failure(ErrorIds.ClusterBusy, $"node {self} is the master; it cannot leave while other members remain.");
+        if (Master is { } master && master != self) SendTo(master, new LeaveNotice());
+        Phase = NodePhase.Left;
+        return ControlResponse.Success();
+    }
+}

@@ -1,0 +1,122 @@
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Engine.Protocol;
+
+public enum NodePhase { Discovering, Joining, Joined, Left }
+
+/// <summary>A configured peer: its name, interconnect address and position in the cluster definition.</summary>
+public sealed record PeerAddress(string Name, string Address, int Order);
+
+/// <summary>
+/// One node's protocol logic — membership, coordinator and participant — as a pure state machine:
+/// an input in, effects out. No clock, socket or file: the agent and the simulator host it alike.
+/// </summary>
+public sealed partial class NodeMachine
+{
+    private readonly string self;
+    private readonly PeerAddress selfAddress;
+    private readonly IReadOnlyList<PeerAddress> peers;
+    private readonly ProtocolOptions options;
+    private readonly Random random;
+    private readonly int processId;
+    private readonly List<Effect> outbox = [];
+    private readonly Dictionary<string, TransactionRecord> records = [];
+    private readonly List<string> recordOrder = [];
+
+    public NodeMachine(string self, IReadOnlyList<PeerAddress> cluster, ProtocolOptions options, Random random,
+        int processId, NodeDatabase database, IEnumerable<TransactionRecord> journal)
+    {
+        this.self = self;
+        selfAddress = cluster.Single(p => p.Name == self);
+        peers = cluster.Where(p => p.Name != self).ToList();
+        this.options = options;
+        this.random = random;
+        this.processId = processId;
+        Database = database;
+        foreach (var record in journal) Remember(record);
+    }
+
+    public string Name => self;
+    public NodeDatabase Database { get; private set; }
+    public NodePhase Phase { get; private set; } = NodePhase.Discovering;
+    public long Epoch { get; private set; }
+    public string? Master { get; private set; }
+    public List<MemberInfo> Members { get; private set; } = [];
+    public Coordination? Active { get; private set; }
+    public string? LastAbortReason { get; private set; }
+    public IEnumerable<TransactionRecord> Records => recordOrder.Select(id => records[id]);
+    public bool IsMaster => Phase == NodePhase.Joined && Master == self;
+
+    public IReadOnlyList<Effect> Handle(Input input)
+    {
+        outbox.Clear();
+        switch (input)
+        {
+            case Started s: OnStarted(s.Now); break;
+            case Tick t: OnTick(t.Now); break;
+            case Received r: OnMessage(r.Now, r.Message); break;
+            case PeerLost l: OnPeerLost(l.Now, l.Peer); break;
+            case Requested q: OnRequest(q.Now, q.RequestId, q.Request); break;
+            case Quiesced q: OnQuiesced(q); break;
+        }
+        return outbox.ToList();
+    }
+
+    private void OnMessage(DateTimeOffset now, Message message)
+    {
+        Heard(message.From, now);
+        switch (message)
+        {
+            case Discover d: OnDiscover(d); break;
+            case DiscoverReply r: OnDiscoverReply(now, r); break;
+            case JoinRequest j: OnJoinRequest(now, j); break;
+            case JoinAccepted a: OnJoinAccepted(now, a); break;
+            case MembershipUpdate u: OnMembershipUpdate(u); break;
+            case Heartbeat h: OnHeartbeat(now, h); break;
+            case LeaveNotice l: OnLeaveNotice(now, l); break;
+            case Prepare p: OnPrepare(now, p); break;
+            case Prepared p: OnPrepared(now, p); break;
+            case CommitNotice c: OnCommitNotice(now, c); break;
+            case CommitAck a: OnCommitAck(now, a); break;
+            case AbortNotice a: OnAbortNotice(now, a); break;
+        }
+    }
+
+    private void Emit(Effect effect) => outbox.Add(effect);
+
+    private void SendTo(string node, Message message)
+    {
+        message.From = self;
+        message.Epoch = Epoch;
+        Emit(new Send(node, message));
+    }
+
+    private void Log(string text) => Emit(new Protocol.Log(text));
+
+    private MemberInfo? Member(string name) => Members.FirstOrDefault(m => m.Name == name);
+
+    private IEnumerable<MemberInfo> Current => Members.Where(m => m.State is MemberState.Joined or MemberState.Down);
+
+    private IEnumerable<string> Others => Current.Where(m => m.Name != self).Select(m => m.Name);
+
+    private TransactionRecord? Record(string id) => records.GetValueOrDefault(id);
+
+    private void Remember(TransactionRecord record)
+    {
+        if (!records.ContainsKey(record.Transaction.Id)) recordOrder.Add(record.Transaction.Id);
+        records[record.Transaction.Id] = record;
+        const int keep = 200;
+        while (recordOrder.Count > keep)
+        {
+            records.Remove(recordOrder[0]);
+            recordOrder.RemoveAt(0);
+        }
+    }
+
+    private void Keep(TransactionRecord record, bool durable)
+    {
+        Remember(record);
+        if (durable) Emit(new PersistRecord(record));
+    }
+}

@@ -1,0 +1,13 @@
+namespace VolumeManager.Engine.Protocol;
+
+/// <summary>Timing of membership and reconfiguration, per cluster.</summary>
+public sealed class ProtocolOptions
+{
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>An agent silent this long is Down (still a member; every change fails naming it).</summary>
+    public TimeSpan DownAfter { get; set; } = TimeSpan.FromMilliseconds(1000);
+    /// <summary>A Down member silent this long is evicted: it has Left.</summary>
+    public TimeSpan FailureTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan DiscoverTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan PrepareTimeout { get; set; } = TimeSpan.FromSeconds(15);
+}

@@ -1,0 +1,65 @@
+using System.Security.Cryptography;
+using System.Text;
+using VolumeManager.Engine.Model;
+using YamlDotNet.RepresentationModel;
+using static VolumeManager.Engine.Serialization.YamlText;
+
+namespace VolumeManager.Engine.Serialization;
+
+/// <summary>
+/// A node's configuration database as YAML text. The same database always gives byte-identical
+/// text, so members compare shared configuration by <see cref="SharedHash"/>.
+/// </summary>
+public static class DatabaseYaml
+{
+    private const string EndMarker = "...";
+
+    public static string Write(NodeDatabase database) => Emit(Map(
+        ("clusterId", Id(database.ClusterId)),
+        ("generation", Number(database.Generation)),
+        ("shared", ModelYaml.Groups(database.Shared)),
+        ("privateGeneration", Number(database.PrivateGeneration)),
+        ("private", ModelYaml.Groups(database.Private))));
+
+    /// <summary>Reads what <see cref="Write"/> wrote; a corrupt or truncated text throws <see cref="ConfigurationFormatException"/>.</summary>
+    public static NodeDatabase Read(string text, string sourceName)
+    {
+        RequireEndMarker(text, sourceName);
+        var map = YamlMap.From(LoadRoot(text, sourceName), sourceName, "the configuration database")
+            .AllowOnly("clusterId", "generation", "shared", "privateGeneration", "private");
+        return new NodeDatabase
+        {
+            ClusterId = map.Guid("clusterId"),
+            Generation = map.Long("generation"),
+            Shared = ModelYaml.ReadGroups(map, "shared"),
+            PrivateGeneration = map.Long("privateGeneration"),
+            Private = ModelYaml.ReadGroups(map, "private"),
+        };
+    }
+
+    /// <summary>One disk group alone: the configuration copy kept in its disks' private regions.</summary>
+    public static string WriteDiskGroup(DiskGroup group) => Emit(ModelYaml.Group(group));
+
+    public static DiskGroup ReadDiskGroup(string text, string sourceName) =>
+        ModelYaml.ReadGroup(YamlMap.From(LoadRoot(text, sourceName), sourceName, "the disk group"));
+
+    /// <summary>Lower-case hex SHA-256 of the canonical YAML of the cluster id, generation and shared disk groups; private groups do not count.</summary>
+    public static string SharedHash(NodeDatabase database)
+    {
+        var canonical = Emit(Map(
+            ("clusterId", Id(database.ClusterId)),
+            ("generation", Number(database.Generation)),
+            ("shared", ModelYaml.Groups(database.Shared))));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    /// <summary>Write ends every database with "..."; without it the text was cut short, even if what is left parses.</summary>
+    private static void RequireEndMarker(string text, string sourceName)
+    {
+        var trimmed = text.TrimEnd();
+        if (trimmed == EndMarker || trimmed.EndsWith("\n" + EndMarker, StringComparison.Ordinal)) return;
+        var lines = trimmed.Split('\n');
+        throw new ConfigurationFormatException(sourceName, lines.Length, lines[^1].Length + 1,
+            $"the configuration database ends without its end marker '{EndMarker}': the file is truncated or was not written by the agent.");
+    }
+}

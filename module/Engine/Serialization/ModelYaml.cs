@@ -1,0 +1,83 @@
+using VolumeManager.Engine.Model;
+using YamlDotNet.RepresentationModel;
+using static VolumeManager.Engine.Serialization.YamlText;
+
+namespace VolumeManager.Engine.Serialization;
+
+/// <summary>Disk groups and what they hold, to YAML nodes and back. Every key is written, so every key is required on read.</summary>
+internal static class ModelYaml
+{
+    public static YamlNode Groups(IEnumerable<DiskGroup> groups) => Sequence(groups.Select(Group));
+
+    public static YamlMappingNode Group(DiskGroup group) => Map(
+        ("name", Text(group.Name)),
+        ("id", Id(group.Id)),
+        ("shared", Flag(group.Shared)),
+        ("owner", Text(group.Owner)),
+        ("generation", Number(group.Generation)),
+        ("disks", Sequence(group.Disks.Select(Disk))),
+        ("volumes", Sequence(group.Volumes.Select(Volume))));
+
+    private static YamlNode Disk(DiskRef disk) => Map(
+        ("name", Text(disk.Name)), ("id", Id(disk.Id)), ("sizeBytes", Number(disk.SizeBytes)));
+
+    private static YamlNode Volume(Volume volume) => Map(
+        ("name", Text(volume.Name)), ("sizeBytes", Number(volume.SizeBytes)), ("plexes", Sequence(volume.Plexes.Select(Plex))));
+
+    private static YamlNode Plex(Plex plex) => Map(
+        ("name", Text(plex.Name)), ("state", Text(plex.State)), ("subdisks", Sequence(plex.Subdisks.Select(Subdisk))));
+
+    private static YamlNode Subdisk(Subdisk subdisk) => Map(
+        ("name", Text(subdisk.Name)), ("disk", Text(subdisk.Disk)),
+        ("offset", Number(subdisk.Offset)), ("length", Number(subdisk.Length)));
+
+    public static List<DiskGroup> ReadGroups(YamlMap owner, string key) =>
+        owner.Sequence(key).Select((node, i) => ReadGroup(owner.With(node, $"disk group {i + 1} of '{key}'"))).ToList();
+
+    public static DiskGroup ReadGroup(YamlMap map)
+    {
+        map.AllowOnly("name", "id", "shared", "owner", "generation", "disks", "volumes");
+        var name = map.String("name");
+        return new DiskGroup
+        {
+            Name = name, Id = map.Guid("id"), Shared = map.Bool("shared"), Owner = map.OptionalString("owner"),
+            Generation = map.Long("generation"),
+            Disks = map.Sequence("disks").Select(n => ReadDisk(map.With(n, $"a disk of disk group '{name}'"))).ToList(),
+            Volumes = map.Sequence("volumes").Select(n => ReadVolume(map.With(n, $"a volume of disk group '{name}'"))).ToList(),
+        };
+    }
+
+    private static DiskRef ReadDisk(YamlMap map)
+    {
+        map.AllowOnly("name", "id", "sizeBytes");
+        return new DiskRef { Name = map.String("name"), Id = map.Guid("id"), SizeBytes = map.Long("sizeBytes") };
+    }
+
+    private static Volume ReadVolume(YamlMap map)
+    {
+        map.AllowOnly("name", "sizeBytes", "plexes");
+        var name = map.String("name");
+        return new Volume
+        {
+            Name = name, SizeBytes = map.Long("sizeBytes"),
+            Plexes = map.Sequence("plexes").Select(n => ReadPlex(map.With(n, $"a plex of volume '{name}'"))).ToList(),
+        };
+    }
+
+    private static Plex ReadPlex(YamlMap map)
+    {
+        map.AllowOnly("name", "state", "subdisks");
+        var name = map.String("name");
+        return new Plex
+        {
+            Name = name, State = map.String("state"),
+            Subdisks = map.Sequence("subdisks").Select(n => ReadSubdisk(map.With(n, $"a subdisk of plex '{name}'"))).ToList(),
+        };
+    }
+
+    private static Subdisk ReadSubdisk(YamlMap map)
+    {
+        map.AllowOnly("name", "disk", "offset", "length");
+        return new Subdisk { Name = map.String("name"), Disk = map.String("disk"), Offset = map.Long("offset"), Length = map.Long("length") };
+    }
+}

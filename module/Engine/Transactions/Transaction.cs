@@ -1,0 +1,40 @@
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Operations;
+
+namespace VolumeManager.Engine.Transactions;
+
+public enum TransactionScope { Shared, Private }
+
+/// <summary>A proposed reconfiguration: what it changes, against which generation, among which members.</summary>
+public sealed class Transaction
+{
+    public string Id { get; set; } = "";
+    public TransactionScope Scope { get; set; }
+    public string? Owner { get; set; }
+    public long BaseGeneration { get; set; }
+    public string Initiator { get; set; } = "";
+    public string Coordinator { get; set; } = "";
+    public List<string> Members { get; set; } = [];
+    public List<Operation> Operations { get; set; } = [];
+    public DateTimeOffset Started { get; set; }
+
+    public IEnumerable<string> DiskGroups => Operations.Select(o => o.DiskGroup).Distinct();
+    public string Describe() => string.Join("; ", Operations.Select(o => o.Describe()));
+
+    /// <summary>The database after this transaction commits on <paramref name="node"/>.</summary>
+    public NodeDatabase ApplyTo(NodeDatabase db, string node)
+    {
+        var next = db.Clone();
+        if (Scope == TransactionScope.Shared)
+        {
+            next.Generation = BaseGeneration + 1;
+            foreach (var op in Operations) op.ApplyTo(next.Shared, next.Generation);
+        }
+        else if (Owner == node)
+        {
+            next.PrivateGeneration++;
+            foreach (var op in Operations) op.ApplyTo(next.Private, next.PrivateGeneration);
+        }
+        return next;
+    }
+}

@@ -1,0 +1,29 @@
+namespace VolumeManager.Engine.Transactions;
+
+public enum TransactionState { Proposed, Checking, Preparing, Prepared, Committed, Aborted }
+
+/// <summary>What one node knows of a transaction: the journal entry and what Get-VmTransaction shows.</summary>
+public sealed class TransactionRecord
+{
+    public Transaction Transaction { get; set; } = new();
+    public TransactionState State { get; set; }
+    public long Generation { get; set; }
+    public List<string> FailedNodes { get; set; } = [];
+    public string? ErrorId { get; set; }
+    public string? Error { get; set; }
+    public DateTimeOffset Updated { get; set; }
+    public double FreezeMilliseconds { get; set; }
+    /// <summary>On the coordinator: the commit decision is durable, notifications may be under way.</summary>
+    public bool Decided { get; set; }
+
+    public bool IsFinal => State is TransactionState.Committed or TransactionState.Aborted;
+
+    public TransactionRecord With(TransactionState state, DateTimeOffset now)
+    {
+        var copy = (TransactionRecord)MemberwiseClone();
+        copy.State = state;
+        copy.Updated = now;
+        copy.FailedNodes = [.. FailedNodes];
+        return copy;
+    }
+}

@@ -1,0 +1,64 @@
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Simulation;
+
+/// <summary>
+/// One simulated node: what survives a crash (the database and journal its agent made durable) and what
+/// does not (the agent's state machine and kernel). <see cref="Machine"/> is null while the agent is down.
+/// </summary>
+public sealed class SimNode
+{
+    private readonly List<TransactionRecord> journal = [];
+
+    internal SimNode(int index, PeerAddress address, NodeDatabase initial)
+    {
+        Index = index;
+        Address = address;
+        Durable = initial;
+    }
+
+    public int Index { get; }
+    public PeerAddress Address { get; }
+    public string Name => Address.Name;
+
+    /// <summary>The configuration database as last made durable (PersistDatabase).</summary>
+    public NodeDatabase Durable { get; internal set; }
+
+    /// <summary>Every journal record made durable (PersistRecord), in order; the last per transaction wins on load.</summary>
+    public IReadOnlyList<TransactionRecord> Journal => journal;
+
+    public NodeMachine? Machine { get; internal set; }
+    public bool Running => Machine is not null;
+    /// <summary>Counts agent starts; an event for an earlier incarnation is dropped.</summary>
+    public int Incarnation { get; internal set; }
+    public int ProcessId { get; internal set; }
+    internal SimKernel Kernel { get; set; } = null!;
+    /// <summary>Disks this node cannot open.</summary>
+    public HashSet<string> InvisibleDisks { get; } = [];
+    /// <summary>When set, the agent dies just before carrying out the first effect this matches.</summary>
+    public Func<Effect, bool>? CrashBefore { get; set; }
+
+    /// <summary>In-flight I/O count of a disk group in this node's simulated kernel.</summary>
+    public int InFlight(string diskGroup) => Running ? Kernel.InFlight(diskGroup) : 0;
+    public bool GateClosed(string diskGroup) => Running && Kernel.Closed(diskGroup);
+    public bool AnyGateClosed => Running && Kernel.AnyClosed;
+
+    internal void Append(TransactionRecord record) => journal.Add(record);
+
+    /// <summary>The journal as the agent loads it: the latest record of each transaction, in first-seen order.</summary>
+    internal List<TransactionRecord> LoadJournal(Func<TransactionRecord, TransactionRecord> copy)
+    {
+        var latest = new Dictionary<string, TransactionRecord>();
+        var order = new List<string>();
+        foreach (var record in journal)
+        {
+            if (!latest.ContainsKey(record.Transaction.Id)) order.Add(record.Transaction.Id);
+            latest[record.Transaction.Id] = record;
+        }
+        return order.Select(id => copy(latest[id])).ToList();
+    }
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+
+namespace VolumeManager.Transport;
+
+/// <summary>
+/// The outbound side to one peer: a bounded queue drained in order over one connection, opened when
+/// there is something to send and reopened with backoff after a failure.
+/// </summary>
+internal sealed class PeerLink : IAsyncDisposable
+{
+    private readonly LinkContext context;
+    private readonly Channel<byte[]> queue;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly Task loop;
+    private volatile IPEndPoint address;
+    private int dropping;
+
+    public PeerLink(string name, IPEndPoint address, LinkContext context)
+    {
+        Name = name;
+        this.address = address;
+        this.context = context;
+        queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(context.Options.MaxQueuedFrames)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        loop = Task.Run(() => RunAsync(stopping.Token));
+    }
+
+    public string Name { get; }
+
+    public IPEndPoint Address
+    {
+        get => address;
+        set => address = value;
+    }
+
+    private InterconnectOptions Options => context.Options;
+
+    public bool TryEnqueue(byte[] payload)
+    {
+        if (queue.Writer.TryWrite(payload))
+        {
+            Volatile.Write(ref dropping, 0);
+            return true;
+        }
+        if (Interlocked.Exchange(ref dropping, 1) == 0)
+        {
+            context.Log($"Interconnect: the send queue to '{Name}' is full ({Options.MaxQueuedFrames} frames); "
+                + "dropping frames until it drains.");
+        }
+        return false;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        stopping.Cancel();
+        await loop.ConfigureAwait(false);
+        stopping.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                Stream stream = await ConnectAsync(ct).ConfigureAwait(false);
+                context.Emit(new PeerConnected(Name, LinkDirection.Outbound));
+                string reason = await PumpAsync(stream, ct).ConfigureAwait(false);
+                context.Log($"Interconnect: lost the connection to '{Name}': {reason}.");
+                context.Emit(new PeerDisconnected(Name, LinkDirection.Outbound, reason));
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            context.Log($"Interconnect: the link to '{Name}' stopped after an unexpected error: {e}");
+        }
+    }
+
+    private async Task<Stream> ConnectAsync(CancellationToken ct)
+    {
+        TimeSpan delay = Options.ReconnectDelayMin;
+        for (int attempt = 1; ; attempt++)
+        {
+            IPEndPoint target = Address;
+            try
+            {
+                Stream stream = await HandshakeAsync(target, ct).ConfigureAwait(false);
+                if (attempt > 1)
+                {
+                    context.Log($"Interconnect: connected to '{Name}' at {target} after {attempt} attempts.");
+                }
+                return stream;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                if (attempt == 1)
+                {
+                    context.Log($"Interconnect: cannot connect to '{Name}' at {target}: {e.Describe()}; "
+                        + "retrying with backoff.");
+                }
+            }
+            await Task.Delay(Jitter(delay), ct).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Options.ReconnectDelayMax.Ticks));
+        }
+    }
+
+    private async Task<Stream> HandshakeAsync(IPEndPoint target, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(Options.HandshakeTimeout);
+        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(target, timeout.Token).ConfigureAwait(false);
+            var stream = new NetworkStream(socket, ownsSocket: true);
+            await context.HelloCodec.WriteFrameAsync(
+                stream, Hello.Sender, Hello.EncodeHello(context.SelfName), timeout.Token).ConfigureAwait(false);
+            FrameReadResult welcome = await context.HelloCodec.ReadFrameAsync(stream, Hello.Sender, timeout.Token)
+                .ConfigureAwait(false);
+            CheckWelcome(welcome);
+            return stream;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"no welcome within {Options.HandshakeTimeout.TotalSeconds:0.###} s");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private void CheckWelcome(FrameReadResult welcome)
+    {
+        if (welcome.Status == FrameStatus.EndOfStream)
+        {
+            throw new IOException("the peer closed the connection during the handshake "
+                + "(is the cluster key the same on both nodes?)");
+        }
+        if (welcome.Status == FrameStatus.BadTag)
+        {
+            throw new IOException("the peer's welcome did not verify with the cluster key");
+        }
+        string name = Hello.DecodeWelcome(welcome.Payload)
+            ?? throw new IOException("the peer's first frame was not a welcome");
+        if (name != Name)
+        {
+            throw new IOException($"the node listening there is '{name}', not '{Name}'");
+        }
+    }
+
+    private async Task<string> PumpAsync(Stream stream, CancellationToken ct)
+    {
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var failure = new FirstFailure(connection);
+        Task watcher = WatchForCloseAsync(stream, failure, connection.Token);
+        try
+        {
+            await WriteQueuedAsync(stream, connection).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            failure.Set($"the peer accepted no data for {Options.WriteTimeout.TotalSeconds:0.###} s");
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            failure.Set(e.Describe());
+        }
+        finally
+        {
+            connection.Cancel();
+            await stream.DisposeAsync().ConfigureAwait(false);
+            await watcher.ConfigureAwait(false);
+        }
+        ct.ThrowIfCancellationRequested();
+        return failure.Reason!;
+    }
+
+    // A frame leaves the queue only once written, so a frame whose write failed goes out on the next connection.
+    private async Task WriteQueuedAsync(Stream stream, CancellationTokenSource connection)
+    {
+        while (await queue.Reader.WaitToReadAsync(connection.Token).ConfigureAwait(false))
+        {
+            while (queue.Reader.TryPeek(out byte[]? payload))
+            {
+                connection.CancelAfter(Options.WriteTimeout);
+                await context.Codec.WriteFrameAsync(stream, context.SelfName, payload, connection.Token)
+                    .ConfigureAwait(false);
+                connection.CancelAfter(Timeout.InfiniteTimeSpan);
+                queue.Reader.TryRead(out _);
+            }
+        }
+    }
+
+    // The peer never writes on this connection, so a read completes only when it closes.
+    private static async Task WatchForCloseAsync(Stream stream, FirstFailure failure, CancellationToken token)
+    {
+        byte[] buffer = new byte[1];
+        try
+        {
+            int read = await stream.ReadAsync(buffer, token).ConfigureAwait(false);
+            failure.Set(read == 0 ? "the peer closed the connection" : "the peer wrote on a send-only connection");
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            failure.Set(e.Describe());
+        }
+    }
+
+    private static TimeSpan Jitter(TimeSpan delay) => delay * (0.75 + (0.5 * Random.Shared.NextDouble()));
+}

@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+
+namespace VolumeManager.Transport;
+
+/// <summary>A small owner-only file holding a fixed-length secret, replaced atomically.</summary>
+internal static class SecretFile
+{
+    private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyDirectory = OwnerReadWrite | UnixFileMode.UserExecute;
+
+    public static byte[] CreateRandom(string path, int length, bool overwrite)
+    {
+        byte[] secret = RandomNumberGenerator.GetBytes(length);
+        Write(path, secret, overwrite);
+        return secret;
+    }
+
+    public static byte[] ReadOrCreate(string path, int length, string what)
+    {
+        if (File.Exists(path))
+        {
+            return Read(path, length, what);
+        }
+        try
+        {
+            return CreateRandom(path, length, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return Read(path, length, what);
+        }
+    }
+
+    /// <exception cref="IOException">The file exists and <paramref name="overwrite"/> is false.</exception>
+    public static void Write(string path, ReadOnlySpan<byte> secret, bool overwrite)
+    {
+        string full = Path.GetFullPath(path);
+        EnsureOwnerOnlyDirectory(Path.GetDirectoryName(full)!);
+        string temp = $"{full}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            WriteDurably(temp, secret);
+            File.Move(temp, full, overwrite);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    public static byte[] Read(string path, int length, string what)
+    {
+        byte[] secret = File.ReadAllBytes(path);
+        if (secret.Length != length)
+        {
+            throw new InvalidDataException(
+                $"The {what} file '{path}' holds {secret.Length} bytes; a {what} is {length} bytes.");
+        }
+        return secret;
+    }
+
+    public static void EnsureOwnerOnlyDirectory(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            return;
+        }
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, OwnerOnlyDirectory);
+        }
+    }
+
+    private static void WriteDurably(string path, ReadOnlySpan<byte> secret)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerReadWrite;
+        }
+        using var stream = new FileStream(path, options);
+        stream.Write(secret);
+        stream.Flush(flushToDisk: true);
+    }
+}

@@ -1,0 +1,192 @@
+using System.Buffers.Binary;
+using VolumeManager.Engine.Storage;
+
+namespace VolumeManager.Engine.Tests.Engine;
+
+public sealed class PrivateRegionTests
+{
+    private static PrivateRegionContent Owned()
+    {
+        var group = Fixtures.MirroredGroup("dg01", shared: true);
+        return new PrivateRegionContent
+        {
+            DiskId = group.Disks[0].Id, DiskName = group.Disks[0].Name,
+            DiskGroup = group.Name, DiskGroupId = group.Id, Generation = 9, ConfigCopy = group,
+        };
+    }
+
+    private static PrivateRegionContent Free() => new() { DiskId = Fixtures.Disk("d7", 7).Id, DiskName = "d7" };
+
+    /// <summary>The bytes as a disk holds them: the encoded prefix, then whatever follows in the first MiB.</summary>
+    private static byte[] OnDisk(PrivateRegionContent content)
+    {
+        var disk = new byte[PrivateRegion.Size];
+        PrivateRegion.Encode(content).CopyTo(disk, 0);
+        return disk;
+    }
+
+    [Fact]
+    public void An_owned_disk_round_trips_with_its_configuration_copy()
+    {
+        var content = Owned();
+
+        var result = PrivateRegion.Decode(OnDisk(content));
+
+        Assert.True(result.Valid, result.ToString());
+        Assert.Equal(Fixtures.Json(content), Fixtures.Json(result.Content));
+    }
+
+    [Fact]
+    public void A_free_disk_round_trips_without_a_copy()
+    {
+        var result = PrivateRegion.Decode(OnDisk(Free()));
+
+        Assert.True(result.Valid, result.ToString());
+        Assert.True(result.Content!.IsFree);
+        Assert.Null(result.Content.ConfigCopy);
+        Assert.Equal("", result.Content.DiskGroup);
+        Assert.Equal("d7", result.Content.DiskName);
+    }
+
+    [Fact]
+    public void The_copy_rebuilds_the_disk_group_exactly()
+    {
+        var original = Fixtures.MirroredGroup("dg01", shared: true);
+
+        var rebuilt = PrivateRegion.Decode(OnDisk(Owned())).Content!.ConfigCopy!;
+
+        Assert.Equal(Fixtures.Json(original), Fixtures.Json(rebuilt));
+        Assert.Equal(original.SizeBytes, rebuilt.SizeBytes);
+    }
+
+    [Fact]
+    public void Encode_starts_with_the_magic_fits_before_the_lease_slot_and_pads_to_4_KiB()
+    {
+        var bytes = PrivateRegion.Encode(Owned());
+
+        Assert.Equal("VMPRIV01"u8.ToArray(), bytes[..8]);
+        Assert.Equal(0, bytes.Length % 4096);
+        Assert.InRange(bytes.Length, 4096, PrivateRegion.LeaseOffset);
+        Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)));
+        Assert.Equal(PrivateRegion.Size, PrivateRegion.PublicRegionOffset);
+        Assert.True(PrivateRegion.LeaseOffset + PrivateRegion.LeaseSize <= PrivateRegion.Size);
+    }
+
+    [Fact]
+    public void A_flipped_byte_in_the_configuration_copy_is_a_checksum_mismatch()
+    {
+        var disk = OnDisk(Owned());
+        var at = IndexOf(disk, "vol1-02-01"u8);
+        disk[at] ^= 0x20;
+
+        var result = PrivateRegion.Decode(disk);
+
+        Assert.True(result.Corrupt);
+        Assert.Null(result.Content);
+        Assert.Matches("^checksum mismatch: stored [0-9a-f]{64}, computed [0-9a-f]{64}$", result.Reason);
+    }
+
+    [Fact]
+    public void A_flipped_byte_in_the_checksum_itself_is_a_mismatch_too()
+    {
+        var bytes = PrivateRegion.Encode(Free());
+        var checksumAt = PrivateRegion.HeaderSize + BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12));
+        bytes[checksumAt + 5] ^= 1;
+
+        Assert.StartsWith("checksum mismatch", PrivateRegion.Decode(bytes).Reason);
+    }
+
+    [Fact]
+    public void Zeros_are_not_initialized()
+    {
+        var result = PrivateRegion.Decode(new byte[PrivateRegion.Size]);
+
+        Assert.True(result.NotInitialized);
+        Assert.False(result.Corrupt);
+        Assert.Null(result.Reason);
+    }
+
+    [Fact]
+    public void A_read_shorter_than_the_content_is_corrupt_and_says_so()
+    {
+        var bytes = PrivateRegion.Encode(Owned());
+
+        var result = PrivateRegion.Decode(bytes.AsSpan(0, 100));
+
+        Assert.True(result.Corrupt);
+        Assert.Contains("only 100 bytes were read", result.Reason);
+    }
+
+    [Fact]
+    public void An_unknown_format_version_is_corrupt_and_named()
+    {
+        var bytes = PrivateRegion.Encode(Free());
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), 7);
+
+        Assert.Contains("format version 7 is not supported", PrivateRegion.Decode(bytes).Reason);
+    }
+
+    [Fact]
+    public void An_oversized_length_field_is_corrupt_not_an_exception()
+    {
+        var bytes = OnDisk(Free());
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(12), uint.MaxValue);
+
+        Assert.Contains("body length field", PrivateRegion.Decode(bytes).Reason);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Random_garbage_never_throws(int seed)
+    {
+        var random = new Random(seed);
+        for (var i = 0; i < 200; i++)
+        {
+            var garbage = new byte[random.Next(0, 9000)];
+            random.NextBytes(garbage);
+            if (i % 2 == 0 && garbage.Length >= 16)
+            {
+                "VMPRIV01"u8.CopyTo(garbage);
+                BinaryPrimitives.WriteUInt32LittleEndian(garbage.AsSpan(8), 1);
+                BinaryPrimitives.WriteUInt32LittleEndian(garbage.AsSpan(12), (uint)random.Next(0, garbage.Length));
+            }
+
+            var result = PrivateRegion.Decode(garbage);
+
+            Assert.False(result.Valid);
+            Assert.Equal(result.Corrupt, result.Reason is not null);
+        }
+    }
+
+    [Fact]
+    public void Every_single_byte_flip_of_an_encoded_region_is_detected()
+    {
+        var bytes = PrivateRegion.Encode(Owned());
+        var used = PrivateRegion.HeaderSize + BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)) + PrivateRegion.ChecksumSize;
+
+        for (var i = 0; i < used; i += 13)
+        {
+            var copy = (byte[])bytes.Clone();
+            copy[i] ^= 0x01;
+            Assert.False(PrivateRegion.Decode(copy).Valid, $"a flip at byte {i} went unnoticed");
+        }
+    }
+
+    [Fact]
+    public void A_configuration_copy_too_large_for_the_region_is_refused_when_encoding()
+    {
+        var content = Owned();
+        content.ConfigCopy!.Volumes = Enumerable.Range(0, 20000).Select(i => new Model.Volume { Name = $"volume-{i:D6}", SizeBytes = i }).ToList();
+
+        var e = Assert.Throws<ArgumentException>(() => PrivateRegion.Encode(content));
+
+        Assert.Contains("dg01-d1", e.Message);
+    }
+
+    private static int IndexOf(byte[] haystack, ReadOnlySpan<byte> needle) => haystack.AsSpan().IndexOf(needle) is >= 0 and var at
+        ? at
+        : throw new InvalidOperationException("not found");
+}
