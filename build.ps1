@@ -300,8 +300,9 @@ function Invoke-PesterTests {
     Write-Step "Pester $pesterVersion`: $($files.Count) file(s)"
 
     $null = New-Item -ItemType Directory -Force -Path $WorkDir, $ResultsDir
-    $request = Join-Path $WorkDir 'pester-request.json'
-    $summary = Join-Path $WorkDir 'pester-summary.json'
+    # Per-run names: developers run several build.ps1 at once in one checkout.
+    $request = Join-Path $WorkDir "pester-request-$PID.json"
+    $summary = Join-Path $WorkDir "pester-summary-$PID.json"
     Remove-Item -LiteralPath $summary -Force -ErrorAction Ignore
     [ordered]@{
         PesterVersion = $pesterVersion
@@ -313,15 +314,19 @@ function Invoke-PesterTests {
         Summary       = $summary
     } | ConvertTo-Json | Set-Content -LiteralPath $request
 
-    $runner = Join-Path $WorkDir 'run-pester.ps1'
+    $runner = Join-Path $WorkDir "run-pester-$PID.ps1"
     Set-Content -LiteralPath $runner -Value $PesterRunner
-    $rc = Invoke-ChildPwsh -ModulePath $OutputDir, $ModulesDir -File $runner -Arguments $request
-
-    if (Test-Path -LiteralPath $summary) {
-        $r = Get-Content -Raw -LiteralPath $summary | ConvertFrom-Json
-        $counts.Passed = $r.Passed
-        $counts.Failed = $r.Failed
-        $counts.Skipped = $r.Skipped
+    try {
+        $rc = Invoke-ChildPwsh -ModulePath $OutputDir, $ModulesDir -File $runner -Arguments $request
+        if (Test-Path -LiteralPath $summary) {
+            $r = Get-Content -Raw -LiteralPath $summary | ConvertFrom-Json
+            $counts.Passed = $r.Passed
+            $counts.Failed = $r.Failed
+            $counts.Skipped = $r.Skipped
+        }
+    }
+    finally {
+        Remove-Item -LiteralPath $request, $summary, $runner -Force -ErrorAction Ignore
     }
     if ($rc -ne 0 -and $counts.Failed -eq 0) {
         Write-Host "The Pester run exited with code $rc without a result: counted as 1 failure." -ForegroundColor Red

@@ -72,7 +72,14 @@ public sealed class AgentHost : IAsyncDisposable
         log.Write($"started: pid {Environment.ProcessId}, generation {database.Generation}, {records.Count} journal records, interconnect {node.Interconnect}");
     }
 
-    private static IPEndPoint Endpoint(string hostPort) => IPEndPoint.Parse(hostPort);
+    /// <summary>host:port, where host is an address or a name resolved once at start.</summary>
+    private static IPEndPoint Endpoint(string hostPort)
+    {
+        if (IPEndPoint.TryParse(hostPort, out var endpoint)) return endpoint;
+        var colon = hostPort.LastIndexOf(':');
+        var address = Dns.GetHostAddresses(hostPort[..colon]).First();
+        return new IPEndPoint(address, int.Parse(hostPort[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     private static DateTimeOffset Now => DateTimeOffset.UtcNow;
 

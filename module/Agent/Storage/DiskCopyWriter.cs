@@ -13,13 +13,13 @@ public sealed class DiskCopyWriter(Action<string> log)
             var group = after.Find(name);
             var previous = before.Find(name);
             foreach (var disk in group?.Disks ?? [])
-                WriteRegion(visible, disk, group, after.Generation);
+                WriteRegion(visible, disk, group);
             foreach (var released in (previous?.Disks ?? []).Where(d => group?.Disks.All(k => k.Id != d.Id) ?? true))
-                WriteRegion(visible, released, null, after.Generation);
+                WriteRegion(visible, released, null);
         }
     }
 
-    private void WriteRegion(IReadOnlyList<DiskInfo> visible, DiskRef disk, DiskGroup? group, long generation)
+    private void WriteRegion(IReadOnlyList<DiskInfo> visible, DiskRef disk, DiskGroup? group)
     {
         var found = visible.FirstOrDefault(d => d.Id == disk.Id);
         if (found is null) { log($"disk {disk.Name} is not visible here; its configuration copy was not written"); return; }
@@ -27,7 +27,7 @@ public sealed class DiskCopyWriter(Action<string> log)
         {
             DiskId = disk.Id, DiskName = disk.Name,
             DiskGroup = group?.Name ?? "", DiskGroupId = group?.Id ?? Guid.Empty,
-            Generation = group is null ? 0 : generation,
+            Generation = group?.Generation ?? 0,
             ConfigCopy = group,
         };
         using var device = DiskDevice.Open(found.Path, write: true);

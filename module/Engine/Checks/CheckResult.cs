@@ -28,9 +28,12 @@ public sealed class NodeCheckResult
         return new NodeCheckResult
         {
             Node = node, TransactionId = txId, Passed = failed.Count == 0, Checks = checks,
-            Message = failed.Count == 0 ? $"node {node}: all {checks.Count} checks passed" : $"node {node}: {failed[0].Message}",
+            Message = failed.Count == 0 ? $"node {node}: all {checks.Count} checks passed" : Named(node, failed[0].Message),
         };
     }
+
+    private static string Named(string node, string message) =>
+        message.StartsWith($"node {node} ", StringComparison.Ordinal) ? message : $"node {node}: {message}";
 
     public static NodeCheckResult Failed(string node, string txId, string errorId, string message) =>
         From(node, txId, [CheckResult.Fail(errorId, message)]);

@@ -23,7 +23,7 @@ public sealed class ClusterDefinition
     public ProtocolOptions ToProtocolOptions() => new()
     {
         HeartbeatInterval = HeartbeatInterval,
-        DownAfter = HeartbeatInterval * 4,
+        DownAfter = HeartbeatInterval * 10,
         FailureTimeout = FailureTimeout,
         DiscoverTimeout = HeartbeatInterval * 5,
     };

@@ -148,7 +148,7 @@ public sealed class DecisionLedger
         if (f.CommitChecked) return;
         f.CommitChecked = true;
         var tx = f.Transaction;
-        var required = tx.Members.Union(f.MembershipAtPrepare ?? []).ToList();
+        var required = tx.Scope == TransactionScope.Shared ? tx.Members.Union(f.MembershipAtPrepare ?? []).ToList() : tx.Members;
         var unprepared = required.Where(m => !f.Prepared.Contains(m)).ToList();
         if (unprepared.Count > 0)
             Add(InvariantId.CommitNeedsAllPrepared, $"{node} {what} {tx.Id} but [{string.Join(", ", unprepared)}] never prepared it.", node, tx.Id);

@@ -144,7 +144,7 @@ public sealed class ClusterDefinitionYamlTests
         var options = definition.ToProtocolOptions();
 
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.HeartbeatInterval);
-        Assert.Equal(TimeSpan.FromMilliseconds(400), options.DownAfter);
+        Assert.Equal(TimeSpan.FromMilliseconds(1000), options.DownAfter);
         Assert.Equal(TimeSpan.FromMilliseconds(500), options.DiscoverTimeout);
         Assert.Equal(TimeSpan.FromSeconds(10), options.FailureTimeout);
         Assert.Equal(

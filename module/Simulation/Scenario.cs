@@ -1,0 +1,290 @@
+using System.Text;
+using VolumeManager.Engine.Invariants;
+using VolumeManager.Engine.Protocol;
+
+namespace VolumeManager.Simulation;
+
+/// <summary>What a random run may do to the cluster, and for how long.</summary>
+public sealed class ScenarioOptions
+{
+    public int MinNodes { get; set; } = 3;
+    public int MaxNodes { get; set; } = 5;
+    /// <summary>How long faults and new changes keep coming.</summary>
+    public TimeSpan FaultWindow { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Once faults stop, within this much simulated time every change must end and the members converge.</summary>
+    public TimeSpan SettleBound { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MeanFaultGap { get; set; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan MeanChangeGap { get; set; } = TimeSpan.FromMilliseconds(200);
+    public int MaxConcurrentChanges { get; set; } = 2;
+    public bool Crashes { get; set; } = true;
+    /// <summary>Agents die just before a chosen protocol step (a send, a durable write, a reply).</summary>
+    public bool CrashPoints { get; set; } = true;
+    public bool Partitions { get; set; } = true;
+    public bool Leaves { get; set; } = true;
+    public bool ConnectionResets { get; set; } = true;
+    /// <summary>Null: TCP. <see cref="NetworkOptions.Hostile"/> loses, duplicates and reorders frames; liveness is then not checked.</summary>
+    public NetworkOptions? Network { get; set; }
+    public bool CheckLiveness { get; set; } = true;
+    /// <summary>After settling, one more change must succeed.</summary>
+    public bool FinalChange { get; set; } = true;
+    public double DiskInvisibleRate { get; set; } = 0.02;
+    public int TraceLines { get; set; }
+    public bool WireRoundTrip { get; set; } = true;
+}
+
+/// <summary>How one seed's run went.</summary>
+public sealed class ScenarioResult
+{
+    public int Seed { get; init; }
+    public int Nodes { get; init; }
+    public List<Violation> Violations { get; init; } = [];
+    public int Changes { get; init; }
+    public int Succeeded { get; init; }
+    public int Committed { get; init; }
+    public long Events { get; init; }
+    public TimeSpan Simulated { get; init; }
+    public List<string> Faults { get; init; } = [];
+    public List<string> Changelog { get; init; } = [];
+    public string Trace { get; init; } = "";
+    public bool Passed => Violations.Count == 0;
+
+    public const string SeedVariable = "VM_SIM_SEED";
+
+    public static string ReplayCommand(int seed) =>
+        $"{SeedVariable}={seed} dotnet test tests/Engine.Tests --filter \"FullyQualifiedName~SimulationReplay\" --logger \"console;verbosity=detailed\"";
+
+    public string Summary() =>
+        $"seed {Seed}: {Nodes} nodes, {Changes} changes ({Succeeded} succeeded, {Committed} committed), {Events} events, {Simulated.TotalSeconds:0.0} s simulated, {Violations.Count} violations";
+
+    public string Describe()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(Summary());
+        foreach (var v in Violations) text.AppendLine("  " + v);
+        text.AppendLine("replay: " + ReplayCommand(Seed));
+        text.AppendLine("faults:");
+        foreach (var f in Faults) text.AppendLine("  " + f);
+        text.AppendLine("changes:");
+        foreach (var c in Changelog) text.AppendLine("  " + c);
+        if (Trace.Length > 0) text.AppendLine("trace (last lines):").AppendLine(Trace);
+        return text.ToString();
+    }
+}
+
+/// <summary>
+/// One seed, one run: a cluster of random size boots, changes start from random nodes while agents crash
+/// (also just before chosen protocol steps), restart, leave and rejoin, and the network partitions and
+/// resets connections. Then the faults stop, every stopped agent restarts, and the run must settle.
+/// </summary>
+public static class Scenario
+{
+    private static readonly (string Name, Func<Effect, bool> Matches)[] Steps =
+    [
+        ("send Prepare", e => e is Send { Message: Prepare }),
+        ("send Prepared", e => e is Send { Message: Prepared }),
+        ("send CommitNotice", e => e is Send { Message: CommitNotice }),
+        ("send CommitAck", e => e is Send { Message: CommitAck }),
+        ("send AbortNotice", e => e is Send { Message: AbortNotice }),
+        ("send JoinAccepted", e => e is Send { Message: JoinAccepted }),
+        ("send MembershipUpdate", e => e is Send { Message: MembershipUpdate }),
+        ("persist Prepared", e => e is PersistRecord { Record: { State: Engine.Transactions.TransactionState.Prepared, Decided: false } }),
+        ("persist decision", e => e is PersistRecord { Record.Decided: true }),
+        ("persist Committed", e => e is PersistRecord { Record.State: Engine.Transactions.TransactionState.Committed }),
+        ("persist Aborted", e => e is PersistRecord { Record.State: Engine.Transactions.TransactionState.Aborted }),
+        ("persist database", e => e is PersistDatabase),
+        ("reply", e => e is Reply),
+        ("quiesce", e => e is Quiesce),
+        ("write disk copies", e => e is WriteDiskCopies),
+    ];
+
+    public static ScenarioResult Run(int seed, ScenarioOptions? options = null)
+    {
+        options ??= new ScenarioOptions();
+        var size = new Random(seed).Next(options.MinNodes, options.MaxNodes + 1);
+        var sim = new Simulator(new SimulationOptions
+        {
+            Nodes = size, Seed = seed, Network = options.Network ?? NetworkOptions.Tcp(),
+            DiskInvisibleRate = options.DiskInvisibleRate, TraceLines = options.TraceLines, WireRoundTrip = options.WireRoundTrip,
+        });
+        var workload = new Workload(sim);
+        var faults = new List<string>();
+        void Fault(string text)
+        {
+            faults.Add($"{sim.Elapsed.TotalSeconds:0.000} {text}");
+            sim.Trace.Add(sim.Elapsed, "FAULT " + text);
+        }
+        var protocol = sim.Options.Protocol;
+        var end = options.FaultWindow;
+
+        // Agents boot within the first second: the first forms the cluster, the rest join (some while changes run).
+        foreach (var node in sim.Nodes)
+            sim.At(sim.Between(TimeSpan.Zero, TimeSpan.FromSeconds(1)), () => sim.Start(node));
+
+        void Later(TimeSpan delay, SimNode node)
+        {
+            if (sim.Elapsed + delay >= end) return; // restarted when faults stop
+            sim.At(delay, () => { if (!node.Running && sim.Elapsed < end) { Fault($"{node.Name} agent restarts"); sim.Start(node); } });
+        }
+
+        TimeSpan RestartDelay() => sim.Random.NextDouble() switch
+        {
+            < 0.5 => sim.Between(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(600)),
+            < 0.9 => sim.Between(protocol.DownAfter, protocol.FailureTimeout * 1.5),
+            _ => end,
+        };
+
+        void ChangeLoop()
+        {
+            if (sim.Elapsed >= end) return;
+            var running = sim.Nodes.Where(n => n.Running).ToList();
+            if (running.Count > 0 && workload.Running.Count() < options.MaxConcurrentChanges)
+                workload.StartRandom(sim.Pick(running).Name);
+            sim.At(sim.Between(TimeSpan.FromMilliseconds(20), options.MeanChangeGap * 2), ChangeLoop);
+        }
+
+        void FaultLoop()
+        {
+            if (sim.Elapsed >= end) return;
+            var running = sim.Nodes.Where(n => n.Running).ToList();
+            var master = running.FirstOrDefault(n => n.Machine!.IsMaster);
+            var kinds = new List<string>();
+            if (options.Crashes && running.Count > 0) kinds.AddRange(["crash", "crash"]);
+            if (options.CrashPoints && running.Count > 0) kinds.AddRange(["crash-point", "crash-point", "crash-point"]);
+            if (options.Partitions && sim.Nodes.Count > 1) kinds.Add("partition");
+            if (options.ConnectionResets && running.Count > 1) kinds.Add("reset");
+            if (options.Leaves && running.Any(n => n.Machine!.Phase == NodePhase.Joined && !n.Machine.IsMaster)) kinds.Add("leave");
+            if (kinds.Count > 0)
+            {
+                switch (sim.Pick(kinds))
+                {
+                    case "crash":
+                    {
+                        var victim = master is not null && sim.Chance(0.4) ? master : sim.Pick(running);
+                        Fault($"{victim.Name} agent crashes{(victim == master ? " (master)" : "")}");
+                        sim.Crash(victim);
+                        Later(RestartDelay(), victim);
+                        break;
+                    }
+                    case "crash-point":
+                    {
+                        var victim = master is not null && sim.Chance(0.5) ? master : sim.Pick(running);
+                        var (name, matches) = Steps[sim.Random.Next(Steps.Length)];
+                        var skip = sim.Random.Next(3);
+                        var restart = RestartDelay();
+                        Fault($"{victim.Name} armed to die before {name} (after {skip} earlier ones)");
+                        victim.CrashBefore = e =>
+                        {
+                            if (!matches(e) || sim.Elapsed >= end) return false;
+                            if (skip-- > 0) return false;
+                            Fault($"{victim.Name} dies before {name}");
+                            Later(restart, victim);
+                            return true;
+                        };
+                        break;
+                    }
+                    case "partition":
+                    {
+                        var names = sim.Nodes.Select(n => n.Name).OrderBy(_ => sim.Random.Next()).ToList();
+                        var side = names.Take(1 + sim.Random.Next(names.Count - 1)).ToList();
+                        var reset = sim.Chance(0.5);
+                        var heal = sim.Between(TimeSpan.FromMilliseconds(100), protocol.FailureTimeout * 2);
+                        Fault($"partition [{string.Join(",", side)}] | rest ({(reset ? "connections reset" : "connections held")}) for {heal.TotalSeconds:0.00} s");
+                        sim.Network.Partition(side, reset);
+                        sim.At(heal, () => { if (sim.Elapsed < end) { Fault("partition heals"); sim.Network.Heal(); } });
+                        break;
+                    }
+                    case "reset":
+                    {
+                        var a = sim.Pick(running);
+                        var b = sim.Pick(running.Where(n => n != a).ToList());
+                        Fault($"connection {a.Name}<->{b.Name} resets");
+                        sim.Network.BreakConnection(a.Name, b.Name);
+                        break;
+                    }
+                    case "leave":
+                    {
+                        var leaver = sim.Pick(running.Where(n => n.Machine!.Phase == NodePhase.Joined && !n.Machine.IsMaster).ToList());
+                        Fault($"{leaver.Name} leaves the cluster (Remove-VmNode)");
+                        _ = sim.Request(leaver.Name, new LeaveRequest());
+                        var back = sim.Between(TimeSpan.FromMilliseconds(100), protocol.FailureTimeout);
+                        sim.At(back, () =>
+                        {
+                            if (sim.Elapsed >= end || leaver.Machine is not { Phase: NodePhase.Left }) return;
+                            Fault($"{leaver.Name} agent restarts to join again");
+                            sim.Restart(leaver);
+                        });
+                        break;
+                    }
+                }
+            }
+            sim.At(sim.Between(TimeSpan.FromMilliseconds(20), options.MeanFaultGap * 2), FaultLoop);
+        }
+
+        sim.At(TimeSpan.FromMilliseconds(300), ChangeLoop);
+        sim.At(sim.Between(TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(1200)), FaultLoop);
+        sim.RunFor(end);
+
+        // Faults stop: the network heals, every agent that is down or has left is started again.
+        Fault("faults stop: network heals, stopped agents restart");
+        sim.Network.Heal();
+        foreach (var node in sim.Nodes)
+        {
+            node.CrashBefore = null;
+            if (!node.Running) sim.Start(node);
+            else if (node.Machine!.Phase == NodePhase.Left) sim.Restart(node);
+        }
+        var stopped = sim.Elapsed;
+        var violations = new List<Violation>();
+        if (options.CheckLiveness)
+        {
+            var settled = sim.RunUntil(() => !workload.Running.Any() && QuickSettled(sim) && ClusterInvariants.Settled(sim.Snapshots(), sim.Elapsed - stopped).Count == 0,
+                options.SettleBound, TimeSpan.FromMilliseconds(100));
+            if (!settled)
+            {
+                violations.AddRange(ClusterInvariants.Settled(sim.Snapshots(), sim.Elapsed - stopped));
+                foreach (var run in workload.Running)
+                    violations.Add(new Violation(InvariantId.Liveness, $"{(sim.Elapsed - stopped).TotalSeconds:0.#} s after faults stopped, {run} has not ended.", run.Node));
+            }
+            else if (options.FinalChange)
+            {
+                var home = sim.Pick(sim.Nodes.ToList());
+                var final = workload.Start(home.Name, workload.SaneProposal(home.Name));
+                if (!sim.RunUntil(() => final.Done, TimeSpan.FromSeconds(20)) || final.Outcome is not { Succeeded: true })
+                    violations.Add(new Violation(InvariantId.Liveness, $"on the settled cluster, {final}", home.Name));
+                sim.RunUntil(() => QuickSettled(sim), TimeSpan.FromSeconds(5));
+                violations.AddRange(ClusterInvariants.Settled(sim.Snapshots(), sim.Elapsed - stopped));
+            }
+        }
+        else sim.RunFor(TimeSpan.FromSeconds(5));
+        violations.InsertRange(0, sim.AllViolations);
+        violations.AddRange(workload.CheckOutcomes());
+        return new ScenarioResult
+        {
+            Seed = seed, Nodes = size,
+            Violations = violations.DistinctBy(v => v.ToString()).ToList(),
+            Changes = workload.Runs.Count,
+            Succeeded = workload.Runs.Count(r => r.Outcome is { Succeeded: true }),
+            Committed = sim.Ledger.CommittedGenerations.Count,
+            Events = sim.Events,
+            Simulated = sim.Elapsed,
+            Faults = faults,
+            Changelog = workload.Runs.Select(r => $"{r.Started.TotalSeconds:0.000} {r}").ToList(),
+            Trace = sim.Trace.ToString(),
+        };
+    }
+
+    /// <summary>A cheap test before the full <see cref="ClusterInvariants.Settled"/>: all running and joined, one master, no slot held, one generation.</summary>
+    public static bool QuickSettled(Simulator sim)
+    {
+        long? generation = null;
+        string? master = null;
+        foreach (var node in sim.Nodes)
+        {
+            if (node.Machine is not { Phase: NodePhase.Joined } m || m.Master is null) return false;
+            if (m.Active is not null || node.AnyGateClosed) return false;
+            if ((generation ??= m.Database.Generation) != m.Database.Generation) return false;
+            if ((master ??= m.Master) != m.Master) return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,123 @@
+using VolumeManager.Engine.Checks;
+using VolumeManager.Engine.Initiation;
+using VolumeManager.Engine.Invariants;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Operations;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Simulation;
+
+/// <summary>One administrator's change, run by the real <see cref="Initiator"/> from one node.</summary>
+public sealed class ChangeRun
+{
+    public int Number { get; init; }
+    public required string Node { get; init; }
+    public required Proposal Proposal { get; init; }
+    public TimeSpan Started { get; init; }
+    public Task<ChangeOutcome> Task { get; internal set; } = null!;
+    public bool Done => Task?.IsCompleted ?? false;
+    public ChangeOutcome? Outcome => Task.IsCompletedSuccessfully ? Task.Result : null;
+    public Exception? Error => Task?.Exception?.InnerException;
+
+    public override string ToString() =>
+        $"change #{Number} from {Node} ({string.Join("; ", Proposal.Operations.Select(o => o.Describe()))}): " + (!Done ? "running"
+            : Outcome is { } o ? (o.Succeeded ? $"succeeded {o.Transaction?.Id}" : $"failed at {o.Stage} {o.Transaction?.Id}: {string.Join(" ", o.Failures.Select(f => $"{f.Node}/{f.ErrorId}"))}")
+            : $"threw {Error?.GetType().Name}: {Error?.Message}");
+}
+
+/// <summary>Starts changes with the real initiator over the simulator's endpoints, and checks what it reported against what the nodes did.</summary>
+public sealed class Workload(Simulator sim)
+{
+    private int names;
+
+    public List<ChangeRun> Runs { get; } = [];
+    public IEnumerable<ChangeRun> Running => Runs.Where(r => !r.Done);
+
+    public ChangeRun Start(string node, Proposal proposal)
+    {
+        var run = new ChangeRun { Number = Runs.Count + 1, Node = node, Proposal = proposal, Started = sim.Elapsed };
+        Runs.Add(run);
+        sim.Trace.Add(sim.Elapsed, $"admin on {node} starts change #{run.Number}: {string.Join("; ", proposal.Operations.Select(o => o.Describe()))}");
+        var initiator = new Initiator(sim.Endpoints(), sim.NewGuid);
+        sim.Run(() => run.Task = initiator.RunAsync(proposal, CancellationToken.None));
+        return run;
+    }
+
+    public ChangeRun StartRandom(string node) => Start(node, RandomProposal(node));
+
+    /// <summary>Creates a shared disk group on free disks, removes one, makes a private one, or asks for something the local checks refuse.</summary>
+    public Proposal RandomProposal(string node)
+    {
+        var db = sim.Node(node).Machine?.Database ?? sim.Node(node).Durable;
+        var free = sim.Disks.Free.ToList();
+        var roll = sim.Random.NextDouble();
+        if (roll < 0.35 && db.Shared.Count > 0) return Remove(node, sim.Pick(db.Shared).Name);
+        if (roll < 0.42 && db.Private.Count > 0) return Remove(node, sim.Pick(db.Private).Name, TransactionScope.Private);
+        if (roll < 0.47) return Create(node, db.Shared.Count > 0 ? sim.Pick(db.Shared).Name : $"dg{++names:D3}", sim.Disks.Names.Take(1).ToList());
+        if (free.Count == 0) return db.Shared.Count > 0 ? Remove(node, sim.Pick(db.Shared).Name) : Create(node, $"dg{++names:D3}", [sim.Pick(sim.Disks.Names.ToList())]);
+        var disks = free.OrderBy(_ => sim.Random.Next()).Take(1 + sim.Random.Next(Math.Min(2, free.Count))).ToList();
+        return Create(node, $"dg{++names:D3}", disks, roll < 0.55 ? TransactionScope.Private : TransactionScope.Shared);
+    }
+
+    /// <summary>A change that should succeed on a healthy cluster: remove a shared group, or create one on a free disk.</summary>
+    public Proposal SaneProposal(string node)
+    {
+        var db = sim.Node(node).Machine?.Database ?? sim.Node(node).Durable;
+        var free = sim.Disks.Free.Where(d => sim.Nodes.All(n => !n.InvisibleDisks.Contains(d))).ToList();
+        if (free.Count == 0 || (db.Shared.Count > 0 && sim.Chance(0.5))) return Remove(node, sim.Pick(db.Shared).Name);
+        return Create(node, $"dg{++names:D3}", [sim.Pick(free)]);
+    }
+
+    public Proposal Create(string node, string name, List<string> disks, TransactionScope scope = TransactionScope.Shared) => new()
+    {
+        Scope = scope, Node = node, Initiator = $"admin@{node}",
+        Operations = [new CreateDiskGroup
+        {
+            DiskGroup = name, Shared = scope == TransactionScope.Shared, Owner = scope == TransactionScope.Private ? node : null,
+            Disks = disks.Select(d => new DiskRef { Name = d }).ToList(),
+        }],
+    };
+
+    public Proposal Remove(string node, string name, TransactionScope scope = TransactionScope.Shared) => new()
+    {
+        Scope = scope, Node = node, Initiator = $"admin@{node}",
+        Operations = [new RemoveDiskGroup { DiskGroup = name }],
+    };
+
+    /// <summary>
+    /// What each initiator reported must match what the nodes did: a change reported done is committed
+    /// and nowhere aborted; a change the coordinator reported failed is nowhere committed; the initiator
+    /// never throws anything but an endpoint failure.
+    /// </summary>
+    public List<Violation> CheckOutcomes()
+    {
+        var violations = new List<Violation>();
+        foreach (var run in Runs.Where(r => r.Done))
+        {
+            if (run.Error is { } error)
+            {
+                if (error is not EndpointException)
+                    violations.Add(new Violation(InvariantId.Liveness, $"the initiator of {run} threw {error}", run.Node));
+                continue;
+            }
+            var outcome = run.Outcome!;
+            if (outcome.Transaction is not { } tx) continue;
+            if (outcome.Succeeded && outcome.Stage == ChangeStage.Done)
+            {
+                if (!sim.Ledger.AnyCommitted(tx.Id) || sim.Ledger.AnyAborted(tx.Id))
+                    violations.Add(new Violation(InvariantId.DecisionStable, $"{run} was reported done, but the nodes' outcomes are {Outcomes(tx.Id)}.", run.Node, tx.Id));
+                continue;
+            }
+            var unknown = outcome.Failures.Any(f => f.Node == tx.Coordinator && f.ErrorId is ErrorIds.AgentNotRunning or ErrorIds.EndpointUnreachable);
+            if (!unknown && sim.Ledger.AnyCommitted(tx.Id))
+                violations.Add(new Violation(InvariantId.DecisionStable, $"{run} was reported failed by its coordinator, but the nodes' outcomes are {Outcomes(tx.Id)}.", run.Node, tx.Id));
+        }
+        return violations;
+    }
+
+    private string Outcomes(string id)
+    {
+        var outcomes = sim.Ledger.Outcomes(id);
+        return outcomes.Count == 0 ? "none" : string.Join(", ", outcomes.Select(o => $"{o.Key}={o.Value}"));
+    }
+}
