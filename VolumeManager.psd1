@@ -12,7 +12,7 @@
     TypesToProcess       = @('formats/VolumeManager.Types.ps1xml')
     CmdletsToExport      = @(
         'Start-VmLocalCluster', 'Stop-VmLocalCluster', 'Connect-VmCluster', 'Disconnect-VmCluster',
-        'Get-VmCluster', 'Get-VmNode', 'Add-VmNode',
+        'Get-VmCluster', 'Get-VmNode', 'Add-VmNode', 'Remove-VmNode',
         'Get-VmDisk', 'Initialize-VmDisk',
         'New-VmDiskGroup', 'Get-VmDiskGroup', 'Remove-VmDiskGroup',
         'Get-VmTransaction',

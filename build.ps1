@@ -181,7 +181,6 @@ function Invoke-Build {
     }
     Copy-Files $Root "$ModuleName.psm1" $ModuleDir
     Copy-Item -LiteralPath $moduleDll -Destination $ModuleDir
-    Copy-Item -LiteralPath (Join-Path $Root "$ModuleName.psm1") -Destination $ModuleDir
     Copy-Files $cmdletsOut "$ModuleName.pdb" $ModuleDir
 
     # bin/: every other assembly the cmdlets project copies locally (System.Management.Automation

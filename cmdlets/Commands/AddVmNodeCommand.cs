@@ -2,6 +2,7 @@ using System.Management.Automation;
 using VolumeManager.Cmdlets.Objects;
 using VolumeManager.Engine.Checks;
 using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Protocol;
 
 namespace VolumeManager.Cmdlets.Commands;
 
@@ -16,6 +17,15 @@ public sealed class AddVmNodeCommand : VmCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string Name { get; set; } = "";
 
+    private async Task<bool> RejoinAsync(Hosting.AgentProcess agent, CancellationToken ct)
+    {
+        var response = await Connection.Endpoint(Name).RequestAsync(new RejoinRequest(), ct);
+        if (!response.Ok && response.ErrorId != ErrorIds.ClusterBusy)
+            throw new InvalidOperationException($"node {Name}: {response.Error}");
+        await agent.WaitJoinedAsync(TimeSpan.FromSeconds(30), ct);
+        return true;
+    }
+
     protected override void ProcessRecord()
     {
         if (NameRules.Problem(Name, "node") is { } problem)
@@ -26,9 +36,9 @@ public sealed class AddVmNodeCommand : VmCmdlet
         if (Connection.Definition.Nodes.All(n => n.Name != Name))
             throw Terminate(new ItemNotFoundException($"Node '{Name}' is not defined in {Connection.Definition.SourcePath}."), "NodeNotFound", ErrorCategory.ObjectNotFound, Name);
         var agent = local.Agent(Name);
-        if (agent.IsRunning) { WriteWarning($"node {Name}: its agent is already running."); return; }
-        if (!ShouldProcess($"node {Name} of cluster {TargetCluster.Name}", "Start its agent and join")) return;
-        Await(ct => local.StartAgentAsync(Name, ct));
+        if (!ShouldProcess($"node {Name} of cluster {TargetCluster.Name}", agent.IsRunning ? "Join again" : "Start its agent and join")) return;
+        if (agent.IsRunning) Await(ct => RejoinAsync(agent, ct));
+        else Await(ct => local.StartAgentAsync(Name, ct));
         var view = Await(ct => Connection.ViewAsync(null, ct));
         ClusterFacts.Refresh(TargetCluster, view);
         var member = view.Members.First(m => m.Name == Name);

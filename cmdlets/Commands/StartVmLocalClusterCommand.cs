@@ -23,11 +23,14 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
     [Parameter] public LocalTransport Transport { get; set; } = LocalTransport.Local;
     [Parameter] public TimeSpan FailureTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>For test harnesses: start the agents with the fault hook enabled (crash or hold at a named protocol step).</summary>
+    [Parameter(DontShow = true)] public SwitchParameter EnableFaultInjection { get; set; }
+
     protected override void ProcessRecord()
     {
         var root = System.IO.Path.GetFullPath(Path ?? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "vmcluster-" + Guid.NewGuid().ToString("N")[..8]));
         var definition = LoadOrCreate(root);
-        var local = new LocalCluster(root, definition);
+        var local = new LocalCluster(root, definition) { FaultInjection = EnableFaultInjection };
         try
         {
             WriteVerbose($"starting {definition.Nodes.Count} agents in {root}");

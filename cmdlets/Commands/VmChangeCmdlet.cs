@@ -31,7 +31,7 @@ public abstract class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
         try { outcome = Await(ct => Connection.Initiator(this).RunAsync(proposal, ct)); }
         catch (EndpointException e)
         {
-            WriteFailure(NodeFailure.Of(e.Node, e.ErrorId, e.Message), target);
+            WriteFailure(NodeFailure.Of(e.Node, e.ErrorId, e.Message), e.Node);
             return null;
         }
         finally { WriteProgress(new ProgressRecord(1, Activity, "done") { RecordType = ProgressRecordType.Completed }); }
@@ -41,6 +41,7 @@ public abstract class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
             return null;
         }
         foreach (var failure in outcome.Failures) WriteFailure(failure, outcome.Stage == ChangeStage.LocalCheck ? target : failure.Node);
+        foreach (var warning in outcome.Warnings) WriteWarning($"{warning.ErrorId}: {warning.Reason}");
         return outcome.Succeeded ? outcome : null;
     }
 

@@ -45,7 +45,14 @@ public sealed class LocalEndpoint : NodeEndpoint
     public int? ProcessId { get; private set; }
 
     /// <summary>Whether the child pwsh is running.</summary>
-    public bool IsRunning => process is { HasExited: false };
+    public bool IsRunning
+    {
+        get
+        {
+            try { return process is { HasExited: false }; }
+            catch (InvalidOperationException) { return false; }   // not started
+        }
+    }
 
     protected override Runspace CreateRunspace(TypeTable types, PSHost? host)
     {
@@ -64,6 +71,12 @@ public sealed class LocalEndpoint : NodeEndpoint
     protected override void EndTransport()
     {
         // PowerShellProcessInstance.Dispose kills the child if it is still running.
-        Interlocked.Exchange(ref process, null)?.Dispose();
+        if (Interlocked.Exchange(ref process, null) is not { } instance) return;
+        if (ProcessId is null)
+        {
+            try { ProcessId = instance.Process.Id; }   // an open that failed or was cancelled after the child started
+            catch (InvalidOperationException) { }      // never started
+        }
+        instance.Dispose();
     }
 }

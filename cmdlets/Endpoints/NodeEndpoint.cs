@@ -28,7 +28,7 @@ public abstract class NodeEndpoint : IDisposable
     /// <summary>The cluster node this endpoint serves.</summary>
     public string Node { get; }
 
-    /// <summary>The transport's name, as PSSession.Create records it ("VmLocal", "SSH").</summary>
+    /// <summary>The transport's name given to PSSession.Create ("VmLocal", "SSH"); PSSession.Transport itself shows PowerShell's own name ("Process", "SSH").</summary>
     public abstract string TransportName { get; }
 
     /// <summary>The open session; null before <see cref="OpenAsync"/> completes.</summary>
@@ -40,7 +40,7 @@ public abstract class NodeEndpoint : IDisposable
     /// <summary>A module (name or path) to import in the endpoint right after it opens; passed as a parameter, never as script text.</summary>
     public string? ImportModule { get; init; }
 
-    /// <summary>The host that the endpoint's host calls (Write-Host, prompts) go to; null for none.</summary>
+    /// <summary>The host that the endpoint's host calls (Write-Host, prompts) go to; null for none. SSH only: PowerShell offers no way to give one to an out-of-process runspace.</summary>
     public PSHost? Host { get; init; }
 
     /// <summary>Type data for objects coming back; defaults to PowerShell's default type files, loaded once per process.</summary>

@@ -22,21 +22,30 @@ internal sealed class LocalCluster : IDisposable
 
     public string Root { get; }
     public ClusterDefinition Definition { get; }
+    /// <summary>Agents start with the test fault hook enabled (VMCONFIGD_FAULTS=1); never for real clusters.</summary>
+    public bool FaultInjection { get; init; }
+
     public LocalTransport Transport => Definition.Nodes.All(n => n.Endpoint.Kind == EndpointKind.Local) ? LocalTransport.Local : LocalTransport.Ssh;
 
     public AgentProcess Agent(string node) => agents[node];
 
-    /// <summary>Starts every agent that is not running, one at a time in rank order so the first forms the cluster.</summary>
+    private Dictionary<string, string>? AgentEnvironment => FaultInjection ? new() { ["VMCONFIGD_FAULTS"] = "1" } : null;
+
+    /// <summary>
+    /// Starts every agent that is not running, all at once: a cluster forms only where a majority of its
+    /// defined nodes discover each other, and the lowest-ordered of them becomes master.
+    /// </summary>
     public async Task StartAgentsAsync(CancellationToken ct)
     {
-        foreach (var agent in agents.Values.OrderBy(a => a.Node.Order))
-            if (!agent.IsRunning) await StartAgentAsync(agent.Node.Name, ct);
+        var starting = agents.Values.Where(a => !a.IsRunning).OrderBy(a => a.Node.Order).ToList();
+        foreach (var agent in starting) agent.Start(AgentEnvironment);
+        await Task.WhenAll(starting.Select(a => a.WaitJoinedAsync(JoinTimeout, ct)));
     }
 
     public async Task StartAgentAsync(string node, CancellationToken ct)
     {
         var agent = agents[node];
-        agent.Start();
+        agent.Start(AgentEnvironment);
         await agent.WaitJoinedAsync(JoinTimeout, ct);
     }
 

@@ -27,7 +27,8 @@ internal sealed class ClusterConnection(ClusterDefinition definition, string loc
     }
 
     public Initiator Initiator(IInitiatorProgress? progress) =>
-        new(endpoints.ToDictionary(e => e.Key, e => (IVmEndpoint)e.Value), Guid.NewGuid, progress);
+        new(endpoints.ToDictionary(e => e.Key, e => (IVmEndpoint)e.Value), Guid.NewGuid, progress,
+            Definition.FailureTimeout + TimeSpan.FromSeconds(15));
 
     public PsEndpoint Endpoint(string node) => endpoints.TryGetValue(node, out var endpoint)
         ? endpoint

@@ -37,7 +37,7 @@ public static class Program
         using var stop = new CancellationTokenSource();
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-        await using var host = new AgentHost(cluster, node, state, log, new FaultHook(Environment.GetEnvironmentVariable(FaultHook.Variable), log));
+        await using var host = new AgentHost(cluster, node, state, log, new FaultHook(Environment.GetEnvironmentVariable(FaultHook.Variable) == "1", log));
         try { await host.RunAsync(stop.Token); }
         catch (OperationCanceledException) when (stop.IsCancellationRequested) { log.Write("stopping"); }
         catch (Exception e) { log.Write($"fatal: {e}"); return 1; }

@@ -242,13 +242,15 @@ public static class Scenario
             if (!settled)
             {
                 violations.AddRange(ClusterInvariants.Settled(sim.Snapshots(), sim.Elapsed - stopped));
+                foreach (var node in sim.Nodes.Where(n => n.AnyGateClosed))
+                    violations.Add(new Violation(InvariantId.Liveness, $"{(sim.Elapsed - stopped).TotalSeconds:0.#} s after faults stopped, {node.Name}'s kernel still blocks I/O to a quiesced disk group.", node.Name));
                 foreach (var run in workload.Running)
                     violations.Add(new Violation(InvariantId.Liveness, $"{(sim.Elapsed - stopped).TotalSeconds:0.#} s after faults stopped, {run} has not ended.", run.Node));
             }
-            else if (options.FinalChange)
+            else if (options.FinalChange && workload.SaneProposal(sim.Nodes[0].Name) is { } proposal)
             {
-                var home = sim.Pick(sim.Nodes.ToList());
-                var final = workload.Start(home.Name, workload.SaneProposal(home.Name));
+                var home = sim.Nodes[0];
+                var final = workload.Start(home.Name, proposal);
                 if (!sim.RunUntil(() => final.Done, TimeSpan.FromSeconds(20)) || final.Outcome is not { Succeeded: true })
                     violations.Add(new Violation(InvariantId.Liveness, $"on the settled cluster, {final}", home.Name));
                 sim.RunUntil(() => QuickSettled(sim), TimeSpan.FromSeconds(5));

@@ -49,7 +49,11 @@ public sealed class Simulator
                 if (options.DiskInvisibleRate > 0 && Chance(options.DiskInvisibleRate)) node.InvisibleDisks.Add(disk);
         Network = new SimNetwork(this, options.Nodes);
         Ledger = new DecisionLedger(Initial);
+        Time = new SimTimeProvider(this);
     }
+
+    /// <summary>The simulated clock for code that waits (timers fire as simulator events).</summary>
+    public TimeProvider Time { get; }
 
     public SimulationOptions Options { get; }
     public Random Random { get; }

@@ -38,7 +38,7 @@ public sealed class Workload(Simulator sim)
         var run = new ChangeRun { Number = Runs.Count + 1, Node = node, Proposal = proposal, Started = sim.Elapsed };
         Runs.Add(run);
         sim.Trace.Add(sim.Elapsed, $"admin on {node} starts change #{run.Number}: {string.Join("; ", proposal.Operations.Select(o => o.Describe()))}");
-        var initiator = new Initiator(sim.Endpoints(), sim.NewGuid);
+        var initiator = new Initiator(sim.Endpoints(), sim.NewGuid, time: sim.Time);
         sim.Run(() => run.Task = initiator.RunAsync(proposal, CancellationToken.None));
         return run;
     }
@@ -60,12 +60,13 @@ public sealed class Workload(Simulator sim)
     }
 
     /// <summary>A change that should succeed on a healthy cluster: remove a shared group, or create one on a free disk.</summary>
-    public Proposal SaneProposal(string node)
+    public Proposal? SaneProposal(string node)
     {
         var db = sim.Node(node).Machine?.Database ?? sim.Node(node).Durable;
         var free = sim.Disks.Free.Where(d => sim.Nodes.All(n => !n.InvisibleDisks.Contains(d))).ToList();
-        if (free.Count == 0 || (db.Shared.Count > 0 && sim.Chance(0.5))) return Remove(node, sim.Pick(db.Shared).Name);
-        return Create(node, $"dg{++names:D3}", [sim.Pick(free)]);
+        if (db.Shared.Count > 0 && (free.Count == 0 || sim.Chance(0.5))) return Remove(node, sim.Pick(db.Shared).Name);
+        if (free.Count > 0) return Create(node, $"dg{++names:D3}", [sim.Pick(free)]);
+        return db.Private.Count > 0 ? Remove(node, sim.Pick(db.Private).Name, TransactionScope.Private) : null;
     }
 
     public Proposal Create(string node, string name, List<string> disks, TransactionScope scope = TransactionScope.Shared) => new()
@@ -108,7 +109,7 @@ public sealed class Workload(Simulator sim)
                     violations.Add(new Violation(InvariantId.DecisionStable, $"{run} was reported done, but the nodes' outcomes are {Outcomes(tx.Id)}.", run.Node, tx.Id));
                 continue;
             }
-            var unknown = outcome.Failures.Any(f => f.Node == tx.Coordinator && f.ErrorId is ErrorIds.AgentNotRunning or ErrorIds.EndpointUnreachable);
+            var unknown = outcome.Failures.Any(f => f.Node == tx.Coordinator && f.ErrorId is ErrorIds.AgentNotRunning or ErrorIds.EndpointUnreachable or ErrorIds.MasterChanged);
             if (!unknown && sim.Ledger.AnyCommitted(tx.Id))
                 violations.Add(new Violation(InvariantId.DecisionStable, $"{run} was reported failed by its coordinator, but the nodes' outcomes are {Outcomes(tx.Id)}.", run.Node, tx.Id));
         }

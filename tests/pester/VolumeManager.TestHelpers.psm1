@@ -7,10 +7,57 @@ function New-TestCluster {
         [ValidateSet('Local', 'Ssh')] [string] $Transport = 'Local',
         [int] $NodeCount = 3,
         [int] $DiskCount = 6,
-        [TimeSpan] $FailureTimeout = [TimeSpan]::FromSeconds(4)
+        [TimeSpan] $FailureTimeout = [TimeSpan]::FromSeconds(4),
+        [switch] $Faults
     )
     $path = Join-Path ([IO.Path]::GetTempPath()) ("vmtest-" + [Guid]::NewGuid().ToString('N').Substring(0, 10))
-    Start-VmLocalCluster -Path $path -NodeCount $NodeCount -DiskCount $DiskCount -DiskSize 64MB -Transport $Transport -FailureTimeout $FailureTimeout
+    Start-VmLocalCluster -Path $path -NodeCount $NodeCount -DiskCount $DiskCount -DiskSize 64MB -Transport $Transport `
+        -FailureTimeout $FailureTimeout -EnableFaultInjection:$Faults
+}
+
+function Get-StateDirectory([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node) {
+    Join-Path (Split-Path $Cluster.Path) 'nodes' $Node 'state'
+}
+
+# Arms a fault rule in a node's agent ("crash-before:Prepared", "hold-before:ReplyCheckRequest", ...),
+# talking to the agent's control socket directly so a busy endpoint session does not block it.
+function Set-TestFault {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node, [Parameter(Mandatory)] [string] $Rule)
+    $request = @{ kind = 'FaultRequest'; arm = $Rule } | ConvertTo-Json -Compress
+    $answer = Invoke-VmAgentRequest -Request $request -StateDirectory (Get-StateDirectory $Cluster $Node) | ConvertFrom-Json
+    if (-not $answer.ok) { throw "node ${Node}: $($answer.error)" }
+}
+
+function Clear-TestFault {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node)
+    $request = @{ kind = 'FaultRequest'; release = $true } | ConvertTo-Json -Compress
+    Invoke-VmAgentRequest -Request $request -StateDirectory (Get-StateDirectory $Cluster $Node) | Out-Null
+}
+
+# A node's own transaction records, straight from its agent.
+function Get-TestTransaction {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node, [string] $Id)
+    $query = @{ kind = 'TransactionsQuery' }
+    if ($Id) { $query.id = $Id }
+    $request = $query | ConvertTo-Json -Compress
+    (Invoke-VmAgentRequest -Request $request -StateDirectory (Get-StateDirectory $Cluster $Node) | ConvertFrom-Json).records
+}
+
+# Restarts every agent that is not running and waits until all nodes are Joined again.
+function Restore-TestCluster {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster)
+    foreach ($node in Get-VmNode -Cluster $Cluster) {
+        if (-not $node.AgentRunning -or $node.State -ne 'Joined') {
+            $pidFile = Join-Path (Get-StateDirectory $Cluster $node.Name) 'vmconfigd.pid'
+            $alive = (Test-Path $pidFile) -and (Get-Process -Id (Get-Content $pidFile) -ErrorAction Ignore)
+            if (-not $alive) { Add-VmNode -Cluster $Cluster -Name $node.Name | Out-Null }
+        }
+    }
+    Wait-Until { @(Get-VmNode -Cluster $Cluster | Where-Object State -ne 'Joined').Count -eq 0 } -Because 'every node to be Joined again'
 }
 
 function Remove-TestCluster {
@@ -62,4 +109,4 @@ function Wait-Until {
     throw "timed out after $($Timeout.TotalSeconds) s waiting for $Because"
 }
 
-Export-ModuleMember -Function New-TestCluster, Remove-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until
+Export-ModuleMember -Function New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until

@@ -11,6 +11,16 @@ public sealed class InvokeVmAgentRequestCommand : NodeSideCmdlet
     [Parameter(Mandatory = true, Position = 0)]
     public string Request { get; set; } = "";
 
-    protected override void ProcessRecord() =>
-        WriteObject(Encoding.UTF8.GetString(Run(ct => LocalAgent.RequestRawAsync(Encoding.UTF8.GetBytes(Request), ct))));
+    /// <summary>Talk to the agent owning this state directory instead of the endpoint's own agent.</summary>
+    [Parameter]
+    public string? StateDirectory { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var request = Encoding.UTF8.GetBytes(Request);
+        var reply = StateDirectory is null
+            ? Run(ct => LocalAgent.RequestRawAsync(request, ct))
+            : Run(ct => LocalAgent.RequestRawAsync(GetUnresolvedProviderPathFromPSPath(StateDirectory), request, ct));
+        WriteObject(Encoding.UTF8.GetString(reply));
+    }
 }

@@ -24,6 +24,13 @@ internal static class LocalAgent
     public static async Task<byte[]> RequestRawAsync(byte[] request, CancellationToken ct) =>
         await Client().RequestAsync(request, Timeout, ct);
 
+    /// <summary>One request to the agent that owns a state directory on this machine (test harnesses, local clusters).</summary>
+    public static async Task<byte[]> RequestRawAsync(string stateDirectory, byte[] request, CancellationToken ct)
+    {
+        using var direct = new ControlClient(Path.Combine(stateDirectory, "vmconfigd.sock"), NodeToken.Read(Path.Combine(stateDirectory, "node.token")));
+        return await direct.RequestAsync(request, Timeout, ct);
+    }
+
     private static ControlClient Client()
     {
         if (client is not null) return client;

@@ -23,6 +23,7 @@ public sealed class AgentHost : IAsyncDisposable
     private readonly AgentLog log;
     private readonly Channel<Input> inputs = Channel.CreateUnbounded<Input>(new() { SingleReader = true });
     private readonly ConcurrentDictionary<long, TaskCompletionSource<ControlResponse>> pending = new();
+    private readonly ConcurrentDictionary<long, string> pendingKind = new();
     private readonly VolumeKernel kernel = new(TimeSpan.FromSeconds(5));
     private readonly DiskScanner scanner;
     private readonly DiskCopyWriter diskCopies;
@@ -51,7 +52,7 @@ public sealed class AgentHost : IAsyncDisposable
         using var pump = PumpInterconnectAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         Feed(new Started(Now));
         await foreach (var input in inputs.Reader.ReadAllAsync(ct))
-            Execute(machine.Handle(input));
+            Execute(input is Released released ? released.Effects : machine.Handle(input), hold: input is not Released);
     }
 
     private async Task StartAsync(CancellationToken ct)
@@ -114,6 +115,7 @@ public sealed class AgentHost : IAsyncDisposable
     private async Task<byte[]> HandleControlAsync(byte[] request, CancellationToken ct)
     {
         var parsed = WireJson.Deserialize<ControlRequest>(request);
+        if (parsed is FaultRequest fault) return WireJson.Serialize(Fault(fault));
         switch (parsed)
         {
             case ViewQuery v: v.Visible = scanner.Scan(); break;
@@ -122,28 +124,55 @@ public sealed class AgentHost : IAsyncDisposable
         var id = Interlocked.Increment(ref nextRequest);
         var reply = new TaskCompletionSource<ControlResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         pending[id] = reply;
+        pendingKind[id] = parsed.GetType().Name;
         Feed(new Requested(Now, id, parsed));
         try { return WireJson.Serialize(await reply.Task.WaitAsync(ct)); }
-        finally { pending.TryRemove(id, out _); }
+        finally { pending.TryRemove(id, out _); pendingKind.TryRemove(id, out _); }
     }
 
-    private void Execute(IReadOnlyList<Effect> effects)
+    private ControlResponse Fault(FaultRequest request)
+    {
+        if (request.Release)
+        {
+            Feed(new Released(Now, faults.Release()));
+            return ControlResponse.Success();
+        }
+        var problem = faults.Arm(request.Arm ?? "");
+        return problem == "" ? ControlResponse.Success() : ControlResponse.Failure("FaultRejected", problem);
+    }
+
+    private void Execute(IReadOnlyList<Effect> effects, bool hold)
     {
         foreach (var effect in effects)
         {
-            faults.Before(effect);
-            switch (effect)
-            {
-                case Send s when s.To == node.Name: Feed(new Received(Now, s.Message)); break;
-                case Send s: interconnect.Send(s.To, WireJson.Serialize<Message>(s.Message)); break;
-                case PersistDatabase p: state.SaveDatabase(p.Database); break;
-                case PersistRecord r: journal.Append(r.Record); break;
-                case Reply r: if (pending.TryGetValue(r.RequestId, out var tcs)) tcs.TrySetResult(r.Response); break;
-                case Quiesce q: _ = QuiesceAsync(q); break;
-                case Resume r: kernel.Resume(r.TransactionId); break;
-                case WriteDiskCopies w: diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan()); break;
-                case Log l: log.Write(l.Text); break;
-            }
+            var points = Points(effect);
+            if (hold && !points.All(p => faults.Before(p, effect))) continue;
+            Carry(effect);
+            foreach (var point in points) faults.After(point);
+        }
+    }
+
+    /// <summary>The fault points of an effect: a send is both "CommitNotice" and "CommitNotice>n3".</summary>
+    private string[] Points(Effect effect) => effect switch
+    {
+        Send s => [s.Message.GetType().Name, $"{s.Message.GetType().Name}>{s.To}"],
+        Reply r => ["Reply" + pendingKind.GetValueOrDefault(r.RequestId, "")],
+        _ => [effect.GetType().Name],
+    };
+
+    private void Carry(Effect effect)
+    {
+        switch (effect)
+        {
+            case Send s when s.To == node.Name: Feed(new Received(Now, s.Message)); break;
+            case Send s: interconnect.Send(s.To, WireJson.Serialize<Message>(s.Message)); break;
+            case PersistDatabase p: state.SaveDatabase(p.Database); break;
+            case PersistRecord r: journal.Append(r.Record); break;
+            case Reply r: if (pending.TryGetValue(r.RequestId, out var tcs)) tcs.TrySetResult(r.Response); break;
+            case Quiesce q: _ = QuiesceAsync(q); break;
+            case Resume r: kernel.Resume(r.TransactionId); break;
+            case WriteDiskCopies w: diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan()); break;
+            case Log l: log.Write(l.Text); break;
         }
     }
 
@@ -162,3 +191,6 @@ public sealed class AgentHost : IAsyncDisposable
         journal?.Dispose();
     }
 }
+
+/// <summary>Effects a fault hold kept back, now to be carried out in order on the agent's loop.</summary>
+internal sealed record Released(DateTimeOffset Now, List<Effect> Effects) : Input(Now);

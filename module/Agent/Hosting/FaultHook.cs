@@ -3,20 +3,68 @@ using VolumeManager.Engine.Protocol;
 namespace VolumeManager.Agent.Hosting;
 
 /// <summary>
-/// Test-only fault injection, off unless VMCONFIGD_FAULT is set by the test harness: "crash-before:&lt;effect&gt;"
-/// ends the process at once just before the named protocol step (e.g. "crash-before:Prepared").
+/// Test-only fault injection, inert unless the agent was started with VMCONFIGD_FAULTS=1. A rule
+/// "&lt;crash|hold&gt;-&lt;before|after&gt;:&lt;point&gt;" fires once at the named protocol step: crash ends the
+/// process at once (as a kill would); hold keeps that one effect back until released, while the
+/// agent goes on (heartbeats continue). Points: a message type sent ("Prepared", "CommitNotice"),
+/// "Reply" + the request kind ("ReplyCheckRequest"), or an effect ("PersistDatabase", "Quiesce").
 /// </summary>
-public sealed class FaultHook(string? spec, AgentLog log)
+public sealed class FaultHook(bool enabled, AgentLog log)
 {
-    public const string Variable = "VMCONFIGD_FAULT";
+    public const string Variable = "VMCONFIGD_FAULTS";
+    private readonly List<string> rules = [];
+    private readonly List<Effect> held = [];
 
-    public void Before(Effect effect)
+    public bool Enabled => enabled;
+
+    public string Arm(string rule)
     {
-        if (spec is null || !spec.StartsWith("crash-before:", StringComparison.Ordinal)) return;
-        var step = spec["crash-before:".Length..];
-        var name = effect is Send s ? s.Message.GetType().Name : effect.GetType().Name;
-        if (name != step) return;
-        log.Write($"fault hook: crashing before {step}");
+        if (!enabled) return "fault injection is not enabled on this agent";
+        if (!IsRule(rule)) return $"'{rule}' is not a fault rule: use crash-before:X, crash-after:X, hold-before:X";
+        lock (rules) rules.Add(rule);
+        log.Write($"fault hook: armed {rule}");
+        return "";
+    }
+
+    public List<Effect> Release()
+    {
+        lock (rules)
+        {
+            var released = held.ToList();
+            held.Clear();
+            log.Write($"fault hook: released {released.Count} held effect(s)");
+            return released;
+        }
+    }
+
+    /// <summary>False when the effect is held back instead of carried out now.</summary>
+    public bool Before(string point, Effect effect)
+    {
+        if (!enabled) return true;
+        if (Fire($"crash-before:{point}")) Crash(point);
+        if (!Fire($"hold-before:{point}")) return true;
+        lock (rules) held.Add(effect);
+        log.Write($"fault hook: holding {point}");
+        return false;
+    }
+
+    public void After(string point)
+    {
+        if (enabled && Fire($"crash-after:{point}")) Crash(point);
+    }
+
+    private bool Fire(string rule)
+    {
+        lock (rules) return rules.Remove(rule);
+    }
+
+    private void Crash(string point)
+    {
+        log.Write($"fault hook: crashing at {point}");
         Environment.Exit(137);
     }
+
+    private static bool IsRule(string rule) =>
+        rule.StartsWith("crash-before:", StringComparison.Ordinal) || rule.StartsWith("crash-after:", StringComparison.Ordinal)
+        || rule.StartsWith("hold-before:", StringComparison.Ordinal);
 }

@@ -15,4 +15,6 @@ public sealed class ChangeOutcome
     public TransactionRecord? Record { get; init; }
     public List<NodeCheckResult> Checks { get; init; } = [];
     public List<NodeFailure> Failures { get; init; } = [];
+    /// <summary>What went wrong on the way to a success (the master changed, but the change was completed).</summary>
+    public List<NodeFailure> Warnings { get; init; } = [];
 }

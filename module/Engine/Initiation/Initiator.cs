@@ -10,13 +10,16 @@ namespace VolumeManager.Engine.Initiation;
 /// The initiating side of a reconfiguration: local checks, begin at the coordinator, propose to every
 /// member in parallel, abort or start the commit, and report each failing node.
 /// </summary>
-public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints, Func<Guid> newId, IInitiatorProgress? progress = null)
+/// <param name="time">The clock and timers of the waits (the simulator passes its own, so a seed replays exactly); the system's by default.</param>
+public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints, Func<Guid> newId, IInitiatorProgress? progress = null,
+    TimeSpan? outcomeTimeout = null, TimeProvider? time = null)
 {
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
+
     public async Task<ChangeOutcome> RunAsync(Proposal proposal, CancellationToken ct)
     {
-        var home = Endpoint(proposal.Node);
         progress?.Stage(ChangeStage.LocalCheck, $"checking on {proposal.Node}");
-        var view = await home.GetViewAsync(ct);
+        var view = await ViewAsync(proposal, ct);
         Resolve(view, proposal.Operations);
         var local = proposal.Operations.SelectMany(op => LocalChecks.Run(view, op)).ToList();
         if (local.Any(c => !c.Passed)) return LocalFailure(proposal.Node, local);
@@ -38,9 +41,61 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
 
         progress?.Stage(ChangeStage.Commit, $"committing {tx.Id} on {coordinator.Node}");
         var committed = await CallAsync(coordinator, () => coordinator.CommitAsync(tx.Id, ct));
-        return committed.Ok
-            ? new ChangeOutcome { Succeeded = true, Stage = ChangeStage.Done, Transaction = tx, Record = committed.Record, Checks = checks }
-            : Failed(ChangeStage.Commit, tx, checks, Failures(committed, coordinator.Node));
+        if (committed.Ok) return new ChangeOutcome { Succeeded = true, Stage = ChangeStage.Done, Transaction = tx, Record = committed.Record, Checks = checks };
+        if (committed.Record is null && IsUnreachable(committed) && committed.Failures.All(f => f.Node == coordinator.Node))
+            return await OutcomeAfterMasterLossAsync(tx, checks, coordinator.Node, ct);
+        return Failed(ChangeStage.Commit, tx, checks, Failures(committed, coordinator.Node));
+    }
+
+    private static bool IsUnreachable(ControlResponse response) =>
+        response.ErrorId is ErrorIds.AgentNotRunning or ErrorIds.EndpointUnreachable or ErrorIds.AgentWentAway;
+
+    /// <summary>
+    /// The coordinator went away during the commit: its successor completes or aborts the change.
+    /// Ask the other members until one knows the outcome; a decision never changes, so the first final answer is the answer.
+    /// </summary>
+    private async Task<ChangeOutcome> OutcomeAfterMasterLossAsync(Transaction tx, List<NodeCheckResult> checks, string master, CancellationToken ct)
+    {
+        progress?.Stage(ChangeStage.Commit, $"master {master} went away; asking the other members for the outcome of {tx.Id}");
+        var deadline = clock.GetUtcNow() + (outcomeTimeout ?? TimeSpan.FromSeconds(30));
+        while (clock.GetUtcNow() < deadline)
+        {
+            foreach (var node in tx.Members.Where(m => m != master))
+            {
+                var record = await FinalRecordAsync(node, tx.Id, ct);
+                if (record is null) continue;
+                var changed = NodeFailure.Of(master, ErrorIds.MasterChanged, $"master {master} went away during the change; {node} {(record.State == TransactionState.Committed ? "completed" : "aborted")} it.");
+                return record.State == TransactionState.Committed
+                    ? new ChangeOutcome { Succeeded = true, Stage = ChangeStage.Done, Transaction = tx, Record = record, Checks = checks, Warnings = [changed] }
+                    : Failed(ChangeStage.Commit, tx, checks, [changed]);
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100), clock, ct);
+        }
+        return Failed(ChangeStage.Commit, tx, checks, [NodeFailure.Of(master, ErrorIds.MasterChanged, $"master {master} went away during the change and no member knew its outcome in time; see Get-VmTransaction -Id {tx.Id}.")]);
+    }
+
+    private async Task<TransactionRecord?> FinalRecordAsync(string node, string id, CancellationToken ct)
+    {
+        try { return (await Endpoint(node).GetTransactionsAsync(id, ct)).FirstOrDefault(r => r.IsFinal); }
+        catch (EndpointException) { return null; }
+    }
+
+    /// <summary>
+    /// The initiating node's view; for a shared change whose initiating node's agent is away, another
+    /// member's (the master then names the missing node, or the change proceeds once it was evicted).
+    /// </summary>
+    private async Task<ClusterView> ViewAsync(Proposal proposal, CancellationToken ct)
+    {
+        try { return await Endpoint(proposal.Node).GetViewAsync(ct); }
+        catch (EndpointException) when (proposal.Scope == TransactionScope.Shared)
+        {
+            foreach (var other in endpoints.Values.Where(e => e.Node != proposal.Node))
+            {
+                try { return await other.GetViewAsync(ct); }
+                catch (EndpointException) { }
+            }
+            throw;
+        }
     }
 
     private IVmEndpoint Endpoint(string node) => endpoints.TryGetValue(node, out var endpoint)
@@ -77,6 +132,10 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
     private async Task<NodeCheckResult> CheckOneAsync(string node, Transaction tx, CancellationToken ct)
     {
         try { return await Endpoint(node).CheckAsync(tx, ct); }
+        catch (EndpointException e) when (e.ErrorId == ErrorIds.AgentNotRunning)
+        {
+            return NodeCheckResult.Failed(node, tx.Id, ErrorIds.AgentWentAway, $"the agent on node {node} went away during the change ({e.Message}).");
+        }
         catch (EndpointException e) { return NodeCheckResult.Failed(node, tx.Id, e.ErrorId, e.Message); }
     }
 

@@ -15,6 +15,8 @@ namespace VolumeManager.Engine.Protocol;
 [JsonDerivedType(typeof(CommitRequest), nameof(CommitRequest))]
 [JsonDerivedType(typeof(AbortRequest), nameof(AbortRequest))]
 [JsonDerivedType(typeof(LeaveRequest), nameof(LeaveRequest))]
+[JsonDerivedType(typeof(RejoinRequest), nameof(RejoinRequest))]
+[JsonDerivedType(typeof(FaultRequest), nameof(FaultRequest))]
 public abstract class ControlRequest { }
 
 /// <summary>This node's view: membership, shared configuration, its private disk groups and the disks it sees.</summary>
@@ -57,6 +59,20 @@ public sealed class AbortRequest : ControlRequest
 }
 
 public sealed class LeaveRequest : ControlRequest { }
+
+/// <summary>A node that left cleanly, its agent still running, asks to join again.</summary>
+public sealed class RejoinRequest : ControlRequest { }
+
+/// <summary>
+/// Test harness only, honoured by an agent started with fault injection enabled: arm a fault
+/// ("crash-before:Prepared", "hold-before:ReplyCheckRequest", ...) or release what a hold kept back.
+/// Handled by the agent host, never by the state machine.
+/// </summary>
+public sealed class FaultRequest : ControlRequest
+{
+    public string? Arm { get; set; }
+    public bool Release { get; set; }
+}
 
 /// <summary>Every answer: success or an error id with failing nodes, plus the payload of the request kind.</summary>
 public sealed class ControlResponse

@@ -13,13 +13,17 @@ public sealed partial class NodeMachine
             return ControlResponse.Failure(ErrorIds.MasterChanged, $"node {self} is not the master; the master is {Master ?? "unknown"}.");
         if (Active is { } busy)
             return ControlResponse.Failure(ErrorIds.ClusterBusy, $"transaction {busy.Transaction.Id} ({busy.Transaction.Describe()}) is in progress on {self}.");
+        if (request.Scope == TransactionScope.Shared && !MasterHasQuorum)
+            return ControlResponse.Failure(ErrorIds.NoQuorum, NoQuorumReason(),
+                Current.Where(m => m.State != MemberState.Joined).Select(m => NodeFailure.Of(m.Name, ErrorIds.NoQuorum, $"master {self} cannot reach node {m.Name}; without a majority of the members no change is made.")));
         var down = Current.Where(m => m.State == MemberState.Down).ToList();
         if (request.Scope == TransactionScope.Shared && down.Count > 0)
             return ControlResponse.Failure(ErrorIds.AgentNotRunning, "the agent is not running on " + string.Join(", ", down.Select(m => m.Name)) + ".",
                 down.Select(m => NodeFailure.Of(m.Name, ErrorIds.AgentNotRunning, $"the agent on node {m.Name} is not running.")));
         var tx = NewTransaction(now, request);
         Active = new Coordination { Transaction = tx, Phase = CoordinationPhase.Open, Deadline = now + options.PrepareTimeout };
-        Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Proposed, Updated = now }, durable: false);
+        // Durable, so a master that restarts before deciding still knows to abort it everywhere.
+        Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Proposed, Updated = now }, durable: true);
         return new ControlResponse { Ok = true, Transaction = tx };
     }
 
@@ -64,7 +68,8 @@ public sealed partial class NodeMachine
 
     private void OnPrepared(DateTimeOffset now, Prepared prepared)
     {
-        if (Active is not { Phase: CoordinationPhase.Preparing } active || active.Transaction.Id != prepared.TransactionId) return;
+        if (Active?.Transaction.Id != prepared.TransactionId) { AnswerDoubt(now, prepared); return; }
+        if (Active is not { Phase: CoordinationPhase.Preparing } active) return;
         if (!prepared.Ok)
         {
             var failure = NodeFailure.Of(prepared.From, prepared.ErrorId ?? ErrorIds.TransactionAborted, prepared.Reason ?? $"node {prepared.From} refused to prepare.");
@@ -72,7 +77,9 @@ public sealed partial class NodeMachine
             return;
         }
         active.Prepared.Add(prepared.From);
-        if (active.Transaction.Members.All(active.Prepared.Contains)) Decide(now, active);
+        if (!active.Transaction.Members.All(active.Prepared.Contains)) return;
+        if (!MasterHasQuorum) { Abort(now, ErrorIds.NoQuorum, [NodeFailure.Of(self, ErrorIds.NoQuorum, NoQuorumReason())]); return; }
+        Decide(now, active);
     }
 
     private void Decide(DateTimeOffset now, Coordination active)
@@ -81,15 +88,50 @@ public sealed partial class NodeMachine
         record.Decided = true;
         Keep(record, durable: true);
         active.Before = Database;
-        active.Successor = active.Transaction.Members.Where(m => m != self).Select(Member).OfType<MemberInfo>()
-            .Where(m => m.State == MemberState.Joined).OrderBy(m => m.Rank).FirstOrDefault()?.Name;
-        Log($"decided to commit {active.Transaction.Id}; notifying {(active.Successor ?? "no successor")} first");
-        if (active.Successor is null) NotifyRest(active);
-        else
-        {
-            active.Phase = CoordinationPhase.NotifyingSuccessor;
-            SendTo(active.Successor, new CommitNotice { TransactionId = active.Transaction.Id });
-        }
+        Log($"decided to commit {active.Transaction.Id}");
+        NotifySuccessor(active);
+    }
+
+    /// <summary>
+    /// The commit notice goes first to the successor — the member that would take over if this master
+    /// went away — and to anyone else only once it has acknowledged. A successor that is Down may still
+    /// take over, so the master waits for it; once it has Left, the next member in rank is the successor.
+    /// </summary>
+    private void NotifySuccessor(Coordination active)
+    {
+        active.Successor = active.Transaction.Members.Where(m => m != self && !active.Acknowledged.Contains(m)).Select(Member).OfType<MemberInfo>()
+            .Where(m => m.State is MemberState.Joined or MemberState.Down).OrderBy(m => m.Rank).FirstOrDefault()?.Name;
+        if (active.Successor is null) { NotifyRest(active); return; }
+        Log($"notifying successor {active.Successor} of {active.Transaction.Id} first");
+        active.Phase = CoordinationPhase.NotifyingSuccessor;
+        if (IsReachable(active.Successor)) SendTo(active.Successor, new CommitNotice { TransactionId = active.Transaction.Id, Transaction = active.Transaction });
+    }
+
+    /// <summary>A member that was Down answers again: if the decision is still waiting for it, it gets the commit notice again.</summary>
+    private void ResendDecision(string node)
+    {
+        if (Active is not { Decided: true } active || !active.Transaction.Members.Contains(node) || active.Acknowledged.Contains(node)) return;
+        if (active.Phase == CoordinationPhase.NotifyingSuccessor && active.Successor != node) return;
+        SendTo(node, new CommitNotice { TransactionId = active.Transaction.Id, Transaction = active.Transaction });
+    }
+
+    /// <summary>
+    /// A Joined member whose heartbeat shows it behind the master (it was Down when a commit was
+    /// announced, so it never got the notice) gets the commit it missed, transaction included.
+    /// </summary>
+    private void CatchUp(MemberInfo member)
+    {
+        if (member.Generation >= Database.Generation || Active?.Transaction.Members.Contains(member.Name) == true) return;
+        if (Records.LastOrDefault(r => r.State == TransactionState.Committed && r.Transaction.Scope == TransactionScope.Shared
+                && r.Transaction.BaseGeneration == member.Generation) is { } missed)
+            SendTo(member.Name, new CommitNotice { TransactionId = missed.Transaction.Id, Transaction = missed.Transaction });
+    }
+
+    private string NoQuorumReason()
+    {
+        var members = Current.ToList();
+        var up = members.Count(m => m.State == MemberState.Joined);
+        return $"master {self} reaches only {up} of the {members.Count} members; a change needs a majority.";
     }
 
     private void NotifyRest(Coordination active)
@@ -145,7 +187,10 @@ public sealed partial class NodeMachine
     {
         if (Active is not { } active || !active.Transaction.Members.Contains(node)) return;
         if (!active.Decided) { Abort(now, errorId, [NodeFailure.Of(node, errorId, reason)]); return; }
-        if (active.Phase == CoordinationPhase.NotifyingSuccessor && node == active.Successor) NotifyRest(active);
+        if (active.Phase == CoordinationPhase.NotifyingSuccessor && node == active.Successor)
+        {
+            if (Member(node) is null or { State: MemberState.Left }) NotifySuccessor(active);
+        }
         else if (active.Phase == CoordinationPhase.NotifyingRest) FinishIfAcknowledged(now, active);
     }
 
@@ -160,6 +205,61 @@ public sealed partial class NodeMachine
         }
         else if (active.Phase == CoordinationPhase.Open && active.CommitRequestId is null && now >= active.Deadline + options.PrepareTimeout)
             Abort(now, ErrorIds.TransactionAborted, [NodeFailure.Of(active.Transaction.Initiator, ErrorIds.TransactionAborted, $"the initiator of {active.Transaction.Id} never asked to commit it.")]);
+    }
+
+    /// <summary>
+    /// A Prepared answer for a transaction this master is not running: a participant in doubt asking. The
+    /// outcome is answered if known. A transaction this node coordinated without deciding it, or one it
+    /// was a member of and never prepared, cannot have been committed anywhere: it is aborted.
+    /// </summary>
+    private void AnswerDoubt(DateTimeOffset now, Prepared asked)
+    {
+        if (!IsMaster || !asked.Ok) return;
+        var id = asked.TransactionId;
+        switch (Record(id))
+        {
+            case { State: TransactionState.Committed } done:
+                SendTo(asked.From, new CommitNotice { TransactionId = id, Transaction = done.Transaction });
+                return;
+            case { State: TransactionState.Aborted } done:
+                SendTo(asked.From, new AbortNotice { TransactionId = id, ErrorId = done.ErrorId ?? ErrorIds.TransactionAborted, Reason = done.Error ?? $"{id} was aborted.", FailedNodes = done.FailedNodes });
+                return;
+            case { Decided: true }:
+                return;
+            case { State: TransactionState.Prepared } mine when mine.Transaction.Coordinator != self:
+                return; // in doubt here too: settled when this master takes over or learns the outcome
+            case { } open when open.Transaction.Coordinator == self || open.State != TransactionState.Prepared:
+                var reason = $"master {self} has no decision for {id}; it was never committed.";
+                AbortLocally(now, id, ErrorIds.TransactionAborted, reason, []);
+                SendTo(asked.From, new AbortNotice { TransactionId = id, ErrorId = ErrorIds.TransactionAborted, Reason = reason });
+                return;
+            case null:
+                SendTo(asked.From, new AbortNotice { TransactionId = id, ErrorId = ErrorIds.TransactionAborted, Reason = $"master {self} never prepared {id}; it was never committed." });
+                return;
+        }
+    }
+
+    /// <summary>
+    /// A master back from a restart settles the transactions it coordinated before: one it had decided to
+    /// commit is committed (successor first, as before the restart); one it had not decided is aborted.
+    /// </summary>
+    private void SettleOwnTransactions(DateTimeOffset now)
+    {
+        foreach (var record in Records.Where(r => !r.IsFinal && r.Transaction.Coordinator == self).ToList())
+        {
+            var tx = record.Transaction;
+            if (record.Decided && Active is null)
+            {
+                Log($"resuming the commit of {tx.Id}, decided before the restart");
+                Active = new Coordination { Transaction = tx, Phase = CoordinationPhase.Preparing, Deadline = now + options.PrepareTimeout };
+                Active.Prepared.UnionWith(tx.Members);
+                Decide(now, Active);
+                continue;
+            }
+            var reason = $"master {self} restarted before it decided {tx.Id}.";
+            foreach (var member in Others) SendTo(member, new AbortNotice { TransactionId = tx.Id, ErrorId = ErrorIds.MasterChanged, Reason = reason, FailedNodes = [self] });
+            AbortLocally(now, tx.Id, ErrorIds.MasterChanged, reason, [self]);
+        }
     }
 
     /// <summary>A new master settles the old master's transaction: complete it if this node was told to commit, else abort it.</summary>

@@ -8,9 +8,11 @@ public sealed partial class NodeMachine
 {
     private readonly Dictionary<string, DateTimeOffset> lastHeard = [];
     private readonly HashSet<string> discoveringPeers = [];
+    private readonly Dictionary<string, long> peerGenerations = [];
     private readonly List<JoinRequest> pendingJoins = [];
     private DateTimeOffset discoverDeadline;
     private DateTimeOffset lastHeartbeat;
+    private DateTimeOffset? quorumLostAt;
 
     private void OnStarted(DateTimeOffset now)
     {
@@ -21,6 +23,7 @@ public sealed partial class NodeMachine
     private void StartDiscovery(DateTimeOffset now)
     {
         discoveringPeers.Clear();
+        peerGenerations.Clear();
         discoverDeadline = now + options.DiscoverTimeout;
         foreach (var peer in peers) SendTo(peer.Name, new Discover());
     }
@@ -30,7 +33,7 @@ public sealed partial class NodeMachine
         switch (Phase)
         {
             case NodePhase.Discovering when now >= discoverDeadline: FormOrRetry(now); break;
-            case NodePhase.Joining when now >= discoverDeadline: StartDiscovery(now); break;
+            case NodePhase.Joining when now >= discoverDeadline: Phase = NodePhase.Discovering; StartDiscovery(now); break;
             case NodePhase.Joined: JoinedTick(now); break;
         }
     }
@@ -38,14 +41,56 @@ public sealed partial class NodeMachine
     /// <summary>No master answered: the lowest-ordered node still discovering forms the cluster.</summary>
     private void FormOrRetry(DateTimeOffset now)
     {
-        var lower = peers.Any(p => p.Order < selfAddress.Order && discoveringPeers.Contains(p.Name));
-        if (lower) { StartDiscovery(now); return; }
+        if (peers.Any(p => discoveringPeers.Contains(p.Name) && BetterToForm(p)) || !FormingQuorum()) { StartDiscovery(now); return; }
         Epoch++;
         Master = self;
-        Members = [SelfMember(rank: 0)];
+        // Every defined node is expected to join: until it joins or is evicted it counts in the membership
+        // (and so in the quorum) as Joining, so the first membership is the cluster definition.
+        Members = [SelfMember(rank: 0), .. peers.OrderBy(p => p.Order)
+            .Select((p, i) => new MemberInfo { Name = p.Name, Rank = i + 1, Address = p.Address, State = MemberState.Joining })];
+        foreach (var expected in Members.Where(m => m.State == MemberState.Joining)) lastHeard[expected.Name] = now;
+        quorumLostAt = null;
         Phase = NodePhase.Joined;
         Log($"formed the cluster as master at epoch {Epoch}, generation {Database.Generation}");
+        SettleOwnTransactions(now);
     }
+
+    /// <summary>
+    /// Of the nodes discovering together, the one with the latest configuration forms the cluster (the others
+    /// join it and take its configuration); on equal generations, the lowest-ordered one.
+    /// </summary>
+    private bool BetterToForm(PeerAddress peer) => !peerGenerations.TryGetValue(peer.Name, out var generation)
+        || generation > Database.Generation || (generation == Database.Generation && peer.Order < selfAddress.Order);
+
+    /// <summary>
+    /// A cluster forms only on a side that holds a majority of the defined nodes (on an exact half, the half
+    /// with the lowest-ordered node): a partitioned minority that boots must not form a second cluster.
+    /// </summary>
+    private bool FormingQuorum()
+    {
+        var defined = peers.Count + 1;
+        var with = 1 + peers.Count(p => peerGenerations.ContainsKey(p.Name));
+        if (with * 2 != defined) return with * 2 > defined;
+        var lowest = peers.MinBy(p => p.Order);
+        return lowest is null || lowest.Order > selfAddress.Order || peerGenerations.ContainsKey(lowest.Name);
+    }
+
+    /// <summary>
+    /// Quorum: a majority of the last membership (members Joined or Down) is reachable; on an exact half,
+    /// the half holding the lowest-ranked member (standing in for the disk lease that breaks two-node ties).
+    /// </summary>
+    private bool HasQuorum(Func<MemberInfo, bool> reachable)
+    {
+        var members = Members.Where(m => m.State is MemberState.Joined or MemberState.Down or MemberState.Joining).ToList();
+        if (members.Count == 0) return true;
+        var up = members.Count(m => m.Name == self || reachable(m));
+        if (up * 2 != members.Count) return up * 2 > members.Count;
+        var lowest = members.MinBy(m => m.Rank)!;
+        return lowest.Name == self || reachable(lowest);
+    }
+
+    /// <summary>The master's quorum: the members it counts as Joined.</summary>
+    private bool MasterHasQuorum => HasQuorum(m => m.State == MemberState.Joined);
 
     private MemberInfo SelfMember(int rank) => new()
     {
@@ -56,14 +101,21 @@ public sealed partial class NodeMachine
     private void OnDiscover(Discover d)
     {
         if (Phase == NodePhase.Discovering) discoveringPeers.Add(d.From);
-        SendTo(d.From, new DiscoverReply { Master = Phase == NodePhase.Joined ? Master : null, Members = Members });
+        // Without a master to name, the reply carries this node's own entry, so a discovering peer learns its generation.
+        SendTo(d.From, Phase == NodePhase.Joined
+            ? new DiscoverReply { Master = Master, Members = Members }
+            : new DiscoverReply { Master = null, Members = [SelfMember(rank: 0)] });
     }
 
     private void OnDiscoverReply(DateTimeOffset now, DiscoverReply reply)
     {
         if (Phase is not NodePhase.Discovering || reply.Master is null)
         {
-            if (Phase == NodePhase.Discovering && reply.Master is null) discoveringPeers.Add(reply.From);
+            if (Phase == NodePhase.Discovering && reply.Master is null)
+            {
+                discoveringPeers.Add(reply.From);
+                if (reply.Members.FirstOrDefault(m => m.Name == reply.From) is { } peer) peerGenerations[reply.From] = peer.Generation;
+            }
             return;
         }
         if (reply.Master == self) { ResumeMastership(now, reply); return; }
@@ -83,8 +135,10 @@ public sealed partial class NodeMachine
         Master = self;
         Phase = NodePhase.Joined;
         foreach (var other in Others) lastHeard[other] = now;
+        quorumLostAt = null;
         Log($"resumed as master at epoch {Epoch}");
         BroadcastMembership();
+        SettleOwnTransactions(now);
     }
 
     private void OnJoinRequest(DateTimeOffset now, JoinRequest join)
@@ -98,6 +152,7 @@ public sealed partial class NodeMachine
         {
             pendingJoins.RemoveAll(j => j.From == join.From);
             pendingJoins.Add(join);
+            ResendDecision(join.From); // a restarted member the decision waits for gets it now, or the join would wait forever
             Log($"join of {join.From} waits for transaction {Active.Transaction.Id}");
             return;
         }
@@ -150,11 +205,16 @@ public sealed partial class NodeMachine
         Log($"joined the cluster at epoch {Epoch}; master {Master}, generation {Database.Generation}");
     }
 
-    private void OnMembershipUpdate(MembershipUpdate update)
+    private void OnMembershipUpdate(DateTimeOffset now, MembershipUpdate update)
     {
         if (update.Epoch < Epoch || Phase != NodePhase.Joined) return;
         AdoptMembership(update.Epoch, update.Master, update.Members);
-        if (Member(self) is { State: MemberState.Left }) Phase = NodePhase.Left;
+        if (Member(self) is not { State: MemberState.Left }) return;
+        // Evicted while it could not be heard: it joins again and takes the master's configuration.
+        Log($"evicted by master {update.Master} at epoch {update.Epoch}; joining again");
+        Master = null;
+        Phase = NodePhase.Discovering;
+        StartDiscovery(now);
     }
 
     private void AdoptMembership(long epoch, string master, List<MemberInfo> members)
@@ -183,6 +243,7 @@ public sealed partial class NodeMachine
         if (Member(self) is { } me) { me.Generation = Database.Generation; me.LastAbortReason = LastAbortReason; }
         foreach (var other in Others)
             SendTo(other, new Heartbeat { ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason });
+        if (!IsMaster) AskAboutDoubts(now);
     }
 
     private void Heard(string from, DateTimeOffset now) => lastHeard[from] = now;
@@ -190,21 +251,53 @@ public sealed partial class NodeMachine
     private void OnHeartbeat(DateTimeOffset now, Heartbeat beat)
     {
         if (Member(beat.From) is not { } member) return;
+        if (member.State == MemberState.Left && IsMaster)
+        {
+            SendTo(beat.From, new MembershipUpdate { Master = self, Members = Members }); // it missed its eviction
+            return;
+        }
         member.Generation = beat.Generation;
         member.ProcessId = beat.ProcessId;
         member.LastAbortReason = beat.LastAbortReason;
-        if (member.State == MemberState.Down && IsMaster) MarkState(member, MemberState.Joined, "is answering again");
+        if (member.State == MemberState.Down && IsMaster)
+        {
+            MarkState(member, MemberState.Joined, "is answering again");
+            ResendDecision(member.Name);
+        }
         else if (member.State == MemberState.Down && beat.From == Master) member.State = MemberState.Joined;
+        if (IsMaster && member.State == MemberState.Joined) CatchUp(member);
     }
 
     private void DetectFailures(DateTimeOffset now)
     {
-        foreach (var member in Current.Where(m => m.Name != self).ToList())
+        foreach (var member in Members.Where(m => m.Name != self && m.State is MemberState.Joined or MemberState.Down or MemberState.Joining).ToList())
         {
             var silent = now - lastHeard.GetValueOrDefault(member.Name, now);
-            if (silent >= options.FailureTimeout) Evict(now, member);
+            if (silent >= options.FailureTimeout && HasQuorum(m => m.Name != member.Name && m.State == MemberState.Joined)) Evict(now, member);
             else if (silent >= options.DownAfter && member.State == MemberState.Joined) MemberWentDown(now, member, "stopped answering heartbeats");
         }
+        if (MasterHasQuorum) quorumLostAt = null;
+        else if ((quorumLostAt ??= now) + options.FailureTimeout <= now) StepDown(now);
+    }
+
+    /// <summary>
+    /// A master that has lacked a quorum for the failure timeout stops acting as master and looks for the
+    /// cluster again: the majority side may have a master of its own, and two masters must not stay.
+    /// </summary>
+    private void StepDown(DateTimeOffset now)
+    {
+        Log($"master {self} has reached no majority of the members for {options.FailureTimeout.TotalSeconds:0.#} s; it stops acting as master");
+        if (Active is { Decided: false }) Abort(now, ErrorIds.NoQuorum, [NodeFailure.Of(self, ErrorIds.NoQuorum, NoQuorumReason())]);
+        if (Active is { } decided)
+            Reply(decided.CommitRequestId, ControlResponse.Failure(ErrorIds.AgentWentAway, $"master {self} lost its quorum while committing {decided.Transaction.Id}; the outcome is settled by the members.",
+                [NodeFailure.Of(self, ErrorIds.AgentWentAway, $"master {self} lost its quorum while committing {decided.Transaction.Id}.")]));
+        Active = null;
+        pendingJoins.Clear();
+        quorumLostAt = null;
+        Master = null;
+        Members = [];
+        Phase = NodePhase.Discovering;
+        StartDiscovery(now);
     }
 
     private void OnPeerLost(DateTimeOffset now, string peer)
@@ -232,6 +325,7 @@ public sealed partial class NodeMachine
         member.State = state;
         Log($"node {member.Name} is {state}: {why}");
         BroadcastMembership();
+        if (state == MemberState.Left) SendTo(member.Name, new MembershipUpdate { Master = self, Members = Members });
     }
 
     /// <summary>A slave whose master has been silent past the failure timeout: the successor takes over.</summary>
@@ -239,6 +333,7 @@ public sealed partial class NodeMachine
     {
         if (Master is null || Member(Master) is not { } master) return;
         if (now - lastHeard.GetValueOrDefault(Master, now) < options.FailureTimeout) return;
+        if (!HasQuorum(m => m.Name != master.Name && lastHeard.TryGetValue(m.Name, out var heard) && now - heard < options.DownAfter)) return;
         master.State = MemberState.Left;
         var successor = Current.OrderBy(m => m.Rank).FirstOrDefault();
         if (successor?.Name != self) { Master = successor?.Name; lastHeard[Master ?? self] = now; return; }
@@ -249,6 +344,7 @@ public sealed partial class NodeMachine
     {
         Epoch++;
         Master = self;
+        quorumLostAt = null;
         foreach (var other in Others) lastHeard[other] = now;
         Log($"master {oldMaster} left; {self} takes over as master at epoch {Epoch}");
         BroadcastMembership();

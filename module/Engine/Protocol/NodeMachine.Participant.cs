@@ -34,7 +34,12 @@ public sealed partial class NodeMachine
 
     private void OnQuiesced(Quiesced quiesced)
     {
-        if (Record(quiesced.TransactionId) is not { State: TransactionState.Preparing } record) return;
+        if (Record(quiesced.TransactionId) is not { State: TransactionState.Preparing } record)
+        {
+            // Settled while the kernel drained: it must not stay quiesced.
+            if (quiesced.Ok && Record(quiesced.TransactionId) is not { State: TransactionState.Prepared }) Emit(new Resume(quiesced.TransactionId));
+            return;
+        }
         var tx = record.Transaction;
         var recheck = quiesced.Ok ? NodeChecks.Run(self, Database, quiesced.Visible, tx) : null;
         var failure = !quiesced.Ok
@@ -57,21 +62,33 @@ public sealed partial class NodeMachine
     {
         var record = Record(notice.TransactionId) ?? (notice.Transaction is { } tx ? new TransactionRecord { Transaction = tx, State = TransactionState.Prepared } : null);
         if (record is null) { Log($"commit notice for unknown transaction {notice.TransactionId} ignored"); return; }
-        if (record.State != TransactionState.Committed) ApplyCommit(now, record);
+        if (record.State == TransactionState.Aborted) { Log($"commit notice for {notice.TransactionId}, which this node aborted, ignored"); return; }
+        var behind = record.Transaction.Scope == TransactionScope.Shared && record.Transaction.BaseGeneration != Database.Generation;
+        if (behind && Record(notice.TransactionId) is null) { Log($"commit notice for {notice.TransactionId} at generation {record.Transaction.BaseGeneration} ignored: this node is at {Database.Generation}"); }
+        else if (record.State != TransactionState.Committed) ApplyCommit(now, record);
         SendTo(notice.From, new CommitAck { TransactionId = notice.TransactionId, Generation = Database.Generation });
     }
 
     private void ApplyCommit(DateTimeOffset now, TransactionRecord record)
     {
         var tx = record.Transaction;
-        Database = tx.ApplyTo(Database, self);
-        Emit(new PersistDatabase(Database));
+        if (AlreadyApplied(tx)) Log($"the database already holds {tx.Id} (the agent stopped between writing it and its journal record)");
+        else
+        {
+            Database = tx.ApplyTo(Database, self);
+            Emit(new PersistDatabase(Database));
+        }
         var committed = record.With(TransactionState.Committed, now);
         committed.Generation = Database.Generation;
         Keep(committed, durable: true);
         Emit(new Resume(tx.Id));
         Log($"committed {tx.Id} at generation {Database.Generation}");
     }
+
+    /// <summary>The database and the journal are two durable writes: a crash between them leaves the change in the database only.</summary>
+    private bool AlreadyApplied(Transaction tx) => tx.Scope == TransactionScope.Shared
+        ? Database.Generation > tx.BaseGeneration
+        : tx.Operations.OfType<Operations.CreateDiskGroup>().Any(c => Database.Private.Any(g => g.Id == c.Id));
 
     private void OnAbortNotice(DateTimeOffset now, AbortNotice notice) =>
         AbortLocally(now, notice.TransactionId, notice.ErrorId, notice.Reason, notice.FailedNodes);
@@ -92,6 +109,18 @@ public sealed partial class NodeMachine
         if (wasQuiesced) Emit(new Resume(txId));
     }
 
+    /// <summary>
+    /// A participant still prepared for a transaction well after it answered (its coordinator went away,
+    /// or a notice was lost) asks the master again by repeating its Prepared answer; the master answers
+    /// with the outcome it knows (<see cref="AnswerDoubt"/>).
+    /// </summary>
+    private void AskAboutDoubts(DateTimeOffset now)
+    {
+        if (Master is not { } master || master == self) return;
+        foreach (var record in Records.Where(r => r.State == TransactionState.Prepared && !r.Decided && now - r.Updated >= options.DownAfter))
+            SendTo(master, new Prepared { TransactionId = record.Transaction.Id, Ok = true });
+    }
+
     /// <summary>A node that rejoins settles the transactions it left in doubt from the master's outcomes.</summary>
     private void ResolveFromOutcomes(DateTimeOffset now, List<TransactionRecord> outcomes)
     {
@@ -102,6 +131,7 @@ public sealed partial class NodeMachine
             var settled = record.With(state, now);
             settled.Error ??= outcome?.Error ?? "settled on rejoin: the master has no commit of it";
             Keep(settled, durable: true);
+            if (record.State is TransactionState.Preparing or TransactionState.Prepared) Emit(new Resume(record.Transaction.Id));
         }
     }
 }

@@ -11,6 +11,7 @@ public sealed partial class NodeMachine
 
     private void OnRequest(DateTimeOffset now, long id, ControlRequest request)
     {
+        if (request is RejoinRequest) { Emit(new Reply(id, Rejoin(now))); return; }
         if (Phase != NodePhase.Joined && request is not (ViewQuery or TransactionsQuery))
         {
             Emit(new Reply(id, ControlResponse.Failure(ErrorIds.AgentNotRunning, $"the agent on node {self} has not joined the cluster ({Phase}).")));
@@ -75,7 +76,11 @@ public sealed partial class NodeMachine
     private ControlResponse? Outcome(string id) => Record(id) switch
     {
         { State: TransactionState.Committed } r => new ControlResponse { Ok = true, Record = r },
-        { State: TransactionState.Aborted } r => new ControlResponse { Ok = false, ErrorId = r.ErrorId, Error = r.Error, Record = r },
+        { State: TransactionState.Aborted } r => new ControlResponse
+        {
+            Ok = false, ErrorId = r.ErrorId, Error = r.Error, Record = r,
+            Failures = r.FailedNodes.Select(n => NodeFailure.Of(n, r.ErrorId ?? ErrorIds.TransactionAborted, r.Error ?? $"{r.Transaction.Id} was aborted.")).ToList(),
+        },
         _ => null,
     };
 
@@ -85,6 +90,14 @@ public sealed partial class NodeMachine
             return ControlResponse.Failure(ErrorIds.ClusterBusy, $"node {self} is the master; it cannot leave while other members remain.");
         if (Master is { } master && master != self) SendTo(master, new LeaveNotice());
         Phase = NodePhase.Left;
+        return ControlResponse.Success();
+    }
+
+    private ControlResponse Rejoin(DateTimeOffset now)
+    {
+        if (Phase != NodePhase.Left) return ControlResponse.Failure(ErrorIds.ClusterBusy, $"node {self} has not left the cluster ({Phase}).");
+        Phase = NodePhase.Discovering;
+        StartDiscovery(now);
         return ControlResponse.Success();
     }
 }

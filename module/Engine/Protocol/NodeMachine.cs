@@ -72,7 +72,7 @@ public sealed partial class NodeMachine
             case DiscoverReply r: OnDiscoverReply(now, r); break;
             case JoinRequest j: OnJoinRequest(now, j); break;
             case JoinAccepted a: OnJoinAccepted(now, a); break;
-            case MembershipUpdate u: OnMembershipUpdate(u); break;
+            case MembershipUpdate u: OnMembershipUpdate(now, u); break;
             case Heartbeat h: OnHeartbeat(now, h); break;
             case LeaveNotice l: OnLeaveNotice(now, l); break;
             case Prepare p: OnPrepare(now, p); break;

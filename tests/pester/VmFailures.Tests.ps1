@@ -1,0 +1,157 @@
+#Requires -Modules Pester
+# The failure contract of ARCHITECTURE.md, caused for real on a 3-node cluster over SSH endpoints:
+# agents killed (by the fault hook's crash, which ends the process as a kill does, at an exact protocol
+# step), nodes leaving, the master going away. Every test ends by checking the invariants.
+
+BeforeAll {
+    Import-Module VolumeManager -ErrorAction Stop
+    Import-Module (Join-Path $PSScriptRoot 'VolumeManager.TestHelpers.psm1') -Force
+    $script:cluster = New-TestCluster -Transport Ssh -Faults -FailureTimeout ([TimeSpan]::FromSeconds(3))
+
+    function Invoke-Change([string] $Name, [string[]] $Disk = @('d01')) {
+        $errors = $null
+        $warnings = $null
+        $output = New-VmDiskGroup -Name $Name -Disk $Disk -Shared -ErrorVariable errors -ErrorAction SilentlyContinue -WarningVariable warnings -WarningAction SilentlyContinue
+        [pscustomobject]@{ Output = $output; Errors = @($errors); Warnings = @($warnings) }
+    }
+
+    function Test-NoGroup([string] $Name) {
+        foreach ($node in 'n1', 'n2', 'n3') { Get-VmDiskGroup -Node $node | Where-Object Name -eq $Name | Should -BeNullOrEmpty }
+    }
+}
+
+AfterAll {
+    $script:cluster | Remove-TestCluster
+}
+
+Describe 'The failure contract on real processes' {
+    AfterEach {
+        Restore-TestCluster -Cluster $script:cluster
+        Assert-ClusterConsistent -Cluster $script:cluster | Out-Null
+    }
+
+    It 'fails with AgentWentAway naming the slave whose agent dies during checks; nothing is half-applied' {
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        Set-TestFault -Cluster $script:cluster -Node n2 -Rule 'crash-before:ReplyCheckRequest'
+        $result = Invoke-Change 'dgcheckdeath'
+        $result.Errors.Count | Should -BeGreaterOrEqual 1
+        $result.Errors[0].FullyQualifiedErrorId | Should -BeLike 'AgentWentAway,*'
+        $result.Errors[0].TargetObject | Should -Be 'n2'
+        $result.Errors[0].ToString() | Should -Match 'node n2'
+        Restore-TestCluster -Cluster $script:cluster
+        Assert-ClusterConsistent -Cluster $script:cluster | Should -Be $before
+        Test-NoGroup 'dgcheckdeath'
+    }
+
+    It 'fails with AgentWentAway naming the slave whose agent dies after it prepared, and it settles the change on rejoin' {
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        Set-TestFault -Cluster $script:cluster -Node n3 -Rule 'crash-before:Prepared'
+        $result = Invoke-Change 'dgprepdeath'
+        $result.Errors.Count | Should -Be 1
+        $result.Errors[0].FullyQualifiedErrorId | Should -BeLike 'AgentWentAway,*'
+        $result.Errors[0].TargetObject | Should -Be 'n3'
+        $id = (Get-VmTransaction -Node n1)[-1].Id
+        Restore-TestCluster -Cluster $script:cluster
+        Assert-ClusterConsistent -Cluster $script:cluster | Should -Be $before
+        Test-NoGroup 'dgprepdeath'
+        (Get-VmTransaction -Node n3 -Id $id).State | Should -Be 'Aborted' -Because 'n3 held a PREPARED record and learned the outcome when it rejoined'
+    }
+
+    It 'fails with NodeLeft when a slave leaves during checks' {
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        Set-TestFault -Cluster $script:cluster -Node n3 -Rule 'hold-before:ReplyCheckRequest'
+        $job = Start-ThreadJob -ScriptBlock {
+            param($cluster)
+            New-VmDiskGroup -Cluster $cluster -Name dgleave -Disk d01 -Shared -ErrorVariable e -ErrorAction SilentlyContinue
+            $e
+        } -ArgumentList $script:cluster
+        Wait-Until { @(Get-TestTransaction -Cluster $script:cluster -Node n3 | Where-Object { $_.state -eq 'Checking' }).Count -gt 0 } -Because 'n3 to have the proposal'
+        Remove-VmNode -Name n2 -Confirm:$false
+        Clear-TestFault -Cluster $script:cluster -Node n3
+        $errors = @($job | Receive-Job -Wait -AutoRemoveJob | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+        $errors.Count | Should -BeGreaterOrEqual 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'NodeLeft,*'
+        $errors[0].TargetObject | Should -Be 'n2'
+        (Get-VmNode -Name n2).State | Should -Be 'Left'
+        Add-VmNode -Name n2 | Out-Null
+        Assert-ClusterConsistent -Cluster $script:cluster | Should -Be $before
+        Test-NoGroup 'dgleave'
+    }
+
+    It 'commits on the rest when a slave dies after the decision, and the slave takes the new configuration when it rejoins' {
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        Set-TestFault -Cluster $script:cluster -Node n3 -Rule 'crash-before:PersistDatabase'
+        $result = Invoke-Change 'dgafterdecision'
+        $result.Errors | Should -BeNullOrEmpty
+        $result.Output.Name | Should -Be 'dgafterdecision'
+        Restore-TestCluster -Cluster $script:cluster
+        Assert-ClusterConsistent -Cluster $script:cluster | Should -Be ($before + 1)
+        (Get-VmDiskGroup -Name dgafterdecision -Node n3).Disks | Should -Be @('d01')
+        Remove-VmDiskGroup -Name dgafterdecision -Confirm:$false
+    }
+
+    It 'aborts with MasterChanged when the master dies after deciding but before the successor was notified' {
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        $master = (Get-VmCluster).Master
+        $successor = (Get-VmNode | Where-Object { $_.State -eq 'Joined' -and $_.Name -ne $master } | Sort-Object Rank)[0].Name
+        Set-TestFault -Cluster $script:cluster -Node $master -Rule 'crash-before:CommitNotice'
+        $result = Invoke-Change 'dgmasterearly'
+        $result.Errors.Count | Should -Be 1
+        $result.Errors[0].FullyQualifiedErrorId | Should -BeLike 'MasterChanged,*'
+        $result.Errors[0].TargetObject | Should -Be $master
+        $result.Errors[0].ToString() | Should -Match "$successor aborted it"
+        (Get-VmCluster).Master | Should -Be $successor
+        Restore-TestCluster -Cluster $script:cluster
+        Assert-ClusterConsistent -Cluster $script:cluster | Should -Be $before
+        Test-NoGroup 'dgmasterearly'
+    }
+
+    It 'completes with a MasterChanged warning when the master dies after the successor was notified' {
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        $master = (Get-VmCluster).Master
+        $nodes = @(Get-VmNode | Where-Object { $_.State -eq 'Joined' -and $_.Name -ne $master } | Sort-Object Rank)
+        $successor, $last = $nodes[0].Name, $nodes[1].Name
+        Set-TestFault -Cluster $script:cluster -Node $master -Rule "crash-before:CommitNotice>$last"
+        $result = Invoke-Change 'dgmasterlate'
+        $result.Errors | Should -BeNullOrEmpty
+        $result.Output.Name | Should -Be 'dgmasterlate'
+        ($result.Warnings -join "`n") | Should -Match "MasterChanged: master $master went away during the change; $successor completed it"
+        Restore-TestCluster -Cluster $script:cluster
+        Assert-ClusterConsistent -Cluster $script:cluster | Should -Be ($before + 1)
+        foreach ($node in 'n1', 'n2', 'n3') { (Get-VmDiskGroup -Name dgmasterlate -Node $node).Disks | Should -Be @('d01') }
+        Remove-VmDiskGroup -Name dgmasterlate -Confirm:$false
+    }
+
+    It 'fails with AgentNotRunning before a change while a member is Down, and proceeds once it is evicted' {
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        $victim = (Get-VmNode | Where-Object { $_.Role -ne 'Master' } | Sort-Object Rank)[-1]
+        Stop-Process -Id $victim.AgentProcessId -Force
+        Wait-Until { (Get-VmNode -Name $victim.Name).State -eq 'Down' } -Because "$($victim.Name) to be Down"
+        $result = Invoke-Change 'dgdown'
+        $result.Errors[0].FullyQualifiedErrorId | Should -BeLike 'AgentNotRunning,*'
+        $result.Errors[0].TargetObject | Should -Be $victim.Name
+        Wait-Until { (Get-VmNode -Name $victim.Name).State -eq 'Left' } -Because "$($victim.Name) to be evicted after the failure timeout"
+        $result = Invoke-Change 'dgevicted'
+        $result.Errors | Should -BeNullOrEmpty
+        (Get-VmDiskGroup -Name dgevicted).Disks | Should -Be @('d01')
+        Restore-TestCluster -Cluster $script:cluster
+        (Get-VmDiskGroup -Name dgevicted -Node $victim.Name).Disks | Should -Be @('d01') -Because 'a node that left takes the master''s configuration when it rejoins'
+        Assert-ClusterConsistent -Cluster $script:cluster | Should -Be ($before + 1)
+        Remove-VmDiskGroup -Name dgevicted -Confirm:$false
+    }
+
+    It 'shows each node''s last abort reason in Get-VmNode and every change in Get-VmTransaction' {
+        $master = (Get-VmCluster).Master
+        $victim, $witness = @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank).Name
+        Set-TestFault -Cluster $script:cluster -Node $victim -Rule 'crash-before:ReplyCheckRequest'
+        Invoke-Change 'dgreason' | Out-Null
+        Restore-TestCluster -Cluster $script:cluster
+        $id = (Get-VmTransaction -Node $master | Where-Object { $_.Operations -match 'dgreason' })[-1].Id
+        foreach ($node in $master, $witness) {
+            $record = Get-VmTransaction -Node $node -Id $id
+            $record.State | Should -Be 'Aborted'
+            $record.FailedNodes | Should -Contain $victim
+        }
+        Wait-Until { (Get-VmNode -Name $witness).LastAbortReason -match $id } -Because 'heartbeats to carry the last abort reason'
+    }
+}
