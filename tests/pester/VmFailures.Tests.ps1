@@ -140,6 +140,28 @@ Describe 'The failure contract on real processes' {
         Remove-VmDiskGroup -Name dgevicted -Confirm:$false
     }
 
+    It 'finishes the change on the master when the initiating pwsh is killed after the commit job started' {
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        $master = (Get-VmCluster).Master
+        $slave = @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank)[-1].Name
+        Set-TestFault -Cluster $script:cluster -Node $slave -Rule 'hold-before:Prepared'
+        $pwsh = Join-Path $PSHOME 'pwsh'
+        $script = 'param($definition) Import-Module VolumeManager; Connect-VmCluster -Path $definition | Out-Null; New-VmDiskGroup -Name dgorphan -Disk d02 -Shared'
+        $initiator = Start-Process -FilePath $pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', "& { $script } '$($script:cluster.Path)'" -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'out.txt') -RedirectStandardError (Join-Path $TestDrive 'err.txt')
+        try {
+            Wait-Until { @(Get-TestTransaction -Cluster $script:cluster -Node $slave | Where-Object { $_.state -eq 'Prepared' }).Count -gt 0 } -Because "$slave to prepare the change"
+        }
+        finally {
+            Stop-ProcessTree -Id $initiator.Id
+        }
+        Clear-TestFault -Cluster $script:cluster -Node $slave
+        $id = (Get-TestTransaction -Cluster $script:cluster -Node $slave | Where-Object { $_.state -eq 'Prepared' })[-1].transaction.id
+        Wait-Until { (Get-VmTransaction -Node $master -Id $id).State -eq 'Committed' } -Because 'the master to finish the change on its own'
+        foreach ($node in 'n1', 'n2', 'n3') { (Get-VmTransaction -Node $node -Id $id).State | Should -Be 'Committed' }
+        Assert-ClusterConsistent -Cluster $script:cluster | Should -Be ($before + 1)
+        Remove-VmDiskGroup -Name dgorphan -Confirm:$false
+    }
+
     It 'shows each node''s last abort reason in Get-VmNode and every change in Get-VmTransaction' {
         $master = (Get-VmCluster).Master
         $victim, $witness = @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank).Name

@@ -97,6 +97,21 @@ function Get-GenerationMap {
     (Get-NodeView -Cluster $Cluster | Sort-Object Node | ForEach-Object { "$($_.Node)=$($_.Generation)" }) -join ','
 }
 
+# Ends a process and every process below it (a pwsh and the endpoints and ssh clients it started), by id.
+function Stop-ProcessTree {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [int] $Id)
+    $tree = [System.Collections.Generic.List[int]]::new()
+    $queue = [System.Collections.Generic.Queue[int]]::new()
+    $queue.Enqueue($Id)
+    while ($queue.Count -gt 0) {
+        $current = $queue.Dequeue()
+        $tree.Add($current)
+        foreach ($child in Get-Process | Where-Object { $_.Parent.Id -eq $current }) { $queue.Enqueue($child.Id) }
+    }
+    foreach ($victim in $tree) { Stop-Process -Id $victim -Force -ErrorAction Ignore }
+}
+
 # Waits for a condition with a bound; the bound is a failure limit, not a synchronisation sleep.
 function Wait-Until {
     [CmdletBinding()]
@@ -109,4 +124,4 @@ function Wait-Until {
     throw "timed out after $($Timeout.TotalSeconds) s waiting for $Because"
 }
 
-Export-ModuleMember -Function New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until
+Export-ModuleMember -Function Stop-ProcessTree, New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until
