@@ -21,7 +21,8 @@ internal sealed class AgentProcess(string clusterFile, NodeDefinition node)
         {
             UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
         };
-        foreach (var argument in new[] { "--cluster", clusterFile, "--node", Node.Name }) start.ArgumentList.Add(argument);
+        foreach (var argument in new[] { "--cluster", clusterFile, "--node", Node.Name, "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            start.ArgumentList.Add(argument);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         Process = Process.Start(start) ?? throw new InvalidOperationException($"vmconfigd for node {Node.Name} did not start.");
         Process.OutputDataReceived += (_, _) => { };

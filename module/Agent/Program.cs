@@ -11,7 +11,7 @@ public static class Program
     {
         if (Arguments.Parse(args) is not { } arguments)
         {
-            Console.Error.WriteLine("usage: vmconfigd --cluster <cluster.yaml> --node <name>");
+            Console.Error.WriteLine("usage: vmconfigd --cluster <cluster.yaml> --node <name> [--parent-pid <pid>]");
             return 2;
         }
         ClusterDefinition cluster;
@@ -38,6 +38,7 @@ public static class Program
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
         await using var host = new AgentHost(cluster, node, state, log, new FaultHook(Environment.GetEnvironmentVariable(FaultHook.Variable) == "1", log));
+        if (arguments.ParentPid is { } parent) _ = ParentWatch.StopWhenGoneAsync(parent, stop, log);
         try { await host.RunAsync(stop.Token); }
         catch (OperationCanceledException) when (stop.IsCancellationRequested) { log.Write("stopping"); }
         catch (Exception e) { log.Write($"fatal: {e}"); return 1; }
@@ -45,17 +46,20 @@ public static class Program
     }
 }
 
-internal sealed record Arguments(string ClusterFile, string Node)
+/// <summary>--cluster and --node; --parent-pid ties a test cluster's agent to the process that started it.</summary>
+internal sealed record Arguments(string ClusterFile, string Node, int? ParentPid)
 {
     public static Arguments? Parse(string[] args)
     {
         string? cluster = null, node = null;
+        int? parent = null;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             if (args[i] == "--cluster") cluster = args[i + 1];
             else if (args[i] == "--node") node = args[i + 1];
+            else if (args[i] == "--parent-pid" && int.TryParse(args[i + 1], out var pid)) parent = pid;
             else return null;
         }
-        return cluster is null || node is null ? null : new Arguments(cluster, node);
+        return cluster is null || node is null ? null : new Arguments(cluster, node, parent);
     }
 }
