@@ -44,7 +44,8 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
         catch (Exception e) when (e is not PipelineStoppedException)
         {
             local.Dispose();
-            throw Terminate(e, ErrorIds.AgentNotRunning, ErrorCategory.OpenError, root);
+            var id = e is Endpoints.EndpointOpenException ? ErrorIds.EndpointUnreachable : ErrorIds.AgentNotRunning;
+            throw Terminate(e, id, ErrorCategory.OpenError, root);
         }
     }
 

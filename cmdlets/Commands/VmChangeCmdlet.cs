@@ -35,6 +35,7 @@ public abstract class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
             return null;
         }
         finally { WriteProgress(new ProgressRecord(1, Activity, "done") { RecordType = ProgressRecordType.Completed }); }
+        foreach (var check in outcome.Checks) WriteVerbose($"{check.Node}: {(check.Passed ? "passed" : "failed")} {check.TransactionId} - {check.Message}");
         if (proposal.CheckOnly)
         {
             foreach (var check in outcome.Checks.OrderBy(c => c.Passed)) WriteObject(ObjectMapper.ToObject(check));

@@ -29,7 +29,8 @@ public sealed class ScenarioOptions
     public bool FinalChange { get; set; } = true;
     public double DiskInvisibleRate { get; set; } = 0.02;
     public int TraceLines { get; set; }
-    public bool WireRoundTrip { get; set; } = true;
+    /// <summary>See <see cref="SimulationOptions.WireRoundTrip"/>.</summary>
+    public bool WireRoundTrip { get; set; }
 }
 
 /// <summary>How one seed's run went.</summary>
@@ -253,7 +254,8 @@ public static class Scenario
                 var final = workload.Start(home.Name, proposal);
                 if (!sim.RunUntil(() => final.Done, TimeSpan.FromSeconds(20)) || final.Outcome is not { Succeeded: true })
                     violations.Add(new Violation(InvariantId.Liveness, $"on the settled cluster, {final}", home.Name));
-                sim.RunUntil(() => QuickSettled(sim), TimeSpan.FromSeconds(5));
+                sim.RunUntil(() => QuickSettled(sim) && ClusterInvariants.Settled(sim.Snapshots(), sim.Elapsed - stopped).Count == 0,
+                    TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
                 violations.AddRange(ClusterInvariants.Settled(sim.Snapshots(), sim.Elapsed - stopped));
             }
         }

@@ -47,6 +47,14 @@ public sealed class SimNode
 
     internal void Append(TransactionRecord record) => journal.Add(record);
 
+    /// <summary>The state this node last made durable for a transaction, if any.</summary>
+    public TransactionState? LastState(string transactionId)
+    {
+        for (var i = journal.Count - 1; i >= 0; i--)
+            if (journal[i].Transaction.Id == transactionId) return journal[i].State;
+        return null;
+    }
+
     /// <summary>The journal as the agent loads it: the latest record of each transaction, in first-seen order.</summary>
     internal List<TransactionRecord> LoadJournal(Func<TransactionRecord, TransactionRecord> copy)
     {

@@ -231,10 +231,11 @@ public sealed class Simulator
                     Ledger.DatabasePersisted(node.Name, p.Database);
                     break;
                 case PersistRecord r:
-                    node.Append(r.Record);
-                    if (r.Record.State == TransactionState.Committed
+                    // Invariant 5 concerns the kernel applying a commit it prepared for (not a join taking over an outcome).
+                    if (r.Record.State == TransactionState.Committed && node.LastState(r.Record.Transaction.Id) == TransactionState.Prepared
                         && ClusterInvariants.NoIoInFlightAtCommit(node.Name, r.Record.Transaction, node.Kernel.InFlight) is { } busy)
                         Violations.Add(busy);
+                    node.Append(r.Record);
                     Ledger.RecordPersisted(node.Name, r.Record, machine.IsMaster);
                     break;
                 case Reply r: Answer(node, machine, r); break;
@@ -256,7 +257,7 @@ public sealed class Simulator
 
     private void SendMessage(SimNode node, int incarnation, Send send)
     {
-        var message = Options.WireRoundTrip && send.Message is not Heartbeat ? WireJson.Deserialize<Message>(WireJson.Serialize(send.Message)) : send.Message;
+        var message = SimCopy.Message(send.Message, Options.WireRoundTrip);
         if (send.To == node.Name)
         {
             At(TimeSpan.Zero, () => { if (node.Incarnation == incarnation) Deliver(node, message); });
@@ -276,7 +277,7 @@ public sealed class Simulator
     {
         var node = Node(nodeName);
         var reply = new TaskCompletionSource<ControlResponse>();
-        var copy = Options.WireRoundTrip ? WireJson.Deserialize<ControlRequest>(WireJson.Serialize(request)) : request;
+        var copy = SimCopy.Request(request, Options.WireRoundTrip);
         At(Options.Network.ControlLatency, () =>
         {
             if (!node.Running)
@@ -302,7 +303,7 @@ public sealed class Simulator
             && record.Transaction.Scope == TransactionScope.Shared)
             OnCompleted(node, machine, record.Transaction);
         if (!pending.Remove(reply.RequestId, out var waiting)) return;
-        var response = Options.WireRoundTrip ? WireJson.Deserialize<ControlResponse>(WireJson.Serialize(reply.Response)) : reply.Response;
+        var response = SimCopy.Response(reply.Response, Options.WireRoundTrip);
         At(Options.Network.ControlLatency, () => waiting.Reply.TrySetResult(response));
     }
 

@@ -33,12 +33,14 @@ public sealed class Workload(Simulator sim)
     public List<ChangeRun> Runs { get; } = [];
     public IEnumerable<ChangeRun> Running => Runs.Where(r => !r.Done);
 
-    public ChangeRun Start(string node, Proposal proposal)
+    /// <param name="endpoints">Lets a test wrap the endpoints the initiator uses (e.g. to hold a call until something happened).</param>
+    public ChangeRun Start(string node, Proposal proposal,
+        Func<IReadOnlyDictionary<string, IVmEndpoint>, IReadOnlyDictionary<string, IVmEndpoint>>? endpoints = null)
     {
         var run = new ChangeRun { Number = Runs.Count + 1, Node = node, Proposal = proposal, Started = sim.Elapsed };
         Runs.Add(run);
         sim.Trace.Add(sim.Elapsed, $"admin on {node} starts change #{run.Number}: {string.Join("; ", proposal.Operations.Select(o => o.Describe()))}");
-        var initiator = new Initiator(sim.Endpoints(), sim.NewGuid, time: sim.Time);
+        var initiator = new Initiator(endpoints is null ? sim.Endpoints() : endpoints(sim.Endpoints()), sim.NewGuid, time: sim.Time);
         sim.Run(() => run.Task = initiator.RunAsync(proposal, CancellationToken.None));
         return run;
     }

@@ -162,6 +162,52 @@ Describe 'The failure contract on real processes' {
         Remove-VmDiskGroup -Name dgorphan -Confirm:$false
     }
 
+    It 'restarts the checks to include a node that joins before prepare, and commits on every node' {
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        $master = (Get-VmCluster).Master
+        $holder, $joiner = @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank).Name
+        Stop-Process -Id (Get-VmNode -Name $joiner).AgentProcessId -Force
+        Wait-Until { (Get-VmNode -Name $joiner).State -eq 'Left' } -Because "$joiner to be evicted"
+        Set-TestFault -Cluster $script:cluster -Node $holder -Rule 'hold-before:ReplyCheckRequest'
+        $job = Start-ThreadJob -ScriptBlock {
+            param($cluster)
+            New-VmDiskGroup -Cluster $cluster -Name dgjoin -Disk d03 -Shared -Verbose 4>&1
+        } -ArgumentList $script:cluster
+        Wait-Until { @(Get-TestTransaction -Cluster $script:cluster -Node $holder | Where-Object { $_.state -eq 'Checking' }).Count -gt 0 } -Because "$holder to have the proposal"
+        Add-VmNode -Name $joiner | Select-Object -ExpandProperty State | Should -Be 'Joined' -Because 'before prepare the join completes at once'
+        Clear-TestFault -Cluster $script:cluster -Node $holder
+        $output = @($job | Receive-Job -Wait -AutoRemoveJob)
+        ($output | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }) | Should -BeNullOrEmpty
+        ($output | Where-Object { $_.Name -eq 'dgjoin' }).Shared | Should -BeTrue
+        ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like "${joiner}: passed*" }) | Should -Not -BeNullOrEmpty -Because "the restarted checks include $joiner"
+        Assert-ClusterConsistent -Cluster $script:cluster | Should -Be ($before + 1)
+        (Get-VmDiskGroup -Name dgjoin -Node $joiner).Disks | Should -Be @('d03')
+        Remove-VmDiskGroup -Name dgjoin -Confirm:$false
+    }
+
+    It 'makes a node that asks to join after prepare wait until the change is complete' {
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        $master = (Get-VmCluster).Master
+        $holder, $joiner = @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank).Name
+        Stop-Process -Id (Get-VmNode -Name $joiner).AgentProcessId -Force
+        Wait-Until { (Get-VmNode -Name $joiner).State -eq 'Left' } -Because "$joiner to be evicted"
+        Set-TestFault -Cluster $script:cluster -Node $holder -Rule 'hold-before:Prepared'
+        $change = Start-ThreadJob -ScriptBlock { param($cluster) New-VmDiskGroup -Cluster $cluster -Name dgwait -Disk d03 -Shared } -ArgumentList $script:cluster
+        Wait-Until { @(Get-TestTransaction -Cluster $script:cluster -Node $holder | Where-Object { $_.state -eq 'Prepared' }).Count -gt 0 } -Because "$holder to prepare"
+        $join = Start-ThreadJob -ScriptBlock { param($cluster, $name) Add-VmNode -Cluster $cluster -Name $name } -ArgumentList $script:cluster, $joiner
+        $masterLog = Join-Path (Get-StateDirectory $script:cluster $master) 'vmconfigd.log'
+        Wait-Until { (Get-Content -Raw $masterLog) -match "join of $joiner waits for transaction" } -Because 'the master to hold the join back'
+        (Get-VmNode -Name $joiner).State | Should -Not -Be 'Joined'
+        Clear-TestFault -Cluster $script:cluster -Node $holder
+        ($change | Receive-Job -Wait -AutoRemoveJob).Name | Should -Be 'dgwait'
+        ($join | Receive-Job -Wait -AutoRemoveJob).State | Should -Be 'Joined'
+        $id = (Get-VmTransaction -Node $master | Where-Object { $_.Operations -match 'dgwait' })[-1].Id
+        (Get-TestTransaction -Cluster $script:cluster -Node $master -Id $id).transaction.members | Should -Not -Contain $joiner
+        Assert-ClusterConsistent -Cluster $script:cluster | Should -Be ($before + 1)
+        (Get-VmDiskGroup -Name dgwait -Node $joiner).Disks | Should -Be @('d03') -Because 'the joiner takes the master''s configuration'
+        Remove-VmDiskGroup -Name dgwait -Confirm:$false
+    }
+
     It 'shows each node''s last abort reason in Get-VmNode and every change in Get-VmTransaction' {
         $master = (Get-VmCluster).Master
         $victim, $witness = @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank).Name

@@ -19,7 +19,14 @@ public sealed class DiskDevice : IDisposable
     public static DiskDevice Open(string path, bool write = false) => new(path,
         new FileStream(path, FileMode.Open, write ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None));
 
-    public byte[] ReadPrivateRegion() => Read(0, (int)Math.Min(PrivateRegion.Size, stream.Length));
+    /// <summary>The private region's used bytes: one small read for the header and the usual copy, a second only for a large one.</summary>
+    public byte[] ReadPrivateRegion()
+    {
+        const int first = 16 * 1024;
+        var head = Read(0, (int)Math.Min(first, stream.Length));
+        var used = Math.Min(PrivateRegion.UsedLength(head), (int)Math.Min(PrivateRegion.Size, stream.Length));
+        return used <= head.Length ? head : Read(0, used);
+    }
 
     public byte[] Read(long offset, int length)
     {

@@ -27,4 +27,15 @@ public static class ErrorIds
     public const string TransactionAborted = nameof(TransactionAborted);
     public const string EndpointUnreachable = nameof(EndpointUnreachable);
     public const string AgentHealthy = nameof(AgentHealthy);
+    // Volumes, plexes and disks of a group (issue 4).
+    /// <summary>A mirror count below 1 or above <see cref="Allocation.Allocator.MaxPlexes"/>.</summary>
+    public const string InvalidMirrorCount = nameof(InvalidMirrorCount);
+    /// <summary>More mirrors than the group has distinct disks for (each plex on disks no other plex of the volume uses).</summary>
+    public const string InsufficientDisks = nameof(InsufficientDisks);
+    /// <summary>Removing a disk group's last disk.</summary>
+    public const string LastDisk = nameof(LastDisk);
+    public const string PlexNotFound = nameof(PlexNotFound);
+    public const string InvalidPlexState = nameof(InvalidPlexState);
+    /// <summary>A proposal's subdisk layout does not fit the node's copy of the disk group (or carries none).</summary>
+    public const string InvalidLayout = nameof(InvalidLayout);
 }

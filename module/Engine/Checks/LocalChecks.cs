@@ -10,6 +10,7 @@ public static class LocalChecks
     {
         CreateDiskGroup c => CreateDiskGroup(view, c),
         RemoveDiskGroup r => RemoveDiskGroup(view, r),
+        _ when VolumeChecks.Handles(op) => VolumeChecks.Local(view, op),
         _ => [CheckResult.Fail(ErrorIds.TransactionAborted, $"Unknown operation {op.GetType().Name}.")],
     };
 

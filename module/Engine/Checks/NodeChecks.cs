@@ -23,6 +23,7 @@ public static class NodeChecks
     {
         CreateDiskGroup c => CreateDiskGroup(node, db, visible, c),
         RemoveDiskGroup r => RemoveDiskGroup(node, db, tx, r),
+        _ when VolumeChecks.Handles(op) => VolumeChecks.Node(node, InScope(db, tx, op.DiskGroup), visible, op),
         _ => [CheckResult.Fail(ErrorIds.TransactionAborted, $"node {node} does not know operation {op.GetType().Name}.")],
     };
 
@@ -44,9 +45,13 @@ public static class NodeChecks
         return CheckResult.Pass(ErrorIds.DiskNotAccessible, $"disk '{wanted.Name}' opens at {disk.Path}");
     }
 
+    /// <summary>The group a transaction of its scope changes: the shared one, or this node's private one.</summary>
+    private static DiskGroup? InScope(NodeDatabase db, Transaction tx, string name) =>
+        tx.Scope == TransactionScope.Shared ? db.FindShared(name) : db.FindPrivate(name);
+
     private static IEnumerable<CheckResult> RemoveDiskGroup(string node, NodeDatabase db, Transaction tx, RemoveDiskGroup op)
     {
-        var group = tx.Scope == TransactionScope.Shared ? db.FindShared(op.DiskGroup) : db.FindPrivate(op.DiskGroup);
+        var group = InScope(db, tx, op.DiskGroup);
         yield return group is null
             ? CheckResult.Fail(ErrorIds.DiskGroupNotFound, $"node {node} has no disk group named '{op.DiskGroup}'.")
             : CheckResult.Pass(ErrorIds.DiskGroupNotFound, $"disk group '{op.DiskGroup}' exists");

@@ -41,11 +41,29 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
 
         progress?.Stage(ChangeStage.Commit, $"committing {tx.Id} on {coordinator.Node}");
         var committed = await CallAsync(coordinator, () => coordinator.CommitAsync(tx.Id, ct));
+        // A node joined before prepare: it is now a member, and the checks run again on every member.
+        for (var restart = 0; committed is { Ok: false, ErrorId: Coordination.ChecksRestartedErrorId, Transaction: { } grown } && restart < MaxCheckRestarts; restart++)
+        {
+            tx = grown;
+            progress?.Stage(ChangeStage.NodeCheck, $"a node joined; checking {tx.Id} again on {string.Join(", ", tx.Members)}");
+            checks = await CheckAllAsync(tx, ct);
+            failures = checks.Where(c => !c.Passed).Select(AsFailure).ToList();
+            if (failures.Count > 0)
+            {
+                await AbortQuietlyAsync(coordinator, tx, failures, checkOnly: false);
+                return Failed(ChangeStage.NodeCheck, tx, checks, failures);
+            }
+            progress?.Stage(ChangeStage.Commit, $"committing {tx.Id} on {coordinator.Node}");
+            committed = await CallAsync(coordinator, () => coordinator.CommitAsync(tx.Id, ct));
+        }
         if (committed.Ok) return new ChangeOutcome { Succeeded = true, Stage = ChangeStage.Done, Transaction = tx, Record = committed.Record, Checks = checks };
         if (committed.Record is null && IsUnreachable(committed) && committed.Failures.All(f => f.Node == coordinator.Node))
             return await OutcomeAfterMasterLossAsync(tx, checks, coordinator.Node, ct);
         return Failed(ChangeStage.Commit, tx, checks, Failures(committed, coordinator.Node));
     }
+
+    /// <summary>How many times joins may restart the checks of one change before it gives up.</summary>
+    private const int MaxCheckRestarts = 5;
 
     private static bool IsUnreachable(ControlResponse response) =>
         response.ErrorId is ErrorIds.AgentNotRunning or ErrorIds.EndpointUnreachable or ErrorIds.AgentWentAway;
@@ -110,6 +128,8 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
             foreach (var disk in create.Disks)
                 if (view.FindDisk(disk.Name) is { } known) { disk.Id = known.Id; disk.SizeBytes = known.SizeBytes; }
         }
+        // Disks to add, and every subdisk layout, decided here once: every node applies the identical layout.
+        Allocation.LayoutResolver.Resolve(view, operations);
     }
 
     private static BeginRequest Begin(Proposal proposal) => new()
@@ -147,8 +167,8 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
 
     private static async Task AbortQuietlyAsync(IVmEndpoint coordinator, Transaction tx, List<NodeFailure> failures, bool checkOnly)
     {
-        var reason = checkOnly ? [NodeFailure.Of(tx.Initiator, ErrorIds.TransactionAborted, $"{tx.Id} was only checked (-CheckOnly).")] : failures;
-        await CallAsync(coordinator, () => coordinator.AbortAsync(new AbortRequest { TransactionId = tx.Id, Failures = reason }, CancellationToken.None));
+        var request = new AbortRequest { TransactionId = tx.Id, Failures = failures, Reason = checkOnly ? $"{tx.Id} was only checked (-CheckOnly)." : null };
+        await CallAsync(coordinator, () => coordinator.AbortAsync(request, CancellationToken.None));
     }
 
     private static NodeFailure AsFailure(NodeCheckResult result)

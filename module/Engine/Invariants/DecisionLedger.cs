@@ -84,6 +84,7 @@ public sealed class DecisionLedger
         {
             case TransactionState.Prepared when record.Decided:
                 CheckCommitAllowed(f, node, "decided to commit");
+                if (tx.Scope == TransactionScope.Shared) Extend(node, tx); // the decision is the commit: its database may be written before any Committed record
                 foreach (var (other, state) in f.Final.Where(x => x.Value == TransactionState.Aborted))
                     Add(InvariantId.TcConsistent, $"{node} decided to commit {tx.Id} although {other} had aborted it.", node, tx.Id);
                 break;

@@ -1,3 +1,5 @@
+using VolumeManager.Engine.Allocation;
+
 namespace VolumeManager.Engine.Model;
 
 /// <summary>A disk group: shared (every node) or private (one owning node).</summary>
@@ -11,7 +13,21 @@ public sealed class DiskGroup
     public List<DiskRef> Disks { get; set; } = [];
     public List<Volume> Volumes { get; set; } = [];
 
+    /// <summary>The disks' public regions together, as the disk references record them.</summary>
     public long SizeBytes => Disks.Sum(d => d.SizeBytes);
+
+    /// <summary>What the allocator can still hand out: whole MiB extents no subdisk occupies (see <see cref="FreeSpace"/>).</summary>
+    public long FreeBytes => FreeSpace.Of(this).TotalBytes;
+
+    public DiskRef? FindDisk(string name) => Disks.FirstOrDefault(d => NameRules.Same(d.Name, name));
+    public Volume? FindVolume(string name) => Volumes.FirstOrDefault(v => NameRules.Same(v.Name, name));
+
+    /// <summary>Every subdisk of every plex of every volume in the group.</summary>
+    public IEnumerable<Subdisk> Subdisks => Volumes.SelectMany(v => v.Plexes).SelectMany(p => p.Subdisks);
+
+    /// <summary>The volumes that have at least one subdisk on the named disk, in the group's order.</summary>
+    public IEnumerable<Volume> VolumesOn(string disk) =>
+        Volumes.Where(v => v.Plexes.Any(p => p.Subdisks.Any(s => NameRules.Same(s.Disk, disk))));
 
     public DiskGroup Clone() => new()
     {

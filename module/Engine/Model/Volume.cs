@@ -8,16 +8,61 @@ public sealed class Volume
     public List<Plex> Plexes { get; set; } = [];
 
     public Volume Clone() => new() { Name = Name, SizeBytes = SizeBytes, Plexes = Plexes.Select(p => p.Clone()).ToList() };
+
+    public Plex? FindPlex(string name) => Plexes.FirstOrDefault(p => NameRules.Same(p.Name, name));
+
+    /// <summary>The plexes that hold current data: reads come from them, writes go to them.</summary>
+    public IEnumerable<Plex> ActivePlexes => Plexes.Where(p => p.IsActive);
+
+    /// <summary>The names of every disk any plex of the volume has a subdisk on, in name order.</summary>
+    public IEnumerable<string> DiskNames => Plexes.SelectMany(p => p.DiskNames).Distinct().Order(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// What a plex's data is worth. <see cref="Plex.State"/> keeps it as its name (the configuration's
+/// YAML and wire form); compare with <see cref="PlexStates"/>.
+/// </summary>
+public enum PlexState
+{
+    /// <summary>Holds the volume's current data: written on every write, read from.</summary>
+    Active,
+    /// <summary>Written on every write but not read from: its data is being (or has to be) resynchronised from an active plex.</summary>
+    Stale,
+}
+
+/// <summary>The <see cref="PlexState"/> names as stored in <see cref="Plex.State"/>.</summary>
+public static class PlexStates
+{
+    public const string Active = nameof(PlexState.Active);
+    public const string Stale = nameof(PlexState.Stale);
+
+    /// <summary>The state a name stands for; null when the name is no state (names are case-sensitive, as stored).</summary>
+    public static PlexState? Parse(string? name) => name switch
+    {
+        Active => PlexState.Active,
+        Stale => PlexState.Stale,
+        _ => null,
+    };
+
+    public static string Names => string.Join(", ", Enum.GetNames<PlexState>());
 }
 
 /// <summary>One full copy of a volume, made of subdisks laid end to end.</summary>
 public sealed class Plex
 {
     public string Name { get; set; } = "";
-    public string State { get; set; } = "Active";
+    public string State { get; set; } = PlexStates.Active;
     public List<Subdisk> Subdisks { get; set; } = [];
 
     public Plex Clone() => new() { Name = Name, State = State, Subdisks = Subdisks.Select(s => s.Clone()).ToList() };
+
+    public bool IsActive => State == PlexStates.Active;
+
+    /// <summary>The plex's length: its subdisks laid end to end. Equal to its volume's size.</summary>
+    public long SizeBytes => Subdisks.Sum(s => s.Length);
+
+    /// <summary>The disks the plex has subdisks on, in name order.</summary>
+    public IEnumerable<string> DiskNames => Subdisks.Select(s => s.Disk).Distinct().Order(StringComparer.Ordinal);
 }
 
 /// <summary>A contiguous extent of one disk's public region.</summary>
@@ -25,8 +70,12 @@ public sealed class Subdisk
 {
     public string Name { get; set; } = "";
     public string Disk { get; set; } = "";
+    /// <summary>Where it starts, in bytes from the start of the disk's public region (after the private region).</summary>
     public long Offset { get; set; }
     public long Length { get; set; }
 
     public Subdisk Clone() => new() { Name = Name, Disk = Disk, Offset = Offset, Length = Length };
+
+    /// <summary>The first byte after the subdisk, relative to the public region.</summary>
+    public long End => Offset + Length;
 }

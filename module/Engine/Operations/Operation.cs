@@ -7,6 +7,14 @@ namespace VolumeManager.Engine.Operations;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "op")]
 [JsonDerivedType(typeof(CreateDiskGroup), nameof(CreateDiskGroup))]
 [JsonDerivedType(typeof(RemoveDiskGroup), nameof(RemoveDiskGroup))]
+[JsonDerivedType(typeof(CreateVolume), nameof(CreateVolume))]
+[JsonDerivedType(typeof(RemoveVolume), nameof(RemoveVolume))]
+[JsonDerivedType(typeof(ResizeVolume), nameof(ResizeVolume))]
+[JsonDerivedType(typeof(AddMirror), nameof(AddMirror))]
+[JsonDerivedType(typeof(RemoveMirror), nameof(RemoveMirror))]
+[JsonDerivedType(typeof(SetPlexState), nameof(SetPlexState))]
+[JsonDerivedType(typeof(AddDisk), nameof(AddDisk))]
+[JsonDerivedType(typeof(RemoveDisk), nameof(RemoveDisk))]
 public abstract class Operation
 {
     /// <summary>The disk group the operation changes; its I/O is quiesced at prepare.</summary>

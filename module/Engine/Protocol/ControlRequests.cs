@@ -56,6 +56,8 @@ public sealed class AbortRequest : ControlRequest
 {
     public string TransactionId { get; set; } = "";
     public List<NodeFailure> Failures { get; set; } = [];
+    /// <summary>Why, when no node failed (a -CheckOnly proposal is withdrawn).</summary>
+    public string? Reason { get; set; }
 }
 
 public sealed class LeaveRequest : ControlRequest { }

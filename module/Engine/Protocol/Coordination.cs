@@ -7,7 +7,18 @@ public enum CoordinationPhase { Open, Preparing, NotifyingSuccessor, NotifyingRe
 /// <summary>The coordinator's memory of the one transaction it is running (the cluster's reconfiguration slot).</summary>
 public sealed class Coordination
 {
-    public Transaction Transaction { get; init; } = new();
+    /// <summary>
+    /// The error id of a commit request answered "check again": a node joined before prepare, the transaction
+    /// now counts it as a member (the response carries the transaction), and the initiator must run the node
+    /// checks again on every member, then ask to commit again. (Belongs with ErrorIds; kept here so the
+    /// protocol files stay the only ones changed.)
+    /// </summary>
+    public const string ChecksRestartedErrorId = "ChecksRestarted";
+
+    /// <summary>Replaced (never changed in place) when a node joins before prepare and becomes a member.</summary>
+    public Transaction Transaction { get; set; } = new();
+    /// <summary>Members joined since the initiator last ran the node checks: the next commit request is answered <see cref="ChecksRestartedErrorId"/>.</summary>
+    public bool ChecksRestarted { get; set; }
     public CoordinationPhase Phase { get; set; }
     public long? CommitRequestId { get; set; }
     public HashSet<string> Prepared { get; } = [];

@@ -45,6 +45,15 @@ public sealed partial class NodeMachine
         if (Active?.Transaction.Id != request.TransactionId || Active.Phase != CoordinationPhase.Open)
             return Outcome(request.TransactionId) ?? ControlResponse.Failure(ErrorIds.TransactionAborted, $"transaction {request.TransactionId} is not open on {self}.");
         var active = Active;
+        if (active.ChecksRestarted)
+        {
+            active.ChecksRestarted = false;
+            return new ControlResponse
+            {
+                Ok = false, ErrorId = Coordination.ChecksRestartedErrorId, Transaction = active.Transaction,
+                Error = $"a node joined the cluster before {active.Transaction.Id} was prepared; the checks restart on {string.Join(", ", active.Transaction.Members)}.",
+            };
+        }
         active.CommitRequestId = requestId;
         if (MembershipProblem(active.Transaction) is { } problem) { Abort(now, problem.ErrorId, [problem]); return null; }
         active.Phase = CoordinationPhase.Preparing;
@@ -162,11 +171,11 @@ public sealed partial class NodeMachine
         AdmitPendingJoins(now);
     }
 
-    private void Abort(DateTimeOffset now, string errorId, List<NodeFailure> failures)
+    private void Abort(DateTimeOffset now, string errorId, List<NodeFailure> failures, string? why = null)
     {
         if (Active is not { } active || active.Decided) return;
         var tx = active.Transaction;
-        var reason = string.Join(" ", failures.Select(f => f.Reason));
+        var reason = why ?? string.Join(" ", failures.Select(f => f.Reason));
         var failed = failures.Select(f => f.Node).Distinct().ToList();
         if (Record(tx.Id) is null) Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Proposed, Updated = now }, durable: false);
         AbortLocally(now, tx.Id, errorId, reason, failed);
@@ -205,6 +214,26 @@ public sealed partial class NodeMachine
         }
         else if (active.Phase == CoordinationPhase.Open && active.CommitRequestId is null && now >= active.Deadline + options.PrepareTimeout)
             Abort(now, ErrorIds.TransactionAborted, [NodeFailure.Of(active.Transaction.Initiator, ErrorIds.TransactionAborted, $"the initiator of {active.Transaction.Id} never asked to commit it.")]);
+    }
+
+    /// <summary>
+    /// A node joined while the open transaction had not reached prepare (no kernel involved yet): the join has
+    /// completed, and the transaction now counts the new node as a member. Its checks restart: the initiator's
+    /// next commit request is answered <see cref="Coordination.ChecksRestartedErrorId"/> with the new member list.
+    /// </summary>
+    private void RestartChecksWith(DateTimeOffset now, Coordination open, string joined)
+    {
+        if (open.Transaction.Scope != TransactionScope.Shared || open.Transaction.Members.Contains(joined)) return;
+        var tx = open.Transaction;
+        open.Transaction = new Transaction
+        {
+            Id = tx.Id, Scope = tx.Scope, Owner = tx.Owner, BaseGeneration = tx.BaseGeneration, Initiator = tx.Initiator,
+            Coordinator = tx.Coordinator, Members = [.. tx.Members, joined], Operations = tx.Operations, Started = tx.Started,
+        };
+        open.ChecksRestarted = true;
+        open.Deadline = now + options.PrepareTimeout;
+        Keep(new TransactionRecord { Transaction = open.Transaction, State = TransactionState.Proposed, Updated = now }, durable: false);
+        Log($"{joined} joined before {tx.Id} was prepared: the change restarts its checks including it");
     }
 
     /// <summary>
@@ -256,10 +285,32 @@ public sealed partial class NodeMachine
                 Decide(now, Active);
                 continue;
             }
-            var reason = $"master {self} restarted before it decided {tx.Id}.";
-            foreach (var member in Others) SendTo(member, new AbortNotice { TransactionId = tx.Id, ErrorId = ErrorIds.MasterChanged, Reason = reason, FailedNodes = [self] });
-            AbortLocally(now, tx.Id, ErrorIds.MasterChanged, reason, [self]);
+            SettleInDoubt(now, record, self, $"master {self} restarted before it decided {tx.Id}.");
         }
+        // Left in doubt by an earlier master: as on a takeover, without the commit notice it is aborted.
+        foreach (var record in Records.Where(r => !r.IsFinal && r.Transaction.Coordinator != self && r.Transaction.Scope == TransactionScope.Shared).ToList())
+        {
+            var tx = record.Transaction;
+            SettleInDoubt(now, record, tx.Coordinator, $"master {tx.Coordinator} went away before it told {self} to commit {tx.Id}.");
+        }
+    }
+
+    /// <summary>
+    /// A new master settles a transaction it holds in doubt: aborted — unless its own database already holds
+    /// it (the commit was applied here and the agent stopped before journalling it), then it is committed.
+    /// Either way every member is told.
+    /// </summary>
+    private void SettleInDoubt(DateTimeOffset now, TransactionRecord record, string failed, string reason)
+    {
+        var tx = record.Transaction;
+        if (record.State == TransactionState.Prepared && AlreadyApplied(tx))
+        {
+            ApplyCommit(now, record);
+            foreach (var member in Others) SendTo(member, new CommitNotice { TransactionId = tx.Id, Transaction = tx });
+            return;
+        }
+        foreach (var member in Others) SendTo(member, new AbortNotice { TransactionId = tx.Id, ErrorId = ErrorIds.MasterChanged, Reason = reason, FailedNodes = [failed] });
+        AbortLocally(now, tx.Id, ErrorIds.MasterChanged, reason, [failed]);
     }
 
     /// <summary>A new master settles the old master's transaction: complete it if this node was told to commit, else abort it.</summary>
@@ -267,10 +318,7 @@ public sealed partial class NodeMachine
     {
         foreach (var record in Records.Where(r => !r.IsFinal && r.Transaction.Coordinator == oldMaster).ToList())
         {
-            var tx = record.Transaction;
-            var reason = $"master {oldMaster} left before it told {self} to commit {tx.Id}.";
-            foreach (var member in Others) SendTo(member, new AbortNotice { TransactionId = tx.Id, ErrorId = ErrorIds.MasterChanged, Reason = reason, FailedNodes = [oldMaster] });
-            AbortLocally(now, tx.Id, ErrorIds.MasterChanged, reason, [oldMaster]);
+            SettleInDoubt(now, record, oldMaster, $"master {oldMaster} left before it told {self} to commit {record.Transaction.Id}.");
         }
         if (Records.LastOrDefault(r => r.State == TransactionState.Committed && r.Transaction.Coordinator == oldMaster) is { } last)
             foreach (var member in Others) SendTo(member, new CommitNotice { TransactionId = last.Transaction.Id, Transaction = last.Transaction });

@@ -16,6 +16,10 @@ public sealed partial class NodeMachine
 
     private void OnStarted(DateTimeOffset now)
     {
+        // A transaction left prepared by the previous agent is still in doubt: its disk groups stay quiesced
+        // (the new kernel starts with every gate open) until it is committed or aborted.
+        foreach (var doubt in Records.Where(r => r.State == VolumeManager.Engine.Transactions.TransactionState.Prepared))
+            Emit(new Quiesce(doubt.Transaction.Id, doubt.Transaction.DiskGroups.ToList()));
         Phase = NodePhase.Discovering;
         StartDiscovery(now);
     }
@@ -76,8 +80,9 @@ public sealed partial class NodeMachine
     }
 
     /// <summary>
-    /// Quorum: a majority of the last membership (members Joined or Down) is reachable; on an exact half,
-    /// the half holding the lowest-ranked member (standing in for the disk lease that breaks two-node ties).
+    /// Quorum: a majority of the last membership (members Joined, Down or Joining) is reachable; on an exact
+    /// half, the half holding the member first in the cluster definition (standing in for the disk lease that
+    /// breaks two-node ties).
     /// </summary>
     private bool HasQuorum(Func<MemberInfo, bool> reachable)
     {
@@ -85,9 +90,12 @@ public sealed partial class NodeMachine
         if (members.Count == 0) return true;
         var up = members.Count(m => m.Name == self || reachable(m));
         if (up * 2 != members.Count) return up * 2 > members.Count;
-        var lowest = members.MinBy(m => m.Rank)!;
+        // Ranks differ between two sides' views; the order of the cluster definition does not.
+        var lowest = members.MinBy(m => OrderOf(m.Name))!;
         return lowest.Name == self || reachable(lowest);
     }
+
+    private int OrderOf(string node) => node == self ? selfAddress.Order : peers.FirstOrDefault(p => p.Name == node)?.Order ?? int.MaxValue;
 
     /// <summary>The master's quorum: the members it counts as Joined.</summary>
     private bool MasterHasQuorum => HasQuorum(m => m.State == MemberState.Joined);
@@ -109,6 +117,7 @@ public sealed partial class NodeMachine
 
     private void OnDiscoverReply(DateTimeOffset now, DiscoverReply reply)
     {
+        if (Phase != NodePhase.Joined) Epoch = Math.Max(Epoch, reply.Epoch); // a cluster formed from here counts on from the latest epoch seen
         if (Phase is not NodePhase.Discovering || reply.Master is null)
         {
             if (Phase == NodePhase.Discovering && reply.Master is null)
@@ -148,6 +157,13 @@ public sealed partial class NodeMachine
             SendTo(join.From, new DiscoverReply { Master = Phase == NodePhase.Joined ? Master : null, Members = Members });
             return;
         }
+        if (Active is { Phase: CoordinationPhase.Open } open)
+        {
+            // Before prepare no kernel is involved: the join completes now and the change restarts its checks.
+            Admit(now, join);
+            if (IsMaster && Active == open && Member(join.From) is { State: MemberState.Joined }) RestartChecksWith(now, open, join.From);
+            return;
+        }
         if (Active is not null)
         {
             pendingJoins.RemoveAll(j => j.From == join.From);
@@ -161,6 +177,14 @@ public sealed partial class NodeMachine
 
     private void Admit(DateTimeOffset now, JoinRequest join)
     {
+        if (join.Generation > Database.Generation)
+        {
+            // The joiner holds commits this master never saw: this cluster formed on an older configuration.
+            // Handing it the master's configuration would undo them; the cluster forms again around the newest.
+            Log($"{join.From} asks to join at generation {join.Generation}, newer than this master's {Database.Generation}");
+            StepDown(now, $"{join.From} holds a newer configuration");
+            return;
+        }
         var member = Member(join.From);
         if (member is null || member.State == MemberState.Left)
         {
@@ -187,7 +211,7 @@ public sealed partial class NodeMachine
     {
         var joins = pendingJoins.ToList();
         pendingJoins.Clear();
-        foreach (var join in joins) Admit(now, join);
+        foreach (var join in joins) if (IsMaster) Admit(now, join);
     }
 
     private void OnJoinAccepted(DateTimeOffset now, JoinAccepted accepted)
@@ -201,14 +225,18 @@ public sealed partial class NodeMachine
         AdoptMembership(accepted.Epoch, accepted.Master, accepted.Members);
         Phase = NodePhase.Joined;
         ResolveFromOutcomes(now, accepted.Outcomes);
+        // The outcomes come with the configuration they produced: kept, so this node can settle them for others later.
+        foreach (var outcome in accepted.Outcomes.Where(o => Record(o.Transaction.Id) is null)) Keep(outcome, durable: true);
         foreach (var other in Others) lastHeard[other] = now;
         Log($"joined the cluster at epoch {Epoch}; master {Master}, generation {Database.Generation}");
     }
 
     private void OnMembershipUpdate(DateTimeOffset now, MembershipUpdate update)
     {
-        if (update.Epoch < Epoch || Phase != NodePhase.Joined) return;
-        AdoptMembership(update.Epoch, update.Master, update.Members);
+        // Epochs live in memory only: a master that formed the cluster again after a restart counts from 1,
+        // so its own updates are taken whatever their epoch; an older epoch from another node is stale.
+        if ((update.Epoch < Epoch && update.From != Master) || Phase != NodePhase.Joined) return;
+        AdoptMembership(Math.Max(update.Epoch, Epoch), update.Master, update.Members);
         if (Member(self) is not { State: MemberState.Left }) return;
         // Evicted while it could not be heard: it joins again and takes the master's configuration.
         Log($"evicted by master {update.Master} at epoch {update.Epoch}; joining again");
@@ -251,9 +279,13 @@ public sealed partial class NodeMachine
     private void OnHeartbeat(DateTimeOffset now, Heartbeat beat)
     {
         if (Member(beat.From) is not { } member) return;
-        if (member.State == MemberState.Left && IsMaster)
+        if (member.State is MemberState.Left or MemberState.Joining && IsMaster)
         {
-            SendTo(beat.From, new MembershipUpdate { Master = self, Members = Members }); // it missed its eviction
+            // It believes it is a member, this master does not (it missed its eviction, or this master resumed
+            // from an older membership): it reads itself Left, rejoins and takes the master's configuration.
+            var rejoin = Members.Select(m => m.Clone()).ToList();
+            rejoin.First(m => m.Name == beat.From).State = MemberState.Left;
+            SendTo(beat.From, new MembershipUpdate { Master = self, Members = rejoin });
             return;
         }
         member.Generation = beat.Generation;
@@ -277,16 +309,17 @@ public sealed partial class NodeMachine
             else if (silent >= options.DownAfter && member.State == MemberState.Joined) MemberWentDown(now, member, "stopped answering heartbeats");
         }
         if (MasterHasQuorum) quorumLostAt = null;
-        else if ((quorumLostAt ??= now) + options.FailureTimeout <= now) StepDown(now);
+        else if ((quorumLostAt ??= now) + options.FailureTimeout <= now)
+            StepDown(now, $"it has reached no majority of the members for {options.FailureTimeout.TotalSeconds:0.#} s");
     }
 
     /// <summary>
     /// A master that has lacked a quorum for the failure timeout stops acting as master and looks for the
     /// cluster again: the majority side may have a master of its own, and two masters must not stay.
     /// </summary>
-    private void StepDown(DateTimeOffset now)
+    private void StepDown(DateTimeOffset now, string why)
     {
-        Log($"master {self} has reached no majority of the members for {options.FailureTimeout.TotalSeconds:0.#} s; it stops acting as master");
+        Log($"master {self} stops acting as master: {why}");
         if (Active is { Decided: false }) Abort(now, ErrorIds.NoQuorum, [NodeFailure.Of(self, ErrorIds.NoQuorum, NoQuorumReason())]);
         if (Active is { } decided)
             Reply(decided.CommitRequestId, ControlResponse.Failure(ErrorIds.AgentWentAway, $"master {self} lost its quorum while committing {decided.Transaction.Id}; the outcome is settled by the members.",
@@ -294,6 +327,10 @@ public sealed partial class NodeMachine
         Active = null;
         pendingJoins.Clear();
         quorumLostAt = null;
+        // Dissolve: every member reads itself Left and looks for the cluster again, instead of naming this node as master.
+        Epoch++;
+        var dissolved = Members.Select(m => { var left = m.Clone(); left.State = MemberState.Left; return left; }).ToList();
+        foreach (var other in Others) SendTo(other, new MembershipUpdate { Master = self, Members = dissolved });
         Master = null;
         Members = [];
         Phase = NodePhase.Discovering;

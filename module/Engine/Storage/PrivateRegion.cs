@@ -50,6 +50,14 @@ public static class PrivateRegion
         return region;
     }
 
+    /// <summary>How many bytes of the region hold content, from its first <see cref="HeaderSize"/> bytes: a reader need not read the whole MiB.</summary>
+    public static int UsedLength(ReadOnlySpan<byte> header)
+    {
+        if (header.Length < HeaderSize || !header[..Magic.Length].SequenceEqual(Magic)) return HeaderSize;
+        var body = BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
+        return body > MaxBodyLength ? Size : HeaderSize + (int)body + ChecksumSize;
+    }
+
     /// <summary>Reads a disk's first bytes (up to <see cref="Size"/>). Never throws: garbage is NotInitialized or Corrupt.</summary>
     public static PrivateRegionReadResult Decode(ReadOnlySpan<byte> region)
     {

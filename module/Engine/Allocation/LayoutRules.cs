@@ -1,0 +1,65 @@
+using VolumeManager.Engine.Model;
+
+namespace VolumeManager.Engine.Allocation;
+
+/// <summary>
+/// Whether a volume's layout is sound within its disk group: what every node checks of a layout the
+/// initiating node decided, against its own copy of the group, before it applies it.
+/// </summary>
+public static class LayoutRules
+{
+    /// <summary>Null when <paramref name="volume"/>'s plexes are a sound layout in <paramref name="group"/> (which holds it); otherwise what is wrong.</summary>
+    public static string? Problem(DiskGroup group, Volume volume)
+    {
+        if (volume.Plexes.Count == 0) return $"volume '{volume.Name}' has no plex.";
+        var plexNames = new HashSet<string>(StringComparer.Ordinal);
+        var diskOwner = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var plex in volume.Plexes)
+        {
+            if (!plexNames.Add(plex.Name)) return $"volume '{volume.Name}' has two plexes named '{plex.Name}'.";
+            if (PlexStates.Parse(plex.State) is null) return $"plex '{plex.Name}' has state '{plex.State}'; a plex is {PlexStates.Names}.";
+            foreach (var subdisk in plex.Subdisks)
+            {
+                if (SubdiskProblem(group, subdisk) is { } problem) return problem;
+                if (diskOwner.TryGetValue(subdisk.Disk, out var owner) && owner != plex.Name)
+                    return $"plexes '{owner}' and '{plex.Name}' of volume '{volume.Name}' both use disk '{subdisk.Disk}'; each mirror must be on disks no other plex uses.";
+                diskOwner[subdisk.Disk] = plex.Name;
+            }
+            // Only now: every length is within its disk, so the sum cannot overflow.
+            if (plex.SizeBytes != volume.SizeBytes)
+                return $"plex '{plex.Name}' holds {Sizes.Describe(plex.SizeBytes)}, but volume '{volume.Name}' is {Sizes.Describe(volume.SizeBytes)}.";
+        }
+        var mine = volume.Plexes.SelectMany(p => p.Subdisks).ToList();
+        var others = group.Volumes.Where(v => v != volume).SelectMany(v => v.Plexes).SelectMany(p => p.Subdisks).ToList();
+        for (var i = 0; i < mine.Count; i++)
+        {
+            var subdisk = mine[i];
+            if (others.Concat(mine.Take(i)).FirstOrDefault(o => NameRules.Same(o.Name, subdisk.Name)) is not null)
+                return $"subdisk name '{subdisk.Name}' is used twice in disk group '{group.Name}'.";
+            if (others.Concat(mine.Take(i)).FirstOrDefault(o => Overlap(o, subdisk)) is { } clash)
+                return $"subdisk '{subdisk.Name}' ({Where(subdisk)}) overlaps subdisk '{clash.Name}' ({Where(clash)}).";
+        }
+        return null;
+    }
+
+    private static string? SubdiskProblem(DiskGroup group, Subdisk subdisk)
+    {
+        if (group.FindDisk(subdisk.Disk) is not { } disk)
+            return $"subdisk '{subdisk.Name}' is on disk '{subdisk.Disk}', which is not in disk group '{group.Name}'.";
+        if (subdisk.Length <= 0) return $"subdisk '{subdisk.Name}' has length {subdisk.Length}; a subdisk holds at least one byte.";
+        if (subdisk.Offset < 0 || subdisk.Offset % Sizes.Alignment != 0)
+            return $"subdisk '{subdisk.Name}' starts at {subdisk.Offset}, which is not on a 1 MiB boundary of disk '{disk.Name}'.";
+        var capacity = Sizes.AlignDown(disk.SizeBytes);
+        if (subdisk.Length > capacity - subdisk.Offset)
+            return $"subdisk '{subdisk.Name}' ({Where(subdisk)}) runs past the end of disk '{disk.Name}', which has {Sizes.Describe(capacity)} usable.";
+        return null;
+    }
+
+    /// <summary>Two subdisks on one disk whose extents, rounded out to MiB boundaries, share a byte.</summary>
+    private static bool Overlap(Subdisk a, Subdisk b) =>
+        NameRules.Same(a.Disk, b.Disk)
+        && Sizes.AlignDown(a.Offset) < Sizes.AlignUp(b.End)
+        && Sizes.AlignDown(b.Offset) < Sizes.AlignUp(a.End);
+
+    private static string Where(Subdisk s) => $"disk '{s.Disk}' bytes {s.Offset}..{s.End}";
+}

@@ -1,0 +1,346 @@
+using VolumeManager.Engine.Checks;
+using VolumeManager.Engine.Initiation;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Transactions;
+using VolumeManager.Simulation;
+using Xunit.Abstractions;
+
+namespace VolumeManager.Engine.Tests.Simulation;
+
+/// <summary>One schedule per rule of ARCHITECTURE.md "Failures and joins", run in the simulator with the real initiator.</summary>
+[Trait("Category", "Simulation")]
+public sealed class FailureRuleTests(ITestOutputHelper output)
+{
+    private static bool SendOf<T>(Effect e, string? to = null) where T : Message => e is Send { Message: T } s && (to is null || s.To == to);
+
+    private static SimHarness Cluster(int nodes, params string[] boot) => new SimHarness(nodes).Boot(boot);
+
+    private static string Successor(SimHarness h) =>
+        h.Master!.Machine!.Members.Where(m => m.Name != h.Master.Name && m.State == MemberState.Joined).OrderBy(m => m.Rank).First().Name;
+
+    private void NoViolations(SimHarness h)
+    {
+        var violations = h.Violations();
+        if (violations.Count > 0) output.WriteLine(h.Trace);
+        Assert.Empty(violations);
+    }
+
+    [Fact]
+    public void An_agent_that_goes_away_before_the_decision_fails_the_change_everywhere_and_no_generation_moves()
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        var victim = h.Sim.Nodes.First(n => n.Name != master).Name;
+        h.Before(victim, e => SendOf<Prepared>(e), crash: true);
+
+        var outcome = h.Finish(h.CreateShared(master, "dg01", "disk01"));
+
+        Assert.False(outcome.Succeeded);
+        Assert.Contains(outcome.Failures, f => f.Node == victim && f.ErrorId == ErrorIds.AgentWentAway);
+        var id = outcome.Transaction!.Id;
+        // Every node is notified: the abort reaches every running member.
+        h.RunUntil(() => h.Sim.Nodes.Where(n => n.Running).All(n => h.States(id).GetValueOrDefault(n.Name) == TransactionState.Aborted), TimeSpan.FromSeconds(1), "the abort reaching every member");
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(0, h.Generation(n.Name)));
+
+        h.Settle(); // the agent comes back: it settles what it prepared from the master, and takes nothing else
+        Assert.Equal(TransactionState.Aborted, h.States(id)[victim]);
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(0, h.Generation(n.Name)));
+        NoViolations(h);
+    }
+
+    [Fact]
+    public void A_node_that_leaves_before_the_master_committed_fails_the_change()
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        var leaver = h.Sim.Nodes.First(n => n.Name != master).Name;
+        // The node leaves as soon as the transaction is open (before anyone prepared).
+        h.Before(master, e => e is Reply { Response.Transaction: not null }, () => _ = h.Sim.Request(leaver, new LeaveRequest()));
+
+        var outcome = h.Finish(h.CreateShared(master, "dg01", "disk01"));
+
+        Assert.False(outcome.Succeeded);
+        Assert.Contains(outcome.Failures, f => f.Node == leaver && f.ErrorId is ErrorIds.NodeLeft or ErrorIds.AgentNotRunning);
+        Assert.DoesNotContain(TransactionState.Committed, h.States(outcome.Transaction!.Id).Values);
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(0, h.Generation(n.Name)));
+        Assert.Equal(MemberState.Left, h[master].Machine!.Members.Single(m => m.Name == leaver).State);
+        h.Settle();
+        NoViolations(h);
+    }
+
+    [Fact]
+    public void A_node_that_leaves_after_the_master_committed_does_not_fail_the_change()
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        var leaver = h.Sim.Nodes.First(n => n.Name != master && n.Name != Successor(h)).Name;
+        h.Before(master, e => e is PersistRecord { Record.Decided: true }, () => _ = h.Sim.Request(leaver, new LeaveRequest()));
+
+        var outcome = h.Finish(h.CreateShared(master, "dg01", "disk01"));
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Failures.Select(f => f.Reason)));
+        foreach (var node in h.Sim.Nodes.Where(n => n.Name != leaver)) Assert.Equal(1, h.Generation(node.Name));
+        h.Settle(); // the node that left is added again: it takes the master's configuration
+        Assert.Equal(1, h.Generation(leaver));
+        NoViolations(h);
+    }
+
+    [Fact]
+    public void When_the_master_leaves_after_notifying_its_successor_the_successor_completes_the_change()
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        var successor = Successor(h);
+        var third = h.Sim.Nodes.Single(n => n.Name != master && n.Name != successor).Name;
+        // The successor has acknowledged; the master dies just before telling the third node.
+        h.Before(master, e => SendOf<CommitNotice>(e, third), crash: true);
+
+        var outcome = h.Finish(h.CreateShared(successor, "dg01", "disk01"));
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Failures.Select(f => f.Reason)));
+        Assert.Contains(outcome.Warnings, w => w.Node == master && w.ErrorId == ErrorIds.MasterChanged);
+        h.RunUntil(() => h.Master?.Name == successor && h.States(outcome.Transaction!.Id).GetValueOrDefault(third) == TransactionState.Committed,
+            TimeSpan.FromSeconds(15), "the successor taking over and completing the change");
+        Assert.Equal(TransactionState.Committed, h.States(outcome.Transaction!.Id)[third]);
+        Assert.Equal(1, h.Generation(successor));
+        Assert.Equal(1, h.Generation(third));
+        h.Settle(); // the old master returns as a slave and takes the configuration
+        Assert.Equal(1, h.Generation(master));
+        NoViolations(h);
+    }
+
+    [Fact]
+    public void When_the_master_leaves_before_notifying_its_successor_the_successor_fails_the_change()
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        var successor = Successor(h);
+        h.Before(master, e => SendOf<CommitNotice>(e, successor), crash: true);
+
+        var outcome = h.Finish(h.CreateShared(successor, "dg01", "disk01"));
+
+        Assert.False(outcome.Succeeded);
+        Assert.Contains(outcome.Failures, f => f.Node == master && f.ErrorId == ErrorIds.MasterChanged);
+        h.RunUntil(() => h.Master?.Name == successor && h.Sim.Nodes.Where(n => n.Running).All(n => h.States(outcome.Transaction!.Id)[n.Name] == TransactionState.Aborted),
+            TimeSpan.FromSeconds(15), "the successor taking over and failing the change");
+        Assert.All(h.Sim.Nodes.Where(n => n.Running), n => Assert.Equal(TransactionState.Aborted, h.States(outcome.Transaction!.Id)[n.Name]));
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(0, h.Generation(n.Name)));
+        h.Settle(); // the old master had decided; it returns, learns the abort and takes the configuration
+        Assert.Equal(TransactionState.Aborted, h.States(outcome.Transaction!.Id)[master]);
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(0, h.Generation(n.Name)));
+        NoViolations(h);
+    }
+
+    [Fact]
+    public void A_node_joining_before_prepare_suspends_the_change_which_checks_again_including_it()
+    {
+        var h = Cluster(4, "n1", "n2", "n3");
+        var master = h.Master!.Name;
+        var joined = new TaskCompletionSource();
+        // The commit request waits until the new node has joined; the node starts once the transaction is open.
+        h.Before(master, e => e is Reply { Response.Transaction: not null }, () => h.Sim.Start(h["n4"]));
+        var run = h.Start(master, h.Workload.Create(master, "dg01", ["disk01"]), endpoints => endpoints.ToDictionary(
+            e => e.Key, e => e.Key == master ? new HeldCommitEndpoint(e.Value, joined.Task) : e.Value));
+        h.RunUntil(() => h["n4"].Machine is { Phase: NodePhase.Joined }, what: "n4 joining");
+        Assert.Equal(CoordinationPhase.Open, h[master].Machine!.Active?.Phase); // no kernel involved yet
+        h.Sim.Run(joined.SetResult);
+
+        var outcome = h.Finish(run);
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Failures.Select(f => f.Reason)));
+        Assert.Contains("n4", outcome.Transaction!.Members);
+        Assert.Contains(outcome.Checks, c => c.Node == "n4" && c.Passed);
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
+        Assert.Equal(TransactionState.Committed, h.States(outcome.Transaction.Id)["n4"]);
+        h.Settle();
+        NoViolations(h);
+    }
+
+    [Fact]
+    public void A_node_joining_after_prepare_waits_until_the_change_is_complete()
+    {
+        var h = Cluster(4, "n1", "n2", "n3");
+        var master = h.Master!.Name;
+        long? generationAtJoin = null;
+        h.Before(master, e => SendOf<Prepare>(e), () => h.Sim.Start(h["n4"]));
+        h.Sim.Node(master).CrashBefore = Chain(h.Sim.Node(master).CrashBefore, e =>
+        {
+            if (SendOf<JoinAccepted>(e, "n4")) generationAtJoin ??= h.Generation(master);
+            return false;
+        });
+
+        var outcome = h.Finish(h.CreateShared(master, "dg01", "disk01"));
+        h.RunUntil(() => h["n4"].Machine is { Phase: NodePhase.Joined }, what: "n4 joining");
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Failures.Select(f => f.Reason)));
+        Assert.DoesNotContain("n4", outcome.Transaction!.Members);
+        Assert.Equal(1, generationAtJoin); // admitted only once the change had committed
+        Assert.Equal(1, h.Generation("n4"));
+        h.Settle();
+        NoViolations(h);
+    }
+
+    [Fact]
+    public void A_member_whose_agent_is_down_fails_a_change_with_AgentNotRunning()
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        var down = h.Sim.Nodes.First(n => n.Name != master).Name;
+        h.Sim.Crash(h[down]);
+        h.RunUntil(() => h[master].Machine!.Members.Single(m => m.Name == down).State == MemberState.Down, what: $"{down} Down");
+
+        var outcome = h.Finish(h.CreateShared(master, "dg01", "disk01"));
+
+        Assert.False(outcome.Succeeded);
+        Assert.Equal(ChangeStage.Begin, outcome.Stage);
+        Assert.Contains(outcome.Failures, f => f.Node == down && f.ErrorId == ErrorIds.AgentNotRunning);
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(0, h.Generation(n.Name)));
+        h.Settle();
+        NoViolations(h);
+    }
+
+    [Fact]
+    public void After_the_failure_timeout_a_silent_member_is_evicted_and_changes_proceed_without_it()
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        var gone = h.Sim.Nodes.First(n => n.Name != master).Name;
+        h.Sim.Crash(h[gone]);
+        h.RunUntil(() => h[master].Machine!.Members.Single(m => m.Name == gone).State == MemberState.Left, TimeSpan.FromSeconds(10), $"{gone} evicted");
+
+        var outcome = h.Finish(h.CreateShared(master, "dg01", "disk01"));
+
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Failures.Select(f => f.Reason)));
+        Assert.DoesNotContain(gone, outcome.Transaction!.Members);
+        Assert.Equal(0, h.Generation(gone));
+        h.Settle();
+        NoViolations(h);
+    }
+
+    [Fact]
+    public void A_node_that_restarts_takes_the_masters_configuration()
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        var returning = h.Sim.Nodes.First(n => n.Name != master).Name;
+        h.Sim.Crash(h[returning]);
+        h.RunUntil(() => h[master].Machine!.Members.Single(m => m.Name == returning).State == MemberState.Left, TimeSpan.FromSeconds(10), "eviction");
+        Assert.True(h.Finish(h.CreateShared(master, "dg01", "disk01")).Succeeded);
+        Assert.True(h.Finish(h.CreateShared(master, "dg02", "disk02")).Succeeded);
+
+        h.Sim.Start(h[returning]);
+        h.Settle();
+
+        Assert.Equal(2, h.Generation(returning));
+        Assert.Equal(h[master].Machine!.Database.Shared.Select(g => g.Name), h[returning].Machine!.Database.Shared.Select(g => g.Name));
+        Assert.Equal(Serialization.DatabaseYaml.SharedHash(h[master].Machine!.Database), Serialization.DatabaseYaml.SharedHash(h[returning].Machine!.Database));
+        NoViolations(h);
+    }
+
+    [Fact]
+    public void A_partition_side_without_a_majority_commits_nothing()
+    {
+        var h = Cluster(5);
+        var master = h.Master!.Name;
+        var majority = h.Sim.Nodes.Where(n => n.Name != master).Select(n => n.Name).ToList();
+        h.Sim.Network.Partition([master], resetConnections: false);
+        h.RunUntil(() => h[master].Machine!.Members.Count(m => m.State == MemberState.Down) >= 3, what: "the master seeing the others Down");
+
+        var minority = h.Finish(h.CreateShared(master, "dg01", "disk01"));
+
+        Assert.False(minority.Succeeded);
+        Assert.Contains(minority.Failures, f => f.ErrorId == ErrorIds.NoQuorum);
+        // The majority side elects the successor and goes on.
+        h.RunUntil(() => majority.All(n => h[n].Machine!.Master is { } m && m != master), TimeSpan.FromSeconds(15), "a new master on the majority side");
+        var newMaster = h[majority[0]].Machine!.Master!;
+        var outcome = h.Finish(h.CreateShared(newMaster, "dg02", "disk02"));
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Failures.Select(f => f.Reason)));
+        Assert.Equal(0, h.Generation(master));
+        Assert.DoesNotContain(h[master].Journal, r => r.State == TransactionState.Committed);
+
+        h.Sim.Network.Heal();
+        h.Settle();
+        Assert.Equal(1, h.Generation(master)); // the old master rejoins and takes the majority's configuration
+        NoViolations(h);
+    }
+
+    public static IEnumerable<object[]> Steps() => new[]
+    {
+        "send Prepare", "quiesce", "persist Prepared", "send Prepared", "persist decision", "send CommitNotice",
+        "send CommitAck", "persist database", "persist Committed", "write disk copies", "reply",
+    }.SelectMany(step => new[] { new object[] { step, false }, new object[] { step, true } });
+
+    /// <summary>The master dies just before each step of a change; it comes back at once, or only after the others have moved on.</summary>
+    [Theory]
+    [MemberData(nameof(Steps))]
+    public void The_master_dying_at_any_step_keeps_every_invariant(string step, bool late)
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        h.Before(master, StepMatcher(step), crash: true);
+        var run = h.CreateShared(h.Sim.Nodes.First(n => n.Name != master).Name, "dg01", "disk01");
+        h.RunUntil(() => !h[master].Running || run.Done, what: "the crash");
+        if (!h[master].Running) h.RunFor(late ? h.Protocol.FailureTimeout * 2 : TimeSpan.FromMilliseconds(100));
+        h.Settle();
+        Assert.True(run.Done);
+        // Whatever the outcome, it is the same everywhere.
+        var id = run.Outcome?.Transaction?.Id;
+        if (id is not null) Assert.Single(h.States(id).Values.Distinct());
+        NoViolations(h);
+    }
+
+    /// <summary>A fourth node starts just before each step of the master: before prepare it is taken into the change, after prepare it waits.</summary>
+    [Theory]
+    [MemberData(nameof(Steps))]
+    public void A_node_joining_at_any_step_keeps_every_invariant(string step, bool secondChange)
+    {
+        var h = Cluster(4, "n1", "n2", "n3");
+        var master = h.Master!.Name;
+        h.Before(master, StepMatcher(step), () => h.Sim.Start(h["n4"]));
+        var outcome = h.Finish(h.CreateShared(master, "dg01", "disk01"));
+        Assert.True(outcome.Succeeded, string.Join("; ", outcome.Failures.Select(f => f.Reason)));
+        if (secondChange)
+        {
+            h.RunUntil(() => h["n4"].Machine is { Phase: NodePhase.Joined }, what: "n4 joining");
+            Assert.True(h.Finish(h.CreateShared("n4", "dg02", "disk02")).Succeeded);
+        }
+        h.Settle();
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(secondChange ? 2 : 1, h.Generation(n.Name)));
+        NoViolations(h);
+    }
+
+    private static Func<Effect, bool> StepMatcher(string step) => step switch
+    {
+        "send Prepare" => e => SendOf<Prepare>(e),
+        "quiesce" => e => e is Quiesce,
+        "persist Prepared" => e => e is PersistRecord { Record: { State: TransactionState.Prepared, Decided: false } },
+        "send Prepared" => e => SendOf<Prepared>(e),
+        "persist decision" => e => e is PersistRecord { Record: { State: TransactionState.Prepared, Decided: true } },
+        "send CommitNotice" => e => SendOf<CommitNotice>(e),
+        "send CommitAck" => e => SendOf<CommitAck>(e),
+        "persist database" => e => e is PersistDatabase,
+        "persist Committed" => e => e is PersistRecord { Record.State: TransactionState.Committed },
+        "write disk copies" => e => e is WriteDiskCopies,
+        "reply" => e => e is Reply { Response.Record: not null },
+        _ => throw new ArgumentOutOfRangeException(nameof(step)),
+    };
+
+    private static Func<Effect, bool> Chain(Func<Effect, bool>? first, Func<Effect, bool> second) => e => (first?.Invoke(e) ?? false) | second(e);
+
+    /// <summary>The master's endpoint with its commit call held until a task completes.</summary>
+    private sealed class HeldCommitEndpoint(IVmEndpoint inner, Task held) : IVmEndpoint
+    {
+        public string Node => inner.Node;
+        public Task<ClusterView> GetViewAsync(CancellationToken ct) => inner.GetViewAsync(ct);
+        public Task<ControlResponse> BeginAsync(BeginRequest request, CancellationToken ct) => inner.BeginAsync(request, ct);
+        public Task<NodeCheckResult> CheckAsync(Transaction transaction, CancellationToken ct) => inner.CheckAsync(transaction, ct);
+        public async Task<ControlResponse> CommitAsync(string transactionId, CancellationToken ct)
+        {
+            await held;
+            return await inner.CommitAsync(transactionId, ct);
+        }
+        public Task<ControlResponse> AbortAsync(AbortRequest request, CancellationToken ct) => inner.AbortAsync(request, ct);
+        public Task<List<TransactionRecord>> GetTransactionsAsync(string? id, CancellationToken ct) => inner.GetTransactionsAsync(id, ct);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using VolumeManager.Simulation;
+using Xunit.Abstractions;
+
+namespace VolumeManager.Engine.Tests.Simulation;
+
+/// <summary>
+/// The fast sweep: 10,000 seeds (VM_SIM_SWEEP_SEEDS to change, VM_SIM_SWEEP_FIRST for the first seed) of 3–5
+/// nodes, on every core, within a time budget (VM_SIM_SWEEP_BUDGET seconds, default 300). A failure names each
+/// failing seed with the one-line command that replays it.
+/// </summary>
+[Trait("Category", "Simulation")]
+public sealed class SimulationSweepTests(ITestOutputHelper output)
+{
+    private static int Setting(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
+
+    [Fact]
+    public void Sweep_of_ten_thousand_seeds_finds_no_violation()
+    {
+        var count = Setting("VM_SIM_SWEEP_SEEDS", 10_000);
+        var first = Setting("VM_SIM_SWEEP_FIRST", 100_001);
+        var budget = TimeSpan.FromSeconds(Setting("VM_SIM_SWEEP_BUDGET", 300));
+        var failures = new ConcurrentBag<ScenarioResult>();
+        var done = 0;
+        long events = 0;
+        var clock = Stopwatch.StartNew();
+        Parallel.For(first, first + count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, (seed, loop) =>
+        {
+            if (clock.Elapsed > budget) { loop.Stop(); return; }
+            var result = Scenario.Run(seed, new ScenarioOptions());
+            Interlocked.Add(ref events, result.Events);
+            Interlocked.Increment(ref done);
+            if (!result.Passed) failures.Add(result);
+        });
+        clock.Stop();
+        output.WriteLine($"{done} of {count} seeds (from {first}) in {clock.Elapsed.TotalSeconds:0.0} s on {Environment.ProcessorCount} cores, " +
+                         $"{events / Math.Max(1, done)} events per seed, {failures.Count} failed");
+        var worst = failures.OrderBy(f => f.Seed).Take(10).ToList();
+        Assert.True(worst.Count == 0, string.Join(Environment.NewLine, worst.Select(f =>
+            $"{f.Summary()}: {f.Violations[0]}{Environment.NewLine}  replay: {ScenarioResult.ReplayCommand(f.Seed)}")));
+        Assert.True(done == count, $"only {done} of {count} seeds ran within the {budget.TotalSeconds:0} s budget.");
+    }
+}
