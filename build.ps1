@@ -13,7 +13,8 @@
                     agent/                  (framework-dependent vmconfigd: apphost + dlls)
                     formats/                (formats/*.ps1xml: format and type files)
               The version comes from Directory.Build.props.
-    Test      Build, then the xunit tests (tests/Engine.Tests) and the Pester tests
+    Test      Build, then the xunit tests (tests/Engine.Tests; tests/Cmdlets.Tests, which host
+              PowerShell in-process and import the built module from output/) and the Pester tests
               (tests/pester/*.Tests.ps1) in a child pwsh that imports the built module from
               output/. Ends with one line "N passed, N failed, N skipped" (xunit + Pester).
               Exits non-zero when anything failed or when no test ran. A suite that could not run
@@ -28,7 +29,7 @@
 
 .EXAMPLE
     ./build.ps1 -Task Test -Filter 'FullyQualifiedName~Allocator'
-    Only the xunit tests that match the dotnet test filter (Pester is skipped).
+    Only the xunit tests (of both xunit projects) that match the dotnet test filter (Pester is skipped).
 
 .EXAMPLE
     ./build.ps1 -Task Test -PesterPath tests/pester/Smoke.Tests.ps1 -NoBuild
@@ -244,17 +245,19 @@ function Write-Counts($Counts) {
 
 # dotnet test with a trx logger; the counts come from the trx file, one UnitTestResult per test
 # case (theory rows included). Outcome NotExecuted is a skip; Error/Timeout/Aborted are failures.
-function Invoke-Xunit([string] $TestFilter, [switch] $AlreadyBuilt) {
-    $counts = New-Counts 'xunit'
-    $trxName = 'engine-tests.trx'
+# $Project is a folder under tests/ (Engine.Tests, Cmdlets.Tests); its trx is <project>.trx in
+# lower case with '-' for '.' (engine-tests.trx).
+function Invoke-Xunit([string] $TestFilter, [switch] $AlreadyBuilt, [string] $Project = 'Engine.Tests') {
+    $counts = New-Counts "xunit $Project"
+    $trxName = ($Project -replace '\.', '-').ToLowerInvariant() + '.trx'
     $trx = Join-Path $ResultsDir $trxName
     Remove-Item -LiteralPath $trx -Force -ErrorAction Ignore
 
-    $arguments = @('test', (Join-Path $Root 'tests' 'Engine.Tests'), '-c', $Configuration, '-nologo',
+    $arguments = @('test', (Join-Path $Root 'tests' $Project), '-c', $Configuration, '-nologo',
         '--logger', "trx;LogFileName=$trxName", '--results-directory', $ResultsDir)
     if ($AlreadyBuilt) { $arguments += '--no-build' }
     if ($TestFilter) { $arguments += '--filter', $TestFilter }
-    Write-Step "xunit: dotnet test tests/Engine.Tests$($TestFilter ? " --filter '$TestFilter'" : '')"
+    Write-Step "xunit: dotnet test tests/$Project$($TestFilter ? " --filter '$TestFilter'" : '')"
     $rc = Invoke-Dotnet @arguments
 
     if (Test-Path -LiteralPath $trx) {
@@ -391,16 +394,18 @@ function Invoke-Test {
     }
     if ($all.Count -eq 0) {
         $null = New-Item -ItemType Directory -Force -Path $ResultsDir
-        $runs = [ordered]@{
-            xunit  = { Invoke-Xunit -TestFilter $Filter -AlreadyBuilt:(-not $NoBuild) }
-            Pester = { Invoke-PesterTests }
-        }
-        foreach ($name in $runs.Keys) {
-            if ($selected -notin 'All', $name) { continue }
-            try { $all.Add((& $runs[$name])) }
+        # Each run counts on its own: one that cannot run at all is one failure, and the others still run.
+        $runs = @(
+            @{ Suite = 'xunit'; Name = 'xunit Engine.Tests'; Run = { Invoke-Xunit -Project 'Engine.Tests' -TestFilter $Filter -AlreadyBuilt:(-not $NoBuild) } }
+            @{ Suite = 'xunit'; Name = 'xunit Cmdlets.Tests'; Run = { Invoke-Xunit -Project 'Cmdlets.Tests' -TestFilter $Filter -AlreadyBuilt:(-not $NoBuild) } }
+            @{ Suite = 'Pester'; Name = 'Pester'; Run = { Invoke-PesterTests } }
+        )
+        foreach ($run in $runs) {
+            if ($selected -notin 'All', $run.Suite) { continue }
+            try { $all.Add((& $run.Run)) }
             catch {
-                Write-Host "$name could not run: $($_.Exception.Message)" -ForegroundColor Red
-                $c = New-Counts $name; $c.Failed = 1; $all.Add($c)
+                Write-Host "$($run.Name) could not run: $($_.Exception.Message)" -ForegroundColor Red
+                $c = New-Counts $run.Name; $c.Failed = 1; $all.Add($c)
             }
         }
     }

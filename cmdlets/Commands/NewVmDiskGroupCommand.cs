@@ -1,9 +1,7 @@
 using System.Management.Automation;
 using VolumeManager.Cmdlets.Objects;
-using VolumeManager.Engine.Initiation;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Operations;
-using VolumeManager.Engine.Transactions;
 
 namespace VolumeManager.Cmdlets.Commands;
 
@@ -34,18 +32,11 @@ public sealed class NewVmDiskGroupCommand : VmChangeCmdlet
         var owner = Node ?? Connection.LocalNode;
         var scope = Shared ? "shared" : $"private (node {owner})";
         if (!CheckOnly && !ShouldProcess($"{scope} disk group '{Name}' on disks {string.Join(", ", Disk)}", "Create")) return;
-        var proposal = new Proposal
+        var proposal = Propose(Shared ? null : owner, new CreateDiskGroup
         {
-            Scope = Shared ? TransactionScope.Shared : TransactionScope.Private,
-            Node = Shared ? Connection.LocalNode : owner,
-            Initiator = Connection.LocalNode,
-            CheckOnly = CheckOnly,
-            Operations = [new CreateDiskGroup
-            {
-                DiskGroup = Name, Shared = Shared, Owner = Shared ? null : owner,
-                Disks = Disk.Distinct().Select(d => new DiskRef { Name = d }).ToList(),
-            }],
-        };
+            DiskGroup = Name, Shared = Shared, Owner = Shared ? null : owner,
+            Disks = Disk.Distinct().Select(d => new DiskRef { Name = d }).ToList(),
+        });
         if (RunChange(proposal, Name) is not { } outcome) return;
         var group = outcome.Transaction!.ApplyTo(new NodeDatabase(), owner).Find(Name)!;
         WriteObject(ObjectMapper.ToObject(group, Shared ? outcome.Transaction.Coordinator : owner));

@@ -1,8 +1,6 @@
 using System.Management.Automation;
 using VolumeManager.Cmdlets.Objects;
-using VolumeManager.Engine.Initiation;
 using VolumeManager.Engine.Operations;
-using VolumeManager.Engine.Transactions;
 
 namespace VolumeManager.Cmdlets.Commands;
 
@@ -34,14 +32,7 @@ public sealed class RemoveVmDiskGroupCommand : VmChangeCmdlet
         var shared = group?.Shared ?? true;
         var owner = group?.Owner ?? Node ?? Connection.LocalNode;
         if (!CheckOnly && !ShouldProcess($"{(shared ? "shared" : $"private (node {owner})")} disk group '{Name}' on every node", "Remove")) return;
-        var proposal = new Proposal
-        {
-            Scope = shared ? TransactionScope.Shared : TransactionScope.Private,
-            Node = shared ? Connection.LocalNode : owner,
-            Initiator = Connection.LocalNode,
-            CheckOnly = CheckOnly,
-            Operations = [new RemoveDiskGroup { DiskGroup = Name, Force = Force }],
-        };
+        var proposal = Propose(shared ? null : owner, new RemoveDiskGroup { DiskGroup = Name, Force = Force });
         if (RunChange(proposal, Name) is { Record: { } record } && PassThru) WriteObject(ObjectMapper.ToObject(record, record.Transaction.Coordinator));
     }
 }

@@ -3,7 +3,9 @@ using VolumeManager.Cmdlets.Objects;
 using VolumeManager.Engine.Checks;
 using VolumeManager.Engine.Initiation;
 using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Operations;
 using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Transactions;
 
 namespace VolumeManager.Cmdlets.Commands;
 
@@ -22,6 +24,16 @@ public abstract class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
         if (NameRules.Problem(name, what) is { } problem)
             throw Terminate(new ArgumentException(problem), ErrorIds.InvalidName, ErrorCategory.InvalidArgument, name);
     }
+
+    /// <summary>A change initiated on the local node: shared, or private to <paramref name="owner"/> (checked and coordinated there).</summary>
+    protected Proposal Propose(string? owner, params Operation[] operations) => new()
+    {
+        Scope = owner is null ? TransactionScope.Shared : TransactionScope.Private,
+        Node = owner ?? Connection.LocalNode,
+        Initiator = Connection.LocalNode,
+        CheckOnly = CheckOnly,
+        Operations = [.. operations],
+    };
 
     /// <summary>Runs the change through the initiator; on failure writes the errors and returns null.</summary>
     protected ChangeOutcome? RunChange(Proposal proposal, object target)
@@ -59,7 +71,10 @@ public abstract class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
 
     internal static ErrorCategory Category(string errorId) => errorId switch
     {
-        ErrorIds.InvalidName or ErrorIds.InvalidSize => ErrorCategory.InvalidArgument,
+        ErrorIds.InvalidName or ErrorIds.InvalidSize or ErrorIds.InvalidMirrorCount or ErrorIds.InvalidPlexState => ErrorCategory.InvalidArgument,
+        ErrorIds.LastPlex or ErrorIds.LastDisk or ErrorIds.DiskHasSubdisks => ErrorCategory.InvalidOperation,
+        ErrorIds.InsufficientDisks => ErrorCategory.LimitsExceeded,
+        ErrorIds.PlexNotFound => ErrorCategory.ObjectNotFound,
         ErrorIds.DiskGroupNameExists or ErrorIds.VolumeNameExists or ErrorIds.PrivateDiskGroupNameConflict => ErrorCategory.ResourceExists,
         ErrorIds.DiskGroupNotFound or ErrorIds.DiskNotFound or ErrorIds.VolumeNotFound => ErrorCategory.ObjectNotFound,
         ErrorIds.DiskInUse or ErrorIds.ClusterBusy or ErrorIds.DiskGroupHasVolumes => ErrorCategory.ResourceBusy,

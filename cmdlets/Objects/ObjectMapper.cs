@@ -13,7 +13,7 @@ internal static class ObjectMapper
         Disks = group.Disks.Select(d => d.Name).ToArray(),
         Volumes = group.Volumes.Select(v => v.Name).ToArray(),
         Generation = group.Generation, SizeBytes = group.SizeBytes,
-        FreeBytes = group.SizeBytes - group.Volumes.Sum(v => v.Plexes.Sum(p => p.Subdisks.Sum(s => s.Length))),
+        FreeBytes = group.FreeBytes,
         Node = node,
     };
 

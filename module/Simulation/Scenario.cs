@@ -22,6 +22,12 @@ public sealed class ScenarioOptions
     public bool Partitions { get; set; } = true;
     public bool Leaves { get; set; } = true;
     public bool ConnectionResets { get; set; } = true;
+    /// <summary>
+    /// A new fault (crash, crash point, partition, leave) only once the cluster has recovered from the last:
+    /// every agent running and joined, no partition. The failure rules of the architecture are about one
+    /// failure at a time; off, faults pile up (two masters in a row, a partition during a restart...).
+    /// </summary>
+    public bool OneFaultAtATime { get; set; } = true;
     /// <summary>Null: TCP. <see cref="NetworkOptions.Hostile"/> loses, duplicates and reorders frames; liveness is then not checked.</summary>
     public NetworkOptions? Network { get; set; }
     public bool CheckLiveness { get; set; } = true;
@@ -146,6 +152,11 @@ public static class Scenario
         void FaultLoop()
         {
             if (sim.Elapsed >= end) return;
+            if (options.OneFaultAtATime && !Recovered())
+            {
+                sim.At(TimeSpan.FromMilliseconds(50), FaultLoop);
+                return;
+            }
             var running = sim.Nodes.Where(n => n.Running).ToList();
             var master = running.FirstOrDefault(n => n.Machine!.IsMaster);
             var kinds = new List<string>();
@@ -173,6 +184,8 @@ public static class Scenario
                         var skip = sim.Random.Next(3);
                         var restart = RestartDelay();
                         Fault($"{victim.Name} armed to die before {name} (after {skip} earlier ones)");
+                        var armedIncarnation = victim.Incarnation;
+                        sim.At(TimeSpan.FromSeconds(2), () => { if (victim.Incarnation == armedIncarnation && victim.CrashBefore is not null) victim.CrashBefore = null; });
                         victim.CrashBefore = e =>
                         {
                             if (!matches(e) || sim.Elapsed >= end) return false;
@@ -221,6 +234,9 @@ public static class Scenario
             sim.At(sim.Between(TimeSpan.FromMilliseconds(20), options.MeanFaultGap * 2), FaultLoop);
         }
 
+        bool Recovered() => !sim.Network.Partitioned && sim.Nodes.All(n => n.Machine is { Phase: NodePhase.Joined, Active: null } m && n.CrashBefore is null && !n.AnyGateClosed)
+            && sim.Nodes.Select(n => n.Machine!.Master).Distinct().Count() == 1;
+
         sim.At(TimeSpan.FromMilliseconds(300), ChangeLoop);
         sim.At(sim.Between(TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(1200)), FaultLoop);
         sim.RunFor(end);
@@ -235,6 +251,8 @@ public static class Scenario
             else if (node.Machine!.Phase == NodePhase.Left) sim.Restart(node);
         }
         var stopped = sim.Elapsed;
+        sim.RunFor(protocol.DownAfter * 1.5); // connection resets and leave requests already under way still land
+        foreach (var node in sim.Nodes.Where(n => n.Machine is { Phase: NodePhase.Left })) sim.Restart(node);
         var violations = new List<Violation>();
         if (options.CheckLiveness)
         {
@@ -260,6 +278,7 @@ public static class Scenario
             }
         }
         else sim.RunFor(TimeSpan.FromSeconds(5));
+        sim.Complete();
         violations.InsertRange(0, sim.AllViolations);
         violations.AddRange(workload.CheckOutcomes());
         return new ScenarioResult

@@ -102,7 +102,11 @@ public sealed class SimHarness
     }
 
     /// <summary>Every invariant broken so far, and what the initiators reported against what the nodes did.</summary>
-    public List<Violation> Violations() => [.. Sim.AllViolations, .. Workload.CheckOutcomes()];
+    public List<Violation> Violations()
+    {
+        Sim.Complete();
+        return [.. Sim.AllViolations, .. Workload.CheckOutcomes()];
+    }
 
     /// <summary>The state of a transaction on each node that knows it (durable journal for stopped nodes).</summary>
     public Dictionary<string, TransactionState> States(string transactionId) => Sim.Snapshots()

@@ -79,6 +79,9 @@ public sealed class Simulator
     /// <summary>Every violation: the ones found live plus the ledger's.</summary>
     public IEnumerable<Violation> AllViolations => Violations.Concat(Ledger.Violations);
 
+    /// <summary>Ends the history: what the ledger held back for a commit that never came is reported.</summary>
+    public void Complete() => Ledger.Complete();
+
     // ---- randomness -------------------------------------------------------------------------
 
     public bool Chance(double p) => Random.NextDouble() < p;

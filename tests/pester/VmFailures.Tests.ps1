@@ -15,6 +15,18 @@ BeforeAll {
         [pscustomobject]@{ Output = $output; Errors = @($errors); Warnings = @($warnings) }
     }
 
+    # The master, then the slaves by rank.
+    function Select-Roles {
+        $master = (Get-VmCluster).Master
+        @($master) + @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank).Name
+    }
+
+    # Kills a node's agent and waits until the failure timeout has evicted it.
+    function Stop-AndEvict([string] $Node) {
+        Stop-Process -Id (Get-VmNode -Name $Node).AgentProcessId -Force
+        Wait-Until { (Get-VmNode -Name $Node).State -eq 'Left' } -Because "$Node to be evicted"
+    }
+
     function Test-NoGroup([string] $Name) {
         foreach ($node in 'n1', 'n2', 'n3') { Get-VmDiskGroup -Node $node | Where-Object Name -eq $Name | Should -BeNullOrEmpty }
     }
@@ -99,7 +111,7 @@ Describe 'The failure contract on real processes' {
         $result.Errors.Count | Should -Be 1
         $result.Errors[0].FullyQualifiedErrorId | Should -BeLike 'MasterChanged,*'
         $result.Errors[0].TargetObject | Should -Be $master
-        $result.Errors[0].ToString() | Should -Match "$successor aborted it"
+        $result.Errors[0].ToString() | Should -Match "master $master went away during the change; n\d aborted it"
         (Get-VmCluster).Master | Should -Be $successor
         Restore-TestCluster -Cluster $script:cluster
         Assert-ClusterConsistent -Cluster $script:cluster | Should -Be $before
@@ -149,7 +161,9 @@ Describe 'The failure contract on real processes' {
         $script = 'param($definition) Import-Module VolumeManager; Connect-VmCluster -Path $definition | Out-Null; New-VmDiskGroup -Name dgorphan -Disk d02 -Shared'
         $initiator = Start-Process -FilePath $pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', "& { $script } '$($script:cluster.Path)'" -PassThru -RedirectStandardOutput (Join-Path $TestDrive 'out.txt') -RedirectStandardError (Join-Path $TestDrive 'err.txt')
         try {
-            Wait-Until { @(Get-TestTransaction -Cluster $script:cluster -Node $slave | Where-Object { $_.state -eq 'Prepared' }).Count -gt 0 } -Because "$slave to prepare the change"
+            $prepared = { @(Get-TestTransaction -Cluster $script:cluster -Node $slave | Where-Object { $_.state -eq 'Prepared' }).Count -gt 0 }
+            try { Wait-Until $prepared -Timeout ([TimeSpan]::FromSeconds(90)) -Because "$slave to prepare the change" }
+            catch { throw "$_; the initiating pwsh wrote: $(Get-Content -Raw (Join-Path $TestDrive 'err.txt'))" }
         }
         finally {
             Stop-ProcessTree -Id $initiator.Id
@@ -164,10 +178,8 @@ Describe 'The failure contract on real processes' {
 
     It 'restarts the checks to include a node that joins before prepare, and commits on every node' {
         $before = Assert-ClusterConsistent -Cluster $script:cluster
-        $master = (Get-VmCluster).Master
-        $holder, $joiner = @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank).Name
-        Stop-Process -Id (Get-VmNode -Name $joiner).AgentProcessId -Force
-        Wait-Until { (Get-VmNode -Name $joiner).State -eq 'Left' } -Because "$joiner to be evicted"
+        $master, $holder, $joiner = Select-Roles
+        Stop-AndEvict $joiner
         Set-TestFault -Cluster $script:cluster -Node $holder -Rule 'hold-before:ReplyCheckRequest'
         $job = Start-ThreadJob -ScriptBlock {
             param($cluster)
@@ -187,10 +199,8 @@ Describe 'The failure contract on real processes' {
 
     It 'makes a node that asks to join after prepare wait until the change is complete' {
         $before = Assert-ClusterConsistent -Cluster $script:cluster
-        $master = (Get-VmCluster).Master
-        $holder, $joiner = @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank).Name
-        Stop-Process -Id (Get-VmNode -Name $joiner).AgentProcessId -Force
-        Wait-Until { (Get-VmNode -Name $joiner).State -eq 'Left' } -Because "$joiner to be evicted"
+        $master, $holder, $joiner = Select-Roles
+        Stop-AndEvict $joiner
         Set-TestFault -Cluster $script:cluster -Node $holder -Rule 'hold-before:Prepared'
         $change = Start-ThreadJob -ScriptBlock { param($cluster) New-VmDiskGroup -Cluster $cluster -Name dgwait -Disk d03 -Shared } -ArgumentList $script:cluster
         Wait-Until { @(Get-TestTransaction -Cluster $script:cluster -Node $holder | Where-Object { $_.state -eq 'Prepared' }).Count -gt 0 } -Because "$holder to prepare"

@@ -19,8 +19,8 @@ public sealed class FreeSpace
         this.capacities = capacities;
     }
 
-    /// <summary>The free extents of <paramref name="group"/>, treating the subdisks <paramref name="ignore"/> selects as free.</summary>
-    public static FreeSpace Of(DiskGroup group, Func<Subdisk, bool>? ignore = null)
+    /// <summary>The free extents of <paramref name="group"/>'s disks.</summary>
+    public static FreeSpace Of(DiskGroup group)
     {
         var free = new SortedDictionary<string, List<Extent>>(StringComparer.Ordinal);
         var capacities = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -29,7 +29,7 @@ public sealed class FreeSpace
             var capacity = Sizes.AlignDown(disk.SizeBytes);
             capacities[disk.Name] = capacity;
             var used = group.Subdisks
-                .Where(s => NameRules.Same(s.Disk, disk.Name) && s.Length > 0 && (ignore is null || !ignore(s)))
+                .Where(s => NameRules.Same(s.Disk, disk.Name) && s.Length > 0)
                 .Select(s => (Start: Math.Max(0, Sizes.AlignDown(s.Offset)), End: Math.Min(capacity, Sizes.AlignUp(Math.Min(s.End, capacity)))))
                 .Where(u => u.End > u.Start)
                 .OrderBy(u => u.Start);

@@ -27,6 +27,7 @@ public sealed class DecisionLedger
     private readonly Dictionary<long, Reference> generations = [];
     private readonly Dictionary<string, long> highest = [];
     private readonly List<(string Node, NodeDatabase Database)> pendingDatabases = [];
+    private readonly List<(string Node, NodeDatabase Database)> unexplained = [];
     private readonly Func<NodeDatabase, string> hash;
 
     /// <param name="initial">The shared configuration every node starts from (generation 0 of the cluster).</param>
@@ -58,7 +59,7 @@ public sealed class DecisionLedger
         var ledger = new DecisionLedger(initial);
         foreach (var (node, record) in journal.OrderBy(e => e.Record.Updated)) ledger.RecordPersisted(node, record);
         foreach (var (node, db) in databases) ledger.DatabasePersisted(node, db);
-        ledger.Flush();
+        ledger.Complete();
         return ledger.Violations;
     }
 
@@ -84,7 +85,6 @@ public sealed class DecisionLedger
         {
             case TransactionState.Prepared when record.Decided:
                 CheckCommitAllowed(f, node, "decided to commit");
-                if (tx.Scope == TransactionScope.Shared) Extend(node, tx); // the decision is the commit: its database may be written before any Committed record
                 foreach (var (other, state) in f.Final.Where(x => x.Value == TransactionState.Aborted))
                     Add(InvariantId.TcConsistent, $"{node} decided to commit {tx.Id} although {other} had aborted it.", node, tx.Id);
                 break;
@@ -124,12 +124,34 @@ public sealed class DecisionLedger
             if (highest.TryGetValue(node, out var top) && db.Generation < top)
                 Add(InvariantId.Durability, $"{node} went back from generation {top} to {db.Generation}: a committed change was lost.", node);
             highest[node] = Math.Max(top, db.Generation);
-            if (!generations.TryGetValue(db.Generation, out var reference))
-                Add(InvariantId.Durability, $"{node} holds generation {db.Generation}, which no committed transaction produced.", node);
-            else if (hash(db) != reference.Hash)
-                Add(InvariantId.Durability, $"{node} holds a shared configuration at generation {db.Generation} that differs from the one {(reference.TransactionId == "" ? "the cluster started with" : reference.TransactionId)} committed.", node, reference.TransactionId);
+            // A database can be written just before the journal record of the commit that produced it (and the
+            // agent die in between): a generation no commit explains yet is held until one does, or the run ends.
+            if (!generations.ContainsKey(db.Generation)) unexplained.Add((node, db));
+            else Compare(node, db);
         }
         pendingDatabases.Clear();
+        for (var i = unexplained.Count - 1; i >= 0; i--)
+        {
+            if (!generations.ContainsKey(unexplained[i].Database.Generation)) continue;
+            Compare(unexplained[i].Node, unexplained[i].Database);
+            unexplained.RemoveAt(i);
+        }
+    }
+
+    /// <summary>The end of the history: a database generation that no commit ever produced is a change that was never committed.</summary>
+    public void Complete()
+    {
+        Flush();
+        foreach (var (node, db) in unexplained)
+            Add(InvariantId.Durability, $"{node} held generation {db.Generation}, which no committed transaction produced.", node);
+        unexplained.Clear();
+    }
+
+    private void Compare(string node, NodeDatabase db)
+    {
+        var reference = generations[db.Generation];
+        if (hash(db) != reference.Hash)
+            Add(InvariantId.Durability, $"{node} holds a shared configuration at generation {db.Generation} that differs from the one {(reference.TransactionId == "" ? "the cluster started with" : reference.TransactionId)} committed.", node, reference.TransactionId);
     }
 
     /// <summary>An agent restarted from its durable state: what it committed before must still be there.</summary>

@@ -78,6 +78,7 @@ public sealed partial class NodeMachine
     private void OnPrepared(DateTimeOffset now, Prepared prepared)
     {
         if (Active?.Transaction.Id != prepared.TransactionId) { AnswerDoubt(now, prepared); return; }
+        if (Active.Decided) { ResendDecision(prepared.From); return; } // a member still in doubt lost its commit notice
         if (Active is not { Phase: CoordinationPhase.Preparing } active) return;
         if (!prepared.Ok)
         {

@@ -13,6 +13,7 @@ public sealed partial class NodeMachine
     private DateTimeOffset discoverDeadline;
     private DateTimeOffset lastHeartbeat;
     private DateTimeOffset? quorumLostAt;
+    private DateTimeOffset? masterLostAt;
 
     private void OnStarted(DateTimeOffset now)
     {
@@ -247,6 +248,7 @@ public sealed partial class NodeMachine
 
     private void AdoptMembership(long epoch, string master, List<MemberInfo> members)
     {
+        masterLostAt = null;
         Epoch = epoch;
         Master = master;
         Members = members.Select(m => m.Clone()).ToList();
@@ -369,11 +371,22 @@ public sealed partial class NodeMachine
     private void WatchMaster(DateTimeOffset now)
     {
         if (Master is null || Member(Master) is not { } master) return;
-        if (now - lastHeard.GetValueOrDefault(Master, now) < options.FailureTimeout) return;
+        if (now - lastHeard.GetValueOrDefault(Master, now) < options.FailureTimeout) { masterLostAt = null; return; }
+        if (masterLostAt is { } lost && now - lost >= options.FailureTimeout * 2)
+        {
+            // No master has spoken to this node for long (it may have been evicted without hearing it): look for the cluster again.
+            Log($"no master has been heard for {(now - lost).TotalSeconds:0.#} s; looking for the cluster again");
+            masterLostAt = null;
+            Master = null;
+            Phase = NodePhase.Discovering;
+            StartDiscovery(now);
+            return;
+        }
+        masterLostAt ??= now;
         if (!HasQuorum(m => m.Name != master.Name && lastHeard.TryGetValue(m.Name, out var heard) && now - heard < options.DownAfter)) return;
         master.State = MemberState.Left;
         var successor = Current.OrderBy(m => m.Rank).FirstOrDefault();
-        if (successor?.Name != self) { Master = successor?.Name; lastHeard[Master ?? self] = now; return; }
+        if (successor?.Name != self) return; // the successor announces itself (MembershipUpdate); until then there is no master to follow
         TakeOver(now, master.Name);
     }
 
@@ -382,6 +395,7 @@ public sealed partial class NodeMachine
         Epoch++;
         Master = self;
         quorumLostAt = null;
+        if (Member(self) is { } me) me.State = MemberState.Joined; // the old master may have counted this node Down
         foreach (var other in Others) lastHeard[other] = now;
         Log($"master {oldMaster} left; {self} takes over as master at epoch {Epoch}");
         BroadcastMembership();
