@@ -14,8 +14,10 @@
         'Start-VmLocalCluster', 'Stop-VmLocalCluster', 'Connect-VmCluster', 'Disconnect-VmCluster',
         'Get-VmCluster', 'Get-VmNode', 'Add-VmNode', 'Remove-VmNode',
         'Get-VmDisk', 'Initialize-VmDisk',
-        'New-VmDiskGroup', 'Get-VmDiskGroup', 'Remove-VmDiskGroup',
-        'Get-VmTransaction',
+        'New-VmDiskGroup', 'Get-VmDiskGroup', 'Remove-VmDiskGroup', 'Add-VmDisk', 'Remove-VmDisk',
+        'New-VmVolume', 'Get-VmVolume', 'Remove-VmVolume', 'Resize-VmVolume',
+        'Get-VmPlex', 'Add-VmMirror', 'Remove-VmMirror',
+        'Get-VmTransaction', 'Write-VmVolume', 'Read-VmVolume',
         'Test-VmProposal', 'Invoke-VmKernelCommit', 'Invoke-VmAgentRequest'
     )
     FunctionsToExport    = @()

@@ -45,7 +45,9 @@ public sealed class ModuleSurfaceTests(ModuleSession session)
     public void ExportsEveryCmdletOfTheManifestAndNothingElse()
     {
         var expected = ManifestCmdlets().Order(StringComparer.OrdinalIgnoreCase).ToArray();
-        var commands = session.Run("Get-Command -Module $args[0]", BuiltModule.Name).Output.Select(o => (CommandInfo)o.BaseObject).ToList();
+        var result = session.Run("Get-Command -Module $args[0]", BuiltModule.Name);
+        Assert.Empty(result.Errors);
+        var commands = result.Output.Select(o => (CommandInfo)o.BaseObject).ToList();
 
         var notCmdlets = commands.Where(c => c.CommandType != CommandTypes.Cmdlet).Select(c => $"{c.Name} ({c.CommandType})").ToList();
         Assert.True(notCmdlets.Count == 0, $"The module exports commands that are not cmdlets: {string.Join(", ", notCmdlets)}");

@@ -33,6 +33,9 @@ public sealed class AgentHost : IAsyncDisposable
     private ControlServer control = null!;
     private Journal journal = null!;
     private long nextRequest;
+    private VolumeIo? io;
+
+    private VolumeIo Io => io ??= new VolumeIo(kernel, () => machine.Database, scanner);
 
     public AgentHost(ClusterDefinition cluster, NodeDefinition node, StateDirectory state, AgentLog log, FaultHook faults)
     {
@@ -115,7 +118,12 @@ public sealed class AgentHost : IAsyncDisposable
     private async Task<byte[]> HandleControlAsync(byte[] request, CancellationToken ct)
     {
         var parsed = WireJson.Deserialize<ControlRequest>(request);
-        if (parsed is FaultRequest fault) return WireJson.Serialize(Fault(fault));
+        switch (parsed)
+        {
+            case FaultRequest fault: return WireJson.Serialize(Fault(fault));
+            case VolumeWriteRequest write: return WireJson.Serialize(await Io.WriteAsync(write, ct));
+            case VolumeReadRequest read: return WireJson.Serialize(await Io.ReadAsync(read, ct));
+        }
         switch (parsed)
         {
             case ViewQuery v: v.Visible = scanner.Scan(); break;

@@ -41,6 +41,11 @@ public sealed class DiskDevice : IDisposable
         return buffer;
     }
 
+    public Microsoft.Win32.SafeHandles.SafeFileHandle Handle => stream.SafeFileHandle;
+
+    /// <summary>Makes every write so far durable.</summary>
+    public void Flush() => stream.Flush(flushToDisk: true);
+
     public void WriteDurably(long offset, ReadOnlySpan<byte> data)
     {
         RandomAccess.Write(stream.SafeFileHandle, data, offset);

@@ -17,6 +17,8 @@ namespace VolumeManager.Engine.Protocol;
 [JsonDerivedType(typeof(LeaveRequest), nameof(LeaveRequest))]
 [JsonDerivedType(typeof(RejoinRequest), nameof(RejoinRequest))]
 [JsonDerivedType(typeof(FaultRequest), nameof(FaultRequest))]
+[JsonDerivedType(typeof(VolumeWriteRequest), nameof(VolumeWriteRequest))]
+[JsonDerivedType(typeof(VolumeReadRequest), nameof(VolumeReadRequest))]
 public abstract class ControlRequest { }
 
 /// <summary>This node's view: membership, shared configuration, its private disk groups and the disks it sees.</summary>
@@ -76,6 +78,24 @@ public sealed class FaultRequest : ControlRequest
     public bool Release { get; set; }
 }
 
+/// <summary>A write through this node's kernel to every plex of a volume; answered when durable.</summary>
+public sealed class VolumeWriteRequest : ControlRequest
+{
+    public string DiskGroup { get; set; } = "";
+    public string Volume { get; set; } = "";
+    public long Offset { get; set; }
+    public byte[] Data { get; set; } = [];
+}
+
+/// <summary>A read through this node's kernel from an active plex of a volume.</summary>
+public sealed class VolumeReadRequest : ControlRequest
+{
+    public string DiskGroup { get; set; } = "";
+    public string Volume { get; set; } = "";
+    public long Offset { get; set; }
+    public int Length { get; set; }
+}
+
 /// <summary>Every answer: success or an error id with failing nodes, plus the payload of the request kind.</summary>
 public sealed class ControlResponse
 {
@@ -88,6 +108,7 @@ public sealed class ControlResponse
     public TransactionRecord? Record { get; set; }
     public List<TransactionRecord> Records { get; set; } = [];
     public NodeCheckResult? Check { get; set; }
+    public byte[]? Data { get; set; }
 
     public static ControlResponse Success() => new() { Ok = true };
 

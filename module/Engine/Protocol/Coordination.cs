@@ -25,6 +25,8 @@ public sealed class Coordination
     public HashSet<string> Acknowledged { get; } = [];
     public string? Successor { get; set; }
     public DateTimeOffset Deadline { get; set; }
+    /// <summary>When commit notices were last (re)sent to the members that have not acknowledged.</summary>
+    public DateTimeOffset NotifiedAt { get; set; }
     /// <summary>The coordinator's database at the decision, so disk copies of removed groups can be released.</summary>
     public Model.NodeDatabase? Before { get; set; }
 

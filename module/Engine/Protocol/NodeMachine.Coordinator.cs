@@ -206,6 +206,17 @@ public sealed partial class NodeMachine
 
     private void CoordinatorTick(DateTimeOffset now)
     {
+        if (Active is { Decided: true } decided)
+        {
+            // A notice or its acknowledgement can be lost with a connection: notify again whoever is still silent.
+            if (decided.NotifiedAt == default) decided.NotifiedAt = now;
+            if (now - decided.NotifiedAt < options.HeartbeatInterval * 4) return;
+            decided.NotifiedAt = now;
+            foreach (var member in decided.Transaction.Members.Where(m => m != self && !decided.Acknowledged.Contains(m) && IsReachable(m)
+                         && (decided.Phase == CoordinationPhase.NotifyingRest || m == decided.Successor)))
+                SendTo(member, new CommitNotice { TransactionId = decided.Transaction.Id, Transaction = decided.Transaction });
+            return;
+        }
         if (Active is not { } active || now < active.Deadline) return;
         if (active.Phase == CoordinationPhase.Preparing)
         {

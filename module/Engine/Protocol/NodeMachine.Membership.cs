@@ -236,7 +236,16 @@ public sealed partial class NodeMachine
     {
         // Epochs live in memory only: a master that formed the cluster again after a restart counts from 1,
         // so its own updates are taken whatever their epoch; an older epoch from another node is stale.
-        if ((update.Epoch < Epoch && update.From != Master) || Phase != NodePhase.Joined) return;
+        if (Phase != NodePhase.Joined) return;
+        if (IsMaster && update.From != self)
+        {
+            if (update.Members.FirstOrDefault(m => m.Name == update.From) is not { State: MemberState.Joined }) return; // a master dissolving, not a master
+            // Two masters (each took the other for gone): the one with the older membership gives way.
+            if (update.Epoch > Epoch || (update.Epoch == Epoch && OrderOf(update.From) < OrderOf(self)))
+                StepDown(now, $"{update.From} is master with a newer membership (epoch {update.Epoch})");
+            return;
+        }
+        if (update.Epoch < Epoch && update.From != Master) return;
         AdoptMembership(Math.Max(update.Epoch, Epoch), update.Master, update.Members);
         if (Member(self) is not { State: MemberState.Left }) return;
         // Evicted while it could not be heard: it joins again and takes the master's configuration.
@@ -273,6 +282,11 @@ public sealed partial class NodeMachine
         if (Member(self) is { } me) { me.Generation = Database.Generation; me.LastAbortReason = LastAbortReason; }
         foreach (var other in Others)
             SendTo(other, new Heartbeat { ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason });
+        // A master also beats at the members it counts Left: one that is master of its own (a second cluster
+        // after a partition) answers with its membership, and the older of the two steps down.
+        if (IsMaster)
+            foreach (var left in Members.Where(m => m.State == MemberState.Left && m.Name != self))
+                SendTo(left.Name, new Heartbeat { ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason });
         if (!IsMaster) AskAboutDoubts(now);
     }
 
@@ -359,12 +373,12 @@ public sealed partial class NodeMachine
         OnMemberGone(now, member.Name, ErrorIds.NodeLeft, $"node {member.Name} left the cluster during the change.");
     }
 
-    private void MarkState(MemberInfo member, MemberState state, string why)
+    private void MarkState(MemberInfo member, MemberState state, string why, bool tellIt = true)
     {
         member.State = state;
         Log($"node {member.Name} is {state}: {why}");
         BroadcastMembership();
-        if (state == MemberState.Left) SendTo(member.Name, new MembershipUpdate { Master = self, Members = Members });
+        if (state == MemberState.Left && tellIt) SendTo(member.Name, new MembershipUpdate { Master = self, Members = Members });
     }
 
     /// <summary>A slave whose master has been silent past the failure timeout: the successor takes over.</summary>
@@ -384,9 +398,9 @@ public sealed partial class NodeMachine
         }
         masterLostAt ??= now;
         if (!HasQuorum(m => m.Name != master.Name && lastHeard.TryGetValue(m.Name, out var heard) && now - heard < options.DownAfter)) return;
-        master.State = MemberState.Left;
-        var successor = Current.OrderBy(m => m.Rank).FirstOrDefault();
+        var successor = Current.Where(m => m.Name != master.Name).OrderBy(m => m.Rank).FirstOrDefault();
         if (successor?.Name != self) return; // the successor announces itself (MembershipUpdate); until then there is no master to follow
+        master.State = MemberState.Left;
         TakeOver(now, master.Name);
     }
 
@@ -406,7 +420,7 @@ public sealed partial class NodeMachine
     {
         if (!IsMaster || Member(notice.From) is not { } member) return;
         Epoch++;
-        MarkState(member, MemberState.Left, "left cleanly");
+        MarkState(member, MemberState.Left, "left cleanly", tellIt: false);
         OnMemberGone(now, member.Name, ErrorIds.NodeLeft, $"node {member.Name} left the cluster during the change.");
     }
 }

@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using VolumeManager.Cmdlets.Objects;
+using VolumeManager.Engine.Operations;
+
+namespace VolumeManager.Cmdlets.Commands;
+
+/// <summary>
+/// Adds a plex to a volume on disks no other plex of it uses. The plex starts Stale: the agents resynchronise
+/// it from an Active plex and then mark it Active.
+/// </summary>
+[Cmdlet(VerbsCommon.Add, "VmMirror", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(VmPlex), typeof(VmNodeCheckResult))]
+public sealed class AddVmMirrorCommand : VmDiskGroupChangeCmdlet
+{
+    /// <summary>The volume; bound from a piped VmVolume's Name.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(VolumeNameCompleter))]
+    [Alias("Name")]
+    public string Volume { get; set; } = "";
+
+    /// <summary>The disks the new plex may use (default: any disk of the group no plex of the volume uses).</summary>
+    [Parameter(Position = 2)]
+    [ArgumentCompleter(typeof(GroupDiskNameCompleter))]
+    public string[] Disk { get; set; } = [];
+
+    protected override void ProcessRecord()
+    {
+        ValidateName(Volume, "volume");
+        foreach (var disk in Disk) ValidateName(disk, "disk");
+        var target = ResolveGroup();
+        var where = Disk.Length > 0 ? $"disks {string.Join(", ", Disk)}" : "disks no other plex of it uses";
+        if (!CheckOnly && !ShouldProcess($"volume '{Volume}' of {target}: a new plex, Stale until resynchronised, on {where}", "Add mirror")) return;
+        var operation = new AddMirror { DiskGroup = target.Name, Volume = Volume, Disks = [.. Disk.Distinct(StringComparer.Ordinal)] };
+        if (Change(target, operation, Volume) is not { } outcome) return;
+        var added = outcome.Transaction!.Operations.OfType<AddMirror>().FirstOrDefault()?.Plex;
+        if (added is not null && After(target, outcome) is { } group && group.FindVolume(Volume) is { } volume && volume.FindPlex(added.Name) is { } plex)
+            WriteObject(VolumeMapper.ToObject(group, volume, plex, ResultNode(target, outcome)));
+    }
+}

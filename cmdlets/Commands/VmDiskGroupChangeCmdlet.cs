@@ -1,0 +1,58 @@
+using System.Management.Automation;
+using VolumeManager.Engine.Initiation;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Operations;
+
+namespace VolumeManager.Cmdlets.Commands;
+
+/// <summary>
+/// Base of the commands that change what is inside one disk group (volumes, plexes, disks): the -DiskGroup
+/// and -Node parameters, and the scope of the change — shared, or private to the group's owner — found
+/// from the view as Remove-VmDiskGroup does.
+/// </summary>
+public abstract class VmDiskGroupChangeCmdlet : VmChangeCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(DiskGroupNameCompleter))]
+    public string DiskGroup { get; set; } = "";
+
+    /// <summary>The owner of a private disk group (default: the local node, or the group is shared).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Owner")]
+    public string? Node { get; set; }
+
+    /// <summary>The disk group as the view shows it (null when there is none: the local checks then say so), and the scope of a change to it.</summary>
+    protected sealed record GroupTarget(DiskGroup? Group, bool Shared, string Owner, string Name)
+    {
+        public override string ToString() => Shared ? $"shared disk group '{Name}'" : $"private disk group '{Name}' (node {Owner})";
+    }
+
+    protected GroupTarget ResolveGroup()
+    {
+        ValidateName(DiskGroup, "disk group");
+        ClusterView view;
+        try { view = Await(ct => Connection.ViewAsync(Node, ct)); }
+        catch (EndpointException e) { throw Terminate(e, e.ErrorId, Category(e.ErrorId), e.Node); }
+        var group = view.FindDiskGroup(DiskGroup);
+        var shared = group?.Shared ?? true;
+        return new GroupTarget(group, shared, group?.Owner ?? Node ?? Connection.LocalNode, group?.Name ?? DiskGroup);
+    }
+
+    /// <summary>Runs one operation on the group as one transaction; null when it failed (the errors are written) or under -CheckOnly.</summary>
+    protected ChangeOutcome? Change(GroupTarget target, Operation operation, object errorTarget) =>
+        RunChange(Propose(target.Shared ? null : target.Owner, operation), errorTarget);
+
+    /// <summary>The group as the committed transaction leaves it: its operations applied to the group the view showed.</summary>
+    protected static DiskGroup? After(GroupTarget target, ChangeOutcome outcome)
+    {
+        if (target.Group is null || outcome.Transaction is null) return null;
+        List<DiskGroup> groups = [target.Group.Clone()];
+        var generation = outcome.Record?.Generation ?? target.Group.Generation + 1;
+        foreach (var op in outcome.Transaction.Operations) op.ApplyTo(groups, generation);
+        return groups[0];
+    }
+
+    /// <summary>The node the result objects say they were read from.</summary>
+    protected string ResultNode(GroupTarget target, ChangeOutcome outcome) =>
+        target.Shared ? Node ?? outcome.Transaction?.Initiator ?? Connection.LocalNode : target.Owner;
+}

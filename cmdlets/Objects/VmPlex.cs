@@ -1,0 +1,31 @@
+namespace VolumeManager.Cmdlets.Objects;
+
+/// <summary>One full copy (mirror) of a volume, made of subdisks laid end to end.</summary>
+public sealed class VmPlex
+{
+    public string DiskGroup { get; internal set; } = "";
+    public string Volume { get; internal set; } = "";
+    public string Name { get; internal set; } = "";
+    /// <summary>Active (holds current data) or Stale (written, not read from, until resynchronised).</summary>
+    public string State { get; internal set; } = "";
+    public long Size { get; internal set; }
+    public VmSubdisk[] Subdisks { get; internal set; } = [];
+    /// <summary>The disks the plex has subdisks on, in name order.</summary>
+    public string[] Disks { get; internal set; } = [];
+    /// <summary>The node whose configuration this object was read from.</summary>
+    public string Node { get; internal set; } = "";
+
+    public override string ToString() => Name;
+}
+
+/// <summary>A contiguous extent of one disk's public region.</summary>
+public sealed class VmSubdisk
+{
+    public string Name { get; internal set; } = "";
+    public string Disk { get; internal set; } = "";
+    /// <summary>Bytes from the start of the disk's public region.</summary>
+    public long Offset { get; internal set; }
+    public long Length { get; internal set; }
+
+    public override string ToString() => $"{Name} ({Disk} @{Offset}+{Length})";
+}

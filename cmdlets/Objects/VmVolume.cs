@@ -1,0 +1,20 @@
+namespace VolumeManager.Cmdlets.Objects;
+
+/// <summary>A volume as one node's configuration has it.</summary>
+public sealed class VmVolume
+{
+    public string DiskGroup { get; internal set; } = "";
+    public string Name { get; internal set; } = "";
+    public long Size { get; internal set; }
+    public VmPlex[] Plexes { get; internal set; } = [];
+    /// <summary>Active: every plex holds current data. Degraded: a plex is Stale (not yet resynchronised). Stale: no plex is Active.</summary>
+    public string State { get; internal set; } = "";
+    /// <summary>The disks any plex of the volume has subdisks on.</summary>
+    public string[] Disks { get; internal set; } = [];
+    /// <summary>The disk group's generation when this object was read.</summary>
+    public long Generation { get; internal set; }
+    /// <summary>The node whose configuration this object was read from.</summary>
+    public string Node { get; internal set; } = "";
+
+    public override string ToString() => Name;
+}

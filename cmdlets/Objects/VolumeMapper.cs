@@ -1,0 +1,28 @@
+using VolumeManager.Engine.Model;
+
+namespace VolumeManager.Cmdlets.Objects;
+
+/// <summary>Volumes and plexes of the engine to the objects users see.</summary>
+internal static class VolumeMapper
+{
+    public static VmVolume ToObject(DiskGroup group, Volume volume, string node) => new()
+    {
+        DiskGroup = group.Name, Name = volume.Name, Size = volume.SizeBytes,
+        Plexes = volume.Plexes.Select(p => ToObject(group, volume, p, node)).ToArray(),
+        State = StateOf(volume),
+        Disks = volume.DiskNames.ToArray(),
+        Generation = group.Generation,
+        Node = node,
+    };
+
+    public static VmPlex ToObject(DiskGroup group, Volume volume, Plex plex, string node) => new()
+    {
+        DiskGroup = group.Name, Volume = volume.Name, Name = plex.Name, State = plex.State, Size = plex.SizeBytes,
+        Subdisks = plex.Subdisks.Select(s => new VmSubdisk { Name = s.Name, Disk = s.Disk, Offset = s.Offset, Length = s.Length }).ToArray(),
+        Disks = plex.DiskNames.ToArray(),
+        Node = node,
+    };
+
+    private static string StateOf(Volume volume) =>
+        !volume.ActivePlexes.Any() ? "Stale" : volume.Plexes.All(p => p.IsActive) ? "Active" : "Degraded";
+}
