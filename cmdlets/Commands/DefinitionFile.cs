@@ -9,7 +9,7 @@ internal static class DefinitionFile
 {
     public static ClusterDefinition Load(string path, VmCmdlet cmdlet)
     {
-        var full = Path.GetFullPath(path);
+        var full = cmdlet.GetUnresolvedProviderPathFromPSPath(path);
         if (!File.Exists(full))
             throw Fail(cmdlet, new FileNotFoundException($"The cluster definition {full} does not exist."), "ClusterDefinitionNotFound", ErrorCategory.ObjectNotFound, path);
         try

@@ -28,7 +28,7 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
 
     protected override void ProcessRecord()
     {
-        var root = System.IO.Path.GetFullPath(Path ?? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "vmcluster-" + Guid.NewGuid().ToString("N")[..8]));
+        var root = GetUnresolvedProviderPathFromPSPath(Path ?? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "vmcluster-" + Guid.NewGuid().ToString("N")[..8]));
         var definition = LoadOrCreate(root);
         var local = new LocalCluster(root, definition) { FaultInjection = EnableFaultInjection };
         try

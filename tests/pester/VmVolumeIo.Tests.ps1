@@ -34,7 +34,7 @@ Describe 'Volume I/O through the kernels' {
         Write-VmVolume -DiskGroup dgio -Volume mirror -Offset 4KB -InputObject $data -Node n2
         [Convert]::ToBase64String((Read-VmVolume -DiskGroup dgio -Volume mirror -Offset 4KB -Length $data.Length -Node n3)) |
             Should -Be ([Convert]::ToBase64String($data))
-        $first = (Get-VmVolume -DiskGroup dgio -Name mirror).Plexes | Select-Object -First 1
+        $first = ((Get-VmVolume -DiskGroup dgio -Name mirror).Plexes | Select-Object -First 1).Name
         Remove-VmMirror -DiskGroup dgio -Volume mirror -Plex $first -Confirm:$false
         [Convert]::ToBase64String((Read-VmVolume -DiskGroup dgio -Volume mirror -Offset 4KB -Length $data.Length -Node n1)) |
             Should -Be ([Convert]::ToBase64String($data)) -Because 'the remaining plex holds every acknowledged write'
