@@ -57,8 +57,13 @@ public sealed class ScenarioResult
 
     public const string SeedVariable = "VM_SIM_SEED";
 
-    public static string ReplayCommand(int seed) =>
-        $"{SeedVariable}={seed} dotnet test tests/Engine.Tests --filter \"FullyQualifiedName~SimulationReplay\" --logger \"console;verbosity=detailed\"";
+    /// <summary>The environment that selects the variant on replay (VM_SIM_CHAOS=1, VM_SIM_HOSTILE=1, VM_SIM_WIRE=1), empty for the default.</summary>
+    public string Variant { get; init; } = "";
+
+    public static string ReplayCommand(int seed, string variant = "") =>
+        $"{variant}{SeedVariable}={seed} dotnet test tests/Engine.Tests --filter \"FullyQualifiedName~SimulationReplay\" --logger \"console;verbosity=detailed\"";
+
+    public string Replay => ReplayCommand(Seed, Variant);
 
     public string Summary() =>
         $"seed {Seed}: {Nodes} nodes, {Changes} changes ({Succeeded} succeeded, {Committed} committed), {Events} events, {Simulated.TotalSeconds:0.0} s simulated, {Violations.Count} violations";
@@ -68,7 +73,7 @@ public sealed class ScenarioResult
         var text = new StringBuilder();
         text.AppendLine(Summary());
         foreach (var v in Violations) text.AppendLine("  " + v);
-        text.AppendLine("replay: " + ReplayCommand(Seed));
+        text.AppendLine("replay: " + Replay);
         text.AppendLine("faults:");
         foreach (var f in Faults) text.AppendLine("  " + f);
         text.AppendLine("changes:");
@@ -284,6 +289,7 @@ public static class Scenario
         return new ScenarioResult
         {
             Seed = seed, Nodes = size,
+            Variant = (options.OneFaultAtATime ? "" : "VM_SIM_CHAOS=1 ") + (options.Network is { Fifo: false } ? "VM_SIM_HOSTILE=1 " : "") + (options.WireRoundTrip ? "VM_SIM_WIRE=1 " : ""),
             Violations = violations.DistinctBy(v => v.ToString()).ToList(),
             Changes = workload.Runs.Count,
             Succeeded = workload.Runs.Count(r => r.Outcome is { Succeeded: true }),

@@ -217,6 +217,7 @@ public sealed partial class NodeMachine
 
     private void OnJoinAccepted(DateTimeOffset now, JoinAccepted accepted)
     {
+        if (Phase is not (NodePhase.Discovering or NodePhase.Joining)) return; // a late answer to an earlier request: already joined (or left)
         var db = Database.Clone();
         db.ClusterId = accepted.ClusterId;
         db.Generation = accepted.Generation;

@@ -21,6 +21,10 @@ public sealed partial class NodeMachine
     {
         var tx = prepare.Transaction;
         if (Record(tx.Id) is { IsFinal: true } done) { AnswerPrepare(done); return; }
+        // A repeated Prepare (a duplicate, or one queued before a reconnect) must not quiesce twice: a second drain
+        // that times out reopens the gates of a prepared transaction.
+        if (Record(tx.Id) is { State: TransactionState.Prepared } prepared) { AnswerPrepare(prepared); return; }
+        if (Record(tx.Id) is { State: TransactionState.Preparing }) return;
         Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Preparing, Updated = now }, durable: false);
         quiescedAt[tx.Id] = now;
         Emit(new Quiesce(tx.Id, tx.DiskGroups.ToList()));

@@ -21,7 +21,7 @@ internal static class SimulationAssert
         MinNodes = o.MinNodes, MaxNodes = o.MaxNodes, FaultWindow = o.FaultWindow, SettleBound = o.SettleBound,
         MeanFaultGap = o.MeanFaultGap, MeanChangeGap = o.MeanChangeGap, MaxConcurrentChanges = o.MaxConcurrentChanges,
         Crashes = o.Crashes, CrashPoints = o.CrashPoints, Partitions = o.Partitions, Leaves = o.Leaves,
-        ConnectionResets = o.ConnectionResets, Network = o.Network, CheckLiveness = o.CheckLiveness, FinalChange = o.FinalChange,
+        ConnectionResets = o.ConnectionResets, OneFaultAtATime = o.OneFaultAtATime, Network = o.Network, CheckLiveness = o.CheckLiveness, FinalChange = o.FinalChange,
         DiskInvisibleRate = o.DiskInvisibleRate, WireRoundTrip = o.WireRoundTrip, TraceLines = traceLines,
     };
 }

@@ -20,6 +20,20 @@ public sealed class SimulationSeedTests(ITestOutputHelper output)
     public void Random_faults_keep_every_invariant_and_the_cluster_settles(int seed) =>
         SimulationAssert.Passes(seed, new ScenarioOptions(), output);
 
+    public static IEnumerable<object[]> ChaosSeeds() => Enumerable.Range(1, 100).Select(seed => new object[] { seed });
+
+    /// <summary>Faults pile up (a crash during a partition, two masters in a row, ...), beyond the one-at-a-time rules.</summary>
+    [Theory]
+    [MemberData(nameof(ChaosSeeds))]
+    public void Faults_piling_up_keep_every_invariant(int seed) =>
+        SimulationAssert.Passes(seed, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>Every message through the wire JSON and the database and journal reloaded from text, as the real hosts do.</summary>
+    [Theory]
+    [MemberData(nameof(HostileSeeds))]
+    public void Through_the_wire_format_every_invariant_holds(int seed) =>
+        SimulationAssert.Passes(seed, new ScenarioOptions { WireRoundTrip = true }, output);
+
     /// <summary>Frames lost, duplicated and reordered (not TCP): nothing may commit inconsistently, though progress is not promised.</summary>
     [Theory]
     [MemberData(nameof(HostileSeeds))]

@@ -38,7 +38,7 @@ public sealed class SimulationSweepTests(ITestOutputHelper output)
                          $"{events / Math.Max(1, done)} events per seed, {failures.Count} failed");
         var worst = failures.OrderBy(f => f.Seed).Take(10).ToList();
         Assert.True(worst.Count == 0, string.Join(Environment.NewLine, worst.Select(f =>
-            $"{f.Summary()}: {f.Violations[0]}{Environment.NewLine}  replay: {ScenarioResult.ReplayCommand(f.Seed)}")));
+            $"{f.Summary()}: {f.Violations[0]}{Environment.NewLine}  replay: {f.Replay}")));
         Assert.True(done == count, $"only {done} of {count} seeds ran within the {budget.TotalSeconds:0} s budget.");
     }
 }
