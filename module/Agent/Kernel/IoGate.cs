@@ -10,6 +10,7 @@ public sealed class IoGate
     private TaskCompletionSource opened = Completed();
     private TaskCompletionSource? drained;
     private int inFlight;
+    private int closers;
     private bool closed;
 
     public int InFlight { get { lock (sync) return inFlight; } }
@@ -38,27 +39,29 @@ public sealed class IoGate
         }
     }
 
-    /// <summary>Closes the gate and waits for in-flight I/O; false (gate reopened) if it does not drain within the bound.</summary>
+    /// <summary>Closes the gate and waits for in-flight I/O; false if it does not drain within the bound (the caller then resumes).</summary>
     public async Task<bool> QuiesceAsync(TimeSpan bound)
     {
         Task wait;
         lock (sync)
         {
+            closers++;
+            if (!closed) opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             closed = true;
-            opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             if (inFlight == 0) return true;
             drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             wait = drained.Task;
         }
-        if (await Task.WhenAny(wait, Task.Delay(bound)) == wait) return true;
-        Resume();
-        return false;
+        return await Task.WhenAny(wait, Task.Delay(bound)) == wait;
     }
 
+    /// <summary>One quiesce ends; the gate opens when no transaction holds it closed any more.</summary>
     public void Resume()
     {
         lock (sync)
         {
+            if (closers > 0) closers--;
+            if (closers > 0) return;
             closed = false;
             drained = null;
             opened.TrySetResult();

@@ -15,11 +15,17 @@ public sealed class VolumeKernel(TimeSpan drainBound)
     /// <summary>Null when every gate drained; otherwise which disk group did not.</summary>
     public async Task<string?> QuiesceAsync(string transactionId, IReadOnlyList<string> diskGroups)
     {
-        lock (sync) quiescedBy[transactionId] = [.. diskGroups];
+        List<string> closed;
+        lock (sync)
+        {
+            if (quiescedBy.ContainsKey(transactionId)) return null;
+            quiescedBy[transactionId] = closed = [];
+        }
         foreach (var group in diskGroups)
         {
             var gate = Gate(group);
             var inFlight = gate.InFlight;
+            lock (sync) closed.Add(group);
             if (!await gate.QuiesceAsync(drainBound))
             {
                 Resume(transactionId);

@@ -24,6 +24,8 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
         var local = proposal.Operations.SelectMany(op => LocalChecks.Run(view, op)).ToList();
         if (local.Any(c => !c.Passed)) return LocalFailure(proposal.Node, local);
 
+        if (proposal.Scope == TransactionScope.Shared && string.IsNullOrEmpty(view.Master))
+            return Failed(ChangeStage.Begin, null, [], [NodeFailure.Of(proposal.Node, ErrorIds.AgentNotRunning, $"node {proposal.Node} has not joined the cluster; there is no master to coordinate the change.")]);
         var coordinator = Endpoint(proposal.Scope == TransactionScope.Shared ? view.Master : proposal.Node);
         progress?.Stage(ChangeStage.Begin, $"opening the transaction on {coordinator.Node}");
         var begun = await CallAsync(coordinator, () => coordinator.BeginAsync(Begin(proposal), ct));
