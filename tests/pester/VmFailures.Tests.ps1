@@ -27,6 +27,13 @@ BeforeAll {
         Wait-Until { (Get-VmNode -Name $Node).State -eq 'Left' } -Because "$Node to be evicted"
     }
 
+    # One failing node's error: its id, the node as TargetObject, and the node named in the message.
+    function Assert-NodeError($ErrorRecord, [string] $Id, [string] $Node) {
+        $ErrorRecord.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $ErrorRecord.TargetObject | Should -Be $Node
+        $ErrorRecord.ToString() | Should -Match "node $Node"
+    }
+
     function Test-NoGroup([string] $Name) {
         foreach ($node in 'n1', 'n2', 'n3') { Get-VmDiskGroup -Node $node | Where-Object Name -eq $Name | Should -BeNullOrEmpty }
     }
@@ -47,9 +54,7 @@ Describe 'The failure contract on real processes' {
         Set-TestFault -Cluster $script:cluster -Node n2 -Rule 'crash-before:ReplyCheckRequest'
         $result = Invoke-Change 'dgcheckdeath'
         $result.Errors.Count | Should -BeGreaterOrEqual 1
-        $result.Errors[0].FullyQualifiedErrorId | Should -BeLike 'AgentWentAway,*'
-        $result.Errors[0].TargetObject | Should -Be 'n2'
-        $result.Errors[0].ToString() | Should -Match 'node n2'
+        Assert-NodeError $result.Errors[0] -Id AgentWentAway -Node n2
         Restore-TestCluster -Cluster $script:cluster
         Assert-ClusterConsistent -Cluster $script:cluster | Should -Be $before
         Test-NoGroup 'dgcheckdeath'
@@ -60,8 +65,7 @@ Describe 'The failure contract on real processes' {
         Set-TestFault -Cluster $script:cluster -Node n3 -Rule 'crash-before:Prepared'
         $result = Invoke-Change 'dgprepdeath'
         $result.Errors.Count | Should -Be 1
-        $result.Errors[0].FullyQualifiedErrorId | Should -BeLike 'AgentWentAway,*'
-        $result.Errors[0].TargetObject | Should -Be 'n3'
+        Assert-NodeError $result.Errors[0] -Id AgentWentAway -Node n3
         $id = (Get-VmTransaction -Node n1)[-1].Id
         Restore-TestCluster -Cluster $script:cluster
         Assert-ClusterConsistent -Cluster $script:cluster | Should -Be $before
@@ -109,8 +113,7 @@ Describe 'The failure contract on real processes' {
         Set-TestFault -Cluster $script:cluster -Node $master -Rule 'crash-before:CommitNotice'
         $result = Invoke-Change 'dgmasterearly'
         $result.Errors.Count | Should -Be 1
-        $result.Errors[0].FullyQualifiedErrorId | Should -BeLike 'MasterChanged,*'
-        $result.Errors[0].TargetObject | Should -Be $master
+        Assert-NodeError $result.Errors[0] -Id MasterChanged -Node $master
         $result.Errors[0].ToString() | Should -Match "master $master went away during the change; n\d aborted it"
         (Get-VmCluster).Master | Should -Be $successor
         Restore-TestCluster -Cluster $script:cluster
@@ -140,8 +143,7 @@ Describe 'The failure contract on real processes' {
         Stop-Process -Id $victim.AgentProcessId -Force
         Wait-Until { (Get-VmNode -Name $victim.Name).State -eq 'Down' } -Because "$($victim.Name) to be Down"
         $result = Invoke-Change 'dgdown'
-        $result.Errors[0].FullyQualifiedErrorId | Should -BeLike 'AgentNotRunning,*'
-        $result.Errors[0].TargetObject | Should -Be $victim.Name
+        Assert-NodeError $result.Errors[0] -Id AgentNotRunning -Node $victim.Name
         Wait-Until { (Get-VmNode -Name $victim.Name).State -eq 'Left' } -Because "$($victim.Name) to be evicted after the failure timeout"
         $result = Invoke-Change 'dgevicted'
         $result.Errors | Should -BeNullOrEmpty
