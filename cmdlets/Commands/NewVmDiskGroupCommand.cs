@@ -29,7 +29,8 @@ public sealed class NewVmDiskGroupCommand : VmChangeCmdlet
     {
         ValidateName(Name, "disk group");
         foreach (var disk in Disk) ValidateName(disk, "disk");
-        var owner = Node ?? Connection.LocalNode;
+        var connection = Connection;
+        var owner = Node ?? connection.LocalNode;
         var scope = Shared ? "shared" : $"private (node {owner})";
         if (!CheckOnly && !ShouldProcess($"{scope} disk group '{Name}' on disks {string.Join(", ", Disk)}", "Create")) return;
         var proposal = Propose(Shared ? null : owner, new CreateDiskGroup

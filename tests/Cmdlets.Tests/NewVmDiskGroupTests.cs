@@ -15,6 +15,7 @@ public sealed class NewVmDiskGroupTests(ModuleSession session)
     [InlineData("-Shared -WhatIf")]
     [InlineData("-Shared -CheckOnly")]
     [InlineData("-Node n2")]
+    [InlineData("-Node n2 -WhatIf")]
     public void WithoutAClusterFailsWithNoClusterConnected(string switches)
     {
         var result = session.Run($"New-VmDiskGroup -Name dg01 -Disk d01, d02 {switches}");
