@@ -86,8 +86,7 @@ Describe 'The failure contract on real processes' {
         Clear-TestFault -Cluster $script:cluster -Node n3
         $errors = @($job | Receive-Job -Wait -AutoRemoveJob | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
         $errors.Count | Should -BeGreaterOrEqual 1
-        $errors[0].FullyQualifiedErrorId | Should -BeLike 'NodeLeft,*'
-        $errors[0].TargetObject | Should -Be 'n2'
+        Assert-NodeError $errors[0] -Id NodeLeft -Node n2
         (Get-VmNode -Name n2).State | Should -Be 'Left'
         Add-VmNode -Name n2 | Out-Null
         Assert-ClusterConsistent -Cluster $script:cluster | Should -Be $before
