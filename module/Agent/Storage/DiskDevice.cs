@@ -19,14 +19,16 @@ public sealed class DiskDevice : IDisposable
     public static DiskDevice Open(string path, bool write = false) => new(path,
         new FileStream(path, FileMode.Open, write ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None));
 
-    /// <summary>The private region's used bytes: one small read for the header and the usual copy, a second only for a large one.</summary>
+    /// <summary>The private region's used bytes, the configuration copy included: one read for the identity and the copy's header, a second for the copy.</summary>
     public byte[] ReadPrivateRegion()
     {
-        const int first = 16 * 1024;
-        var head = Read(0, (int)Math.Min(first, stream.Length));
+        var head = Read(0, (int)Math.Min(PrivateRegion.FirstRead, stream.Length));
         var used = Math.Min(PrivateRegion.UsedLength(head), (int)Math.Min(PrivateRegion.Size, stream.Length));
         return used <= head.Length ? head : Read(0, used);
     }
+
+    /// <summary>The identity part of the private region only (no configuration copy): what a disk scan reads.</summary>
+    public byte[] ReadIdentity() => Read(0, (int)Math.Min(PrivateRegion.CopyOffset, stream.Length));
 
     public byte[] Read(long offset, int length)
     {

@@ -31,7 +31,7 @@ public sealed class DiskScanner(IReadOnlyList<string> patterns, Action<string> l
         try
         {
             using var device = DiskDevice.Open(path);
-            var region = PrivateRegion.Decode(device.ReadPrivateRegion());
+            var region = PrivateRegion.DecodeIdentity(device.ReadIdentity());
             if (region.Content is not { } content)
             {
                 if (region.Corrupt) log($"disk {path}: private region is corrupt ({region.Reason}); ignored");

@@ -10,63 +10,77 @@ namespace VolumeManager.Engine.Storage;
 /// offset      size  field
 /// 0           8     magic "VMPRIV01"
 /// 8           4     format version (uint32, little-endian)
-/// 12          4     body length N (uint32)
-/// 16          N     body: disk id (16), disk name (uint16 length + UTF-8), disk group name (same),
-///                   disk group id (16), generation (int64), configuration copy (uint32 length + UTF-8 YAML)
+/// 12          4     identity length N (uint32)
+/// 16          N     identity: disk id (16), disk name (uint16 length + UTF-8), disk group name (same),
+///                   disk group id (16), generation (int64)
 /// 16+N        32    SHA-256 of bytes 0 .. 16+N
-/// 512 KiB     4 KiB reserved for a disk lease (not used yet); the content above must end before it
+/// 8 KiB       ...   the owning group's configuration copy (see <see cref="ConfigCopySection"/>), checksummed apart
+///                   from the identity, so a damaged copy still leaves the disk known and importable from its peers
+/// 512 KiB     4 KiB the disk lease slot; the content above must end before it
 /// </code>
-/// The configuration copy is the owning disk group in <see cref="DatabaseYaml.WriteDiskGroup"/> form.
 /// </summary>
 public static class PrivateRegion
 {
     public const int Size = 1024 * 1024;
     public const int PublicRegionOffset = Size;
-    public const int FormatVersion = 1;
-    /// <summary>A fixed slot reserved for a future disk lease (two-node tie breaking); nothing is written there yet.</summary>
+    public const int FormatVersion = 2;
     public const int LeaseOffset = 512 * 1024;
     public const int LeaseSize = 4096;
     public const int HeaderSize = 16;
     public const int ChecksumSize = 32;
-    public const int MaxBodyLength = LeaseOffset - HeaderSize - ChecksumSize;
+    public const int CopyOffset = 8 * 1024;
+    public const int MaxBodyLength = CopyOffset - HeaderSize - ChecksumSize;
+    /// <summary>What a reader takes first: the identity and the copy's header, enough to know how much more to read.</summary>
+    public const int FirstRead = CopyOffset + ConfigCopySection.HeaderSize;
     private const int Alignment = 4096;
 
     public static ReadOnlySpan<byte> Magic => "VMPRIV01"u8;
 
-    /// <summary>The bytes to write at offset 0: the content and its checksum, zero-padded to a 4 KiB boundary.</summary>
+    /// <summary>The bytes to write at offset 0: identity and copy with their checksums, zero-padded to a 4 KiB boundary.</summary>
     /// <exception cref="ArgumentException">The configuration copy is too large to fit before the lease slot.</exception>
     public static byte[] Encode(PrivateRegionContent content)
     {
         var body = PrivateRegionBody.Encode(content);
         if (body.Length > MaxBodyLength)
-            throw new ArgumentException($"The private region of disk '{content.DiskName}' would need {body.Length} bytes for its configuration; at most {MaxBodyLength} fit.", nameof(content));
-        var used = HeaderSize + body.Length + ChecksumSize;
-        var region = new byte[(used + Alignment - 1) / Alignment * Alignment];
+            throw new ArgumentException($"The identity of disk '{content.DiskName}' needs {body.Length} bytes; at most {MaxBodyLength} fit.", nameof(content));
+        var copy = ConfigCopySection.Encode(content, LeaseOffset - CopyOffset);
+        var region = new byte[(CopyOffset + copy.Length + Alignment - 1) / Alignment * Alignment];
         Magic.CopyTo(region);
         BinaryPrimitives.WriteUInt32LittleEndian(region.AsSpan(8), FormatVersion);
         BinaryPrimitives.WriteUInt32LittleEndian(region.AsSpan(12), (uint)body.Length);
         body.CopyTo(region.AsSpan(HeaderSize));
         SHA256.HashData(region.AsSpan(0, HeaderSize + body.Length), region.AsSpan(HeaderSize + body.Length, ChecksumSize));
+        copy.CopyTo(region.AsSpan(CopyOffset));
         return region;
     }
 
-    /// <summary>How many bytes of the region hold content, from its first <see cref="HeaderSize"/> bytes: a reader need not read the whole MiB.</summary>
-    public static int UsedLength(ReadOnlySpan<byte> header)
+    /// <summary>How many bytes of the region hold content, from its first <see cref="FirstRead"/> bytes: a reader need not read the whole MiB.</summary>
+    public static int UsedLength(ReadOnlySpan<byte> head)
     {
-        if (header.Length < HeaderSize || !header[..Magic.Length].SequenceEqual(Magic)) return HeaderSize;
-        var body = BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
-        return body > MaxBodyLength ? Size : HeaderSize + (int)body + ChecksumSize;
+        if (head.Length < HeaderSize || !head[..Magic.Length].SequenceEqual(Magic)) return HeaderSize;
+        if (head.Length < FirstRead) return FirstRead;
+        return CopyOffset + ConfigCopySection.UsedLength(head[CopyOffset..], LeaseOffset - CopyOffset);
     }
 
-    /// <summary>Reads a disk's first bytes (up to <see cref="Size"/>). Never throws: garbage is NotInitialized or Corrupt.</summary>
+    /// <summary>Reads a disk's first bytes (up to <see cref="Size"/>), the copy included. Never throws: garbage is NotInitialized or Corrupt.</summary>
     public static PrivateRegionReadResult Decode(ReadOnlySpan<byte> region)
+    {
+        var identity = DecodeIdentity(region);
+        if (identity.Content is not { IsFree: false } content) return identity;
+        var copy = region.Length > CopyOffset ? region[CopyOffset..] : [];
+        ConfigCopySection.Decode(copy, content);
+        return identity;
+    }
+
+    /// <summary>The identity alone (who the disk is, which group owns it, at which generation): what a scan needs.</summary>
+    public static PrivateRegionReadResult DecodeIdentity(ReadOnlySpan<byte> region)
     {
         if (region.Length < Magic.Length || !region[..Magic.Length].SequenceEqual(Magic)) return PrivateRegionReadResult.Blank();
         if (region.Length < HeaderSize) return Damaged($"the region is {region.Length} bytes, shorter than its {HeaderSize}-byte header");
         var version = BinaryPrimitives.ReadUInt32LittleEndian(region[8..]);
         if (version != FormatVersion) return Damaged($"format version {version} is not supported; this version reads format {FormatVersion}");
         var bodyLength = BinaryPrimitives.ReadUInt32LittleEndian(region[12..]);
-        if (bodyLength > MaxBodyLength) return Damaged($"the body length field says {bodyLength} bytes; at most {MaxBodyLength} fit before the lease slot");
+        if (bodyLength > MaxBodyLength) return Damaged($"the body length field says {bodyLength} bytes; at most {MaxBodyLength} fit before the configuration copy");
         var end = HeaderSize + (int)bodyLength;
         if (region.Length < end + ChecksumSize) return Damaged($"only {region.Length} bytes were read; the content needs {end + ChecksumSize}");
         var stored = region.Slice(end, ChecksumSize);

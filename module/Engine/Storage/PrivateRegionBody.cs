@@ -1,11 +1,10 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
-using VolumeManager.Engine.Serialization;
 
 namespace VolumeManager.Engine.Storage;
 
-/// <summary>The checksummed body of a private region: identity fields, then the configuration copy.</summary>
+/// <summary>The checksummed identity of a private region: the disk, its owning group and the generation.</summary>
 internal static class PrivateRegionBody
 {
     public static byte[] Encode(PrivateRegionContent content)
@@ -18,7 +17,6 @@ internal static class PrivateRegionBody
         var generation = new byte[sizeof(long)];
         BinaryPrimitives.WriteInt64LittleEndian(generation, content.Generation);
         Write(body, generation);
-        WriteText(body, content.ConfigCopy is null ? "" : DatabaseYaml.WriteDiskGroup(content.ConfigCopy), sizeof(uint));
         return body.WrittenSpan.ToArray();
     }
 
@@ -26,24 +24,14 @@ internal static class PrivateRegionBody
     {
         var reader = new RegionReader(body);
         if (!reader.Guid(out var diskId) || !reader.Text(sizeof(ushort), out var diskName) || !reader.Text(sizeof(ushort), out var group)
-            || !reader.Guid(out var groupId) || !reader.Int64(out var generation) || !reader.Text(sizeof(uint), out var copy))
+            || !reader.Guid(out var groupId) || !reader.Int64(out var generation))
             return PrivateRegionReadResult.Damaged($"the body ends at byte {reader.Position} in the middle of a field");
         if (reader.Remaining > 0)
-            return PrivateRegionReadResult.Damaged($"{reader.Remaining} unexpected bytes follow the configuration copy");
+            return PrivateRegionReadResult.Damaged($"{reader.Remaining} unexpected bytes follow the identity");
         var content = new PrivateRegionContent
         {
             DiskId = diskId, DiskName = diskName, DiskGroup = group, DiskGroupId = groupId, Generation = generation,
         };
-        return copy.Length == 0 ? PrivateRegionReadResult.Read(content) : WithCopy(content, copy);
-    }
-
-    private static PrivateRegionReadResult WithCopy(PrivateRegionContent content, string copy)
-    {
-        try { content.ConfigCopy = DatabaseYaml.ReadDiskGroup(copy, $"the configuration copy on disk '{content.DiskName}'"); }
-        catch (ConfigurationFormatException e) { return PrivateRegionReadResult.Damaged(e.Message); }
-        if (content.ConfigCopy.Id != content.DiskGroupId)
-            return PrivateRegionReadResult.Damaged(
-                $"the configuration copy is of disk group '{content.ConfigCopy.Name}' ({content.ConfigCopy.Id}), but the disk belongs to '{content.DiskGroup}' ({content.DiskGroupId})");
         return PrivateRegionReadResult.Read(content);
     }
 

@@ -15,6 +15,8 @@ public sealed class PrivateRegionContent
     public long Generation { get; set; }
     /// <summary>The owning disk group as configured, enough to import it from its disks; null when free.</summary>
     public DiskGroup? ConfigCopy { get; set; }
+    /// <summary>Why an owned disk's copy could not be read (damaged, missing); null when it was, or when only the identity was read.</summary>
+    public string? CopyProblem { get; set; }
 
     public bool IsFree => DiskGroupId == Guid.Empty;
 }

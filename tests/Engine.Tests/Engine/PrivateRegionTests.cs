@@ -67,23 +67,70 @@ public sealed class PrivateRegionTests
         Assert.Equal("VMPRIV01"u8.ToArray(), bytes[..8]);
         Assert.Equal(0, bytes.Length % 4096);
         Assert.InRange(bytes.Length, 4096, PrivateRegion.LeaseOffset);
-        Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)));
+        Assert.Equal(PrivateRegion.FormatVersion, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)));
         Assert.Equal(PrivateRegion.Size, PrivateRegion.PublicRegionOffset);
         Assert.True(PrivateRegion.LeaseOffset + PrivateRegion.LeaseSize <= PrivateRegion.Size);
     }
 
     [Fact]
-    public void A_flipped_byte_in_the_configuration_copy_is_a_checksum_mismatch()
+    public void A_flipped_byte_in_the_configuration_copy_leaves_the_disk_known_and_names_the_damage()
     {
         var disk = OnDisk(Owned());
-        var at = IndexOf(disk, "vol1-02-01"u8);
-        disk[at] ^= 0x20;
+        disk[PrivateRegion.CopyOffset + ConfigCopySection.HeaderSize + 5] ^= 0x20;
+
+        var result = PrivateRegion.Decode(disk);
+
+        Assert.True(result.Valid, result.ToString());
+        Assert.Equal("dg01", result.Content!.DiskGroup);
+        Assert.Null(result.Content.ConfigCopy);
+        Assert.Matches("^the configuration copy fails its checksum: stored [0-9a-f]{64}, computed [0-9a-f]{64}$", result.Content.CopyProblem);
+    }
+
+    [Fact]
+    public void A_flipped_byte_in_the_identity_is_a_checksum_mismatch()
+    {
+        var disk = OnDisk(Owned());
+        disk[IndexOf(disk, "dg01-d1"u8)] ^= 0x20;
 
         var result = PrivateRegion.Decode(disk);
 
         Assert.True(result.Corrupt);
         Assert.Null(result.Content);
         Assert.Matches("^checksum mismatch: stored [0-9a-f]{64}, computed [0-9a-f]{64}$", result.Reason);
+    }
+
+    [Fact]
+    public void An_owned_disk_whose_copy_area_is_blank_says_there_is_no_copy()
+    {
+        var disk = OnDisk(Owned());
+        Array.Clear(disk, PrivateRegion.CopyOffset, 64);
+
+        var result = PrivateRegion.Decode(disk);
+
+        Assert.True(result.Valid);
+        Assert.Equal("there is no configuration copy", result.Content!.CopyProblem);
+    }
+
+    [Fact]
+    public void The_identity_alone_is_read_without_the_copy()
+    {
+        var result = PrivateRegion.DecodeIdentity(OnDisk(Owned()).AsSpan(0, PrivateRegion.CopyOffset));
+
+        Assert.True(result.Valid);
+        Assert.Equal(9, result.Content!.Generation);
+        Assert.Null(result.Content.ConfigCopy);
+        Assert.Null(result.Content.CopyProblem);
+    }
+
+    [Fact]
+    public void Used_length_covers_the_copy_so_a_reader_takes_no_more_than_it_needs()
+    {
+        var bytes = PrivateRegion.Encode(Owned());
+
+        var used = PrivateRegion.UsedLength(bytes.AsSpan(0, PrivateRegion.FirstRead));
+
+        Assert.InRange(used, PrivateRegion.FirstRead, bytes.Length);
+        Assert.True(PrivateRegion.Decode(bytes.AsSpan(0, used)).Content!.ConfigCopy is not null);
     }
 
     [Fact]
@@ -150,7 +197,7 @@ public sealed class PrivateRegionTests
             if (i % 2 == 0 && garbage.Length >= 16)
             {
                 "VMPRIV01"u8.CopyTo(garbage);
-                BinaryPrimitives.WriteUInt32LittleEndian(garbage.AsSpan(8), 1);
+                BinaryPrimitives.WriteUInt32LittleEndian(garbage.AsSpan(8), PrivateRegion.FormatVersion);
                 BinaryPrimitives.WriteUInt32LittleEndian(garbage.AsSpan(12), (uint)random.Next(0, garbage.Length));
             }
 
@@ -165,25 +212,50 @@ public sealed class PrivateRegionTests
     public void Every_single_byte_flip_of_an_encoded_region_is_detected()
     {
         var bytes = PrivateRegion.Encode(Owned());
-        var used = PrivateRegion.HeaderSize + BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)) + PrivateRegion.ChecksumSize;
+        var identity = PrivateRegion.HeaderSize + BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)) + PrivateRegion.ChecksumSize;
+        var copy = PrivateRegion.UsedLength(bytes) - PrivateRegion.CopyOffset;
 
-        for (var i = 0; i < used; i += 13)
-        {
-            var copy = (byte[])bytes.Clone();
-            copy[i] ^= 0x01;
-            Assert.False(PrivateRegion.Decode(copy).Valid, $"a flip at byte {i} went unnoticed");
-        }
+        for (var i = 0; i < identity; i += 7)
+            Assert.False(PrivateRegion.Decode(Flipped(bytes, i)).Valid, $"a flip at byte {i} went unnoticed");
+        for (var i = PrivateRegion.CopyOffset; i < PrivateRegion.CopyOffset + copy; i += 7)
+            Assert.NotNull(PrivateRegion.Decode(Flipped(bytes, i)).Content!.CopyProblem);
+    }
+
+    [Fact]
+    public void Ten_thousand_volumes_fit_in_the_copy_compressed()
+    {
+        var content = Owned();
+        var template = content.ConfigCopy!.Volumes[0];
+        content.ConfigCopy.Volumes = Enumerable.Range(0, 10000).Select(i => Renamed(template, $"vol{i:D5}")).ToList();
+
+        var decoded = PrivateRegion.Decode(PrivateRegion.Encode(content));
+
+        Assert.Equal(10000, decoded.Content!.ConfigCopy!.Volumes.Count);
     }
 
     [Fact]
     public void A_configuration_copy_too_large_for_the_region_is_refused_when_encoding()
     {
         var content = Owned();
-        content.ConfigCopy!.Volumes = Enumerable.Range(0, 20000).Select(i => new Model.Volume { Name = $"volume-{i:D6}", SizeBytes = i }).ToList();
+        content.ConfigCopy!.Volumes = Enumerable.Range(0, 40000).Select(i => new Model.Volume { Name = Guid.NewGuid().ToString("N"), SizeBytes = i }).ToList();
 
         var e = Assert.Throws<ArgumentException>(() => PrivateRegion.Encode(content));
 
         Assert.Contains("dg01-d1", e.Message);
+    }
+
+    private static Model.Volume Renamed(Model.Volume volume, string name)
+    {
+        var copy = volume.Clone();
+        copy.Name = name;
+        return copy;
+    }
+
+    private static byte[] Flipped(byte[] bytes, int at)
+    {
+        var copy = (byte[])bytes.Clone();
+        copy[at] ^= 0x01;
+        return copy;
     }
 
     private static int IndexOf(byte[] haystack, ReadOnlySpan<byte> needle) => haystack.AsSpan().IndexOf(needle) is >= 0 and var at
