@@ -15,6 +15,7 @@
         'Get-VmCluster', 'Get-VmNode', 'Add-VmNode', 'Remove-VmNode',
         'Get-VmDisk', 'Initialize-VmDisk',
         'New-VmDiskGroup', 'Get-VmDiskGroup', 'Remove-VmDiskGroup', 'Add-VmDisk', 'Remove-VmDisk',
+        'Import-VmDiskGroup', 'Export-VmDiskGroup',
         'New-VmVolume', 'Get-VmVolume', 'Remove-VmVolume', 'Resize-VmVolume',
         'Get-VmPlex', 'Add-VmMirror', 'Remove-VmMirror',
         'Get-VmTransaction', 'Write-VmVolume', 'Read-VmVolume',

@@ -27,7 +27,9 @@ public sealed class GetVmDiskCommand : VmCmdlet
             .GroupBy(d => d.Id)
             .Select(g => Merge(g.ToList()))
             .OrderBy(d => d.Name, StringComparer.Ordinal);
-        foreach (var disk in NameFilter.Apply(disks, d => d.Name, Name, this, "disk", "DiskNotFound")) WriteObject(ObjectMapper.ToObject(disk));
+        var imported = views.OfType<ClusterView>().SelectMany(v => v.DiskGroups).Select(g => g.Id).ToHashSet();
+        foreach (var disk in NameFilter.Apply(disks, d => d.Name, Name, this, "disk", "DiskNotFound"))
+            WriteObject(ObjectMapper.ToObject(disk, disk.DiskGroupId is { } id && !imported.Contains(id)));
     }
 
     private async Task<ClusterView?> TryViewAsync(string node, CancellationToken ct)

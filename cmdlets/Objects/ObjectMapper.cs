@@ -45,10 +45,11 @@ internal static class ObjectMapper
         Node = node,
     };
 
-    public static VmDisk ToObject(DiskInfo disk) => new()
+    /// <summary>A disk; <paramref name="deported"/> when its private region names a group no node has imported.</summary>
+    public static VmDisk ToObject(DiskInfo disk, bool deported = false) => new()
     {
         Name = disk.Name, Id = disk.Id, Path = disk.Path, Size = disk.SizeBytes, DiskGroup = disk.DiskGroup,
-        State = disk.DiskGroup is null ? "Free" : "InUse",
+        State = disk.DiskGroup is null ? "Free" : deported ? "Deported" : "InUse",
         AccessibleFrom = [.. disk.AccessibleFrom],
     };
 }

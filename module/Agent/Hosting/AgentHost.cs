@@ -27,6 +27,7 @@ public sealed class AgentHost : IAsyncDisposable
     private readonly VolumeKernel kernel = new(TimeSpan.FromSeconds(5));
     private readonly DiskScanner scanner;
     private readonly DiskCopyWriter diskCopies;
+    private readonly DiskCopyReader copyReader;
     private readonly FaultHook faults;
     private NodeMachine machine = null!;
     private Interconnect interconnect = null!;
@@ -46,6 +47,7 @@ public sealed class AgentHost : IAsyncDisposable
         this.faults = faults;
         scanner = new DiskScanner(node.Disks, log.Write);
         diskCopies = new DiskCopyWriter(log.Write);
+        copyReader = new DiskCopyReader(scanner);
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -123,6 +125,7 @@ public sealed class AgentHost : IAsyncDisposable
             case FaultRequest fault: return WireJson.Serialize(Fault(fault));
             case VolumeWriteRequest write: return WireJson.Serialize(await Io.WriteAsync(write, ct));
             case VolumeReadRequest read: return WireJson.Serialize(await Io.ReadAsync(read, ct));
+            case DiskCopiesQuery copies: return WireJson.Serialize(new ControlResponse { Ok = true, Copies = copyReader.Read(copies.DiskGroup) });
         }
         switch (parsed)
         {
@@ -179,7 +182,7 @@ public sealed class AgentHost : IAsyncDisposable
             case Reply r: if (pending.TryGetValue(r.RequestId, out var tcs)) tcs.TrySetResult(r.Response); break;
             case Quiesce q: _ = QuiesceAsync(q); break;
             case Resume r: kernel.Resume(r.TransactionId); break;
-            case WriteDiskCopies w: diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan()); break;
+            case WriteDiskCopies w: diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan(), w.Deported); break;
             case Log l: log.Write(l.Text); break;
         }
     }

@@ -6,17 +6,26 @@ namespace VolumeManager.Agent.Storage;
 /// <summary>The master's commit step on disk: each changed group's configuration copy written into its disks' private regions.</summary>
 public sealed class DiskCopyWriter(Action<string> log)
 {
-    public void Write(NodeDatabase before, NodeDatabase after, IEnumerable<string> groups, IReadOnlyList<DiskInfo> visible)
+    public void Write(NodeDatabase before, NodeDatabase after, IEnumerable<string> groups, IReadOnlyList<DiskInfo> visible, IReadOnlyCollection<string> deported)
     {
         foreach (var name in groups)
         {
-            var group = after.Find(name);
             var previous = before.Find(name);
+            var group = deported.Contains(name) ? Deported(previous, after.Generation) : after.Find(name);
             foreach (var disk in group?.Disks ?? [])
                 WriteRegion(visible, disk, group);
             foreach (var released in (previous?.Disks ?? []).Where(d => group?.Disks.All(k => k.Id != d.Id) ?? true))
                 WriteRegion(visible, released, null);
         }
+    }
+
+    /// <summary>A deported group's copy: as it was, stamped with the generation that deported it, so an import finds it newest.</summary>
+    private static DiskGroup? Deported(DiskGroup? group, long generation)
+    {
+        if (group is null) return null;
+        var copy = group.Clone();
+        copy.Generation = generation;
+        return copy;
     }
 
     private void WriteRegion(IReadOnlyList<DiskInfo> visible, DiskRef disk, DiskGroup? group)

@@ -9,10 +9,13 @@ public sealed class DiskScanner(IReadOnlyList<string> patterns, Action<string> l
     public List<DiskInfo> Scan()
     {
         var disks = new List<DiskInfo>();
-        foreach (var path in Expand().Distinct())
+        foreach (var path in Paths())
             if (Read(path) is { } disk) disks.Add(disk);
         return disks;
     }
+
+    /// <summary>Every path the node's disk patterns name that exists now.</summary>
+    public IEnumerable<string> Paths() => Expand().Distinct();
 
     private IEnumerable<string> Expand()
     {

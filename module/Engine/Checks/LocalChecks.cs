@@ -11,6 +11,7 @@ public static class LocalChecks
         CreateDiskGroup c => CreateDiskGroup(view, c),
         RemoveDiskGroup r => RemoveDiskGroup(view, r),
         _ when VolumeChecks.Handles(op) => VolumeChecks.Local(view, op),
+        _ when ImportChecks.Handles(op) => ImportChecks.Local(view, op),
         _ => [CheckResult.Fail(ErrorIds.TransactionAborted, $"Unknown operation {op.GetType().Name}.")],
     };
 
@@ -36,7 +37,9 @@ public static class LocalChecks
     {
         var disk = view.FindDisk(name);
         if (disk is null) return CheckResult.Fail(ErrorIds.DiskNotFound, $"No disk named '{name}' is known to the cluster.");
-        if (disk.DiskGroup is { } owner) return CheckResult.Fail(ErrorIds.DiskInUse, $"Disk '{name}' already belongs to disk group '{owner}'.");
+        if (disk.DiskGroup is { } owner) return CheckResult.Fail(ErrorIds.DiskInUse, view.FindDiskGroup(owner) is null
+            ? $"Disk '{name}' belongs to disk group '{owner}', which is not imported; Import-VmDiskGroup {owner} brings it back."
+            : $"Disk '{name}' already belongs to disk group '{owner}'.");
         return CheckResult.Pass(ErrorIds.DiskInUse, $"disk '{name}' is free");
     }
 

@@ -24,6 +24,7 @@ public static class NodeChecks
         CreateDiskGroup c => CreateDiskGroup(node, db, visible, c),
         RemoveDiskGroup r => RemoveDiskGroup(node, db, tx, r),
         _ when VolumeChecks.Handles(op) => VolumeChecks.Node(node, InScope(db, tx, op.DiskGroup), visible, op),
+        _ when ImportChecks.Handles(op) => ImportChecks.Node(node, db, InScope(db, tx, op.DiskGroup), visible, op),
         _ => [CheckResult.Fail(ErrorIds.TransactionAborted, $"node {node} does not know operation {op.GetType().Name}.")],
     };
 

@@ -15,6 +15,8 @@ namespace VolumeManager.Engine.Operations;
 [JsonDerivedType(typeof(SetPlexState), nameof(SetPlexState))]
 [JsonDerivedType(typeof(AddDisk), nameof(AddDisk))]
 [JsonDerivedType(typeof(RemoveDisk), nameof(RemoveDisk))]
+[JsonDerivedType(typeof(ImportDiskGroup), nameof(ImportDiskGroup))]
+[JsonDerivedType(typeof(DeportDiskGroup), nameof(DeportDiskGroup))]
 public abstract class Operation
 {
     /// <summary>The disk group the operation changes; its I/O is quiesced at prepare.</summary>

@@ -19,6 +19,8 @@ namespace VolumeManager.Engine.Protocol;
 [JsonDerivedType(typeof(FaultRequest), nameof(FaultRequest))]
 [JsonDerivedType(typeof(VolumeWriteRequest), nameof(VolumeWriteRequest))]
 [JsonDerivedType(typeof(VolumeReadRequest), nameof(VolumeReadRequest))]
+[JsonDerivedType(typeof(DiskCopiesQuery), nameof(DiskCopiesQuery))]
+[JsonDerivedType(typeof(ResyncQuery), nameof(ResyncQuery))]
 public abstract class ControlRequest { }
 
 /// <summary>This node's view: membership, shared configuration, its private disk groups and the disks it sees.</summary>
@@ -109,6 +111,8 @@ public sealed class ControlResponse
     public List<TransactionRecord> Records { get; set; } = [];
     public NodeCheckResult? Check { get; set; }
     public byte[]? Data { get; set; }
+    public List<DiskCopy>? Copies { get; set; }
+    public List<ResyncTask>? Resyncs { get; set; }
 
     public static ControlResponse Success() => new() { Ok = true };
 

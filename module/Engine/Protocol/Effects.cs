@@ -20,6 +20,10 @@ public sealed record Quiesce(string TransactionId, List<string> DiskGroups) : Ef
 public sealed record Resume(string TransactionId) : Effect;
 
 /// <summary>The master writes each changed disk group's configuration copy into its disks' private regions.</summary>
-public sealed record WriteDiskCopies(NodeDatabase Before, NodeDatabase After, List<string> DiskGroups) : Effect;
+public sealed record WriteDiskCopies(NodeDatabase Before, NodeDatabase After, List<string> DiskGroups) : Effect
+{
+    /// <summary>Groups the transaction deported: their last configuration stays on their disks, at the new generation.</summary>
+    public List<string> Deported { get; init; } = [];
+}
 
 public sealed record Log(string Text) : Effect;

@@ -166,7 +166,10 @@ public sealed partial class NodeMachine
         if (!active.Transaction.Members.Where(IsReachable).All(active.Acknowledged.Contains)) return;
         var tx = active.Transaction;
         var record = Record(tx.Id)!;
-        Emit(new WriteDiskCopies(active.Before ?? Database, Database, tx.DiskGroups.ToList()));
+        Emit(new WriteDiskCopies(active.Before ?? Database, Database, tx.DiskGroups.ToList())
+        {
+            Deported = tx.Operations.OfType<Operations.DeportDiskGroup>().Select(o => o.DiskGroup).ToList(),
+        });
         Reply(active.CommitRequestId, new ControlResponse { Ok = true, Record = record });
         Active = null;
         AdmitPendingJoins(now);

@@ -1,0 +1,37 @@
+using System.Management.Automation;
+using VolumeManager.Cmdlets.Objects;
+using VolumeManager.Engine.Operations;
+
+namespace VolumeManager.Cmdlets.Commands;
+
+/// <summary>Deports a disk group: every node drops it from its configuration, and its disks keep its last configuration copy for Import-VmDiskGroup.</summary>
+[Cmdlet(VerbsData.Export, "VmDiskGroup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(VmTransaction), typeof(VmNodeCheckResult))]
+public sealed class ExportVmDiskGroupCommand : VmChangeCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("DiskGroup")]
+    [ArgumentCompleter(typeof(DiskGroupNameCompleter))]
+    public string Name { get; set; } = "";
+
+    /// <summary>The owner of a private disk group (default: the local node, or the group is shared).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Owner")]
+    public string? Node { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        ValidateName(Name, "disk group");
+        var view = Await(ct => Connection.ViewAsync(Node, ct));
+        var group = view.FindDiskGroup(Name);
+        var shared = group?.Shared ?? true;
+        var owner = group?.Owner ?? Node ?? Connection.LocalNode;
+        var disks = group is null ? "" : $" to its disks {string.Join(", ", group.Disks.Select(d => d.Name))}";
+        if (!CheckOnly && !ShouldProcess($"{(shared ? "shared" : $"private (node {owner})")} disk group '{Name}'{disks}", "Deport")) return;
+        var proposal = Propose(shared ? null : owner, new DeportDiskGroup { DiskGroup = Name });
+        if (RunChange(proposal, Name) is { Record: { } record } && PassThru) WriteObject(ObjectMapper.ToObject(record, record.Transaction.Coordinator));
+    }
+}

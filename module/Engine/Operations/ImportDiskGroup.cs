@@ -1,0 +1,26 @@
+using VolumeManager.Engine.Model;
+
+namespace VolumeManager.Engine.Operations;
+
+/// <summary>Brings a disk group back into the configuration from its disks' configuration copy (chosen by <see cref="Import.ImportSelection"/>).</summary>
+public sealed class ImportDiskGroup : Operation
+{
+    public DiskGroup Group { get; set; } = new();
+    public bool Shared { get; set; }
+    public string? Owner { get; set; }
+    /// <summary>The generation of the copy it was taken from, for the record.</summary>
+    public long CopyGeneration { get; set; }
+
+    public override string Describe() =>
+        $"import {(Shared ? "shared" : "private")} disk group '{DiskGroup}' ({Group.Volumes.Count} volume(s) on {string.Join(", ", Group.Disks.Select(d => d.Name))}) from copies at generation {CopyGeneration}";
+
+    public override void ApplyTo(List<DiskGroup> groups, long generation)
+    {
+        var group = Group.Clone();
+        group.Name = DiskGroup;
+        group.Shared = Shared;
+        group.Owner = Shared ? null : Owner;
+        group.Generation = generation;
+        groups.Add(group);
+    }
+}

@@ -1,0 +1,11 @@
+namespace VolumeManager.Engine.Protocol;
+
+/// <summary>The configuration copies in the private regions of every disk the node can open, damaged ones included (answered by the agent host, from the disks).</summary>
+public sealed class DiskCopiesQuery : ControlRequest
+{
+    /// <summary>Only the disks whose identity names this group (and those whose identity is unreadable); null for all.</summary>
+    public string? DiskGroup { get; set; }
+}
+
+/// <summary>The plex resynchronisations the node's agent is running or has left unfinished (answered by the agent host).</summary>
+public sealed class ResyncQuery : ControlRequest { }
