@@ -36,7 +36,11 @@ public sealed class ImportVmDiskGroupCommand : VmChangeCmdlet
         foreach (var damaged in selection.Damaged) WriteWarning($"{damaged} on node {reader}: {damaged.Problem}");
         foreach (var older in selection.Older) WriteWarning($"{older} holds an older copy (generation {older.Generation}, newest {selection.Generation}); the import rewrites it.");
         if (selection.Group is not { } group)
-            throw Terminate(new InvalidOperationException(selection.Problem), ErrorIds.DiskGroupNotFound, ErrorCategory.ObjectNotFound, Name);
+        {
+            WriteError(new ErrorRecord(new InvalidOperationException(selection.Problem), ErrorIds.DiskGroupNotFound, ErrorCategory.ObjectNotFound, Name)
+                { ErrorDetails = new ErrorDetails($"node {reader}: {selection.Problem}") });
+            return;
+        }
         WriteVerbose($"importing '{Name}' from the copy at generation {selection.Generation} on {string.Join(", ", selection.Chosen)}");
         var shared = MyInvocation.BoundParameters.ContainsKey(nameof(Shared)) ? Shared.IsPresent : group.Shared;
         var owner = shared ? null : reader;

@@ -47,7 +47,7 @@ public abstract class NodeEndpoint : IDisposable
     public TypeTable? TypeTable { get; init; }
 
     /// <summary>How long <see cref="OpenAsync"/> waits for the endpoint before it gives up (module import included).</summary>
-    public TimeSpan OpenTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan OpenTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// Opens the endpoint. With a <paramref name="cmdlet"/>, the session is also added to that session's
@@ -194,6 +194,7 @@ public abstract class NodeEndpoint : IDisposable
         }
         catch (RuntimeException e)
         {
+            ct.ThrowIfCancellationRequested();   // stopped by the open timeout: say so, not "the pipeline has been stopped"
             throw new EndpointOpenException(Node, TransportName, $"node {Node}: the endpoint opened but cannot import module '{module}' ({e.Message}).", e);
         }
         ct.ThrowIfCancellationRequested();
