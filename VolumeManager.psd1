@@ -17,7 +17,7 @@
         'New-VmDiskGroup', 'Get-VmDiskGroup', 'Remove-VmDiskGroup', 'Add-VmDisk', 'Remove-VmDisk',
         'Import-VmDiskGroup', 'Export-VmDiskGroup',
         'New-VmVolume', 'Get-VmVolume', 'Remove-VmVolume', 'Resize-VmVolume',
-        'Get-VmPlex', 'Add-VmMirror', 'Remove-VmMirror',
+        'Get-VmPlex', 'Add-VmMirror', 'Remove-VmMirror', 'Get-VmTask',
         'Get-VmTransaction', 'Write-VmVolume', 'Read-VmVolume',
         'Test-VmProposal', 'Invoke-VmKernelCommit', 'Invoke-VmAgentRequest'
     )

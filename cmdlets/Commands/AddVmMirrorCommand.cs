@@ -5,8 +5,9 @@ using VolumeManager.Engine.Operations;
 namespace VolumeManager.Cmdlets.Commands;
 
 /// <summary>
-/// Adds a plex to a volume on disks no other plex of it uses. The plex starts Stale: the agents resynchronise
-/// it from an Active plex and then mark it Active.
+/// Adds a plex to a volume on disks no other plex of it uses. The plex starts Stale: the coordinating agent
+/// resynchronises it from an Active plex while I/O continues and then marks it Active. The command follows the
+/// resync with a progress bar and returns the plex once Active; -NoWait returns it Stale at once (Get-VmTask follows it).
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "VmMirror", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(VmPlex), typeof(VmNodeCheckResult))]
@@ -23,6 +24,10 @@ public sealed class AddVmMirrorCommand : VmDiskGroupChangeCmdlet
     [ArgumentCompleter(typeof(GroupDiskNameCompleter))]
     public string[] Disk { get; set; } = [];
 
+    /// <summary>Return as soon as the plex is added (Stale), without following its resynchronisation.</summary>
+    [Parameter]
+    public SwitchParameter NoWait { get; set; }
+
     protected override void ProcessRecord()
     {
         ValidateName(Volume, "volume");
@@ -33,7 +38,8 @@ public sealed class AddVmMirrorCommand : VmDiskGroupChangeCmdlet
         var operation = new AddMirror { DiskGroup = target.Name, Volume = Volume, Disks = [.. Disk.Distinct(StringComparer.Ordinal)] };
         if (Change(target, operation, Volume) is not { } outcome) return;
         var added = outcome.Transaction!.Operations.OfType<AddMirror>().FirstOrDefault()?.Plex;
-        if (added is not null && After(target, outcome) is { } group && group.FindVolume(Volume) is { } volume && volume.FindPlex(added.Name) is { } plex)
-            WriteObject(VolumeMapper.ToObject(group, volume, plex, ResultNode(target, outcome)));
+        if (added is null || After(target, outcome) is not { } group || group.FindVolume(Volume) is not { } volume || volume.FindPlex(added.Name) is not { } plex) return;
+        if (NoWait) { WriteObject(VolumeMapper.ToObject(group, volume, plex, ResultNode(target, outcome))); return; }
+        if (new ResyncFollower(this, Connection, target.Name, Volume, added.Name).Wait(Node) is { } active) WriteObject(active);
     }
 }

@@ -42,6 +42,11 @@ public abstract class VmCmdlet : PSCmdlet
 
     protected void Await(Func<CancellationToken, Task> work) => Await<bool>(async ct => { await work(ct); return true; });
 
+    /// <summary><see cref="Await{T}"/> for helpers that work on a cmdlet's behalf from its pipeline thread.</summary>
+    internal T Run<T>(Func<CancellationToken, Task<T>> work) => Await(work);
+
+    internal void Run(Func<CancellationToken, Task> work) => Await(work);
+
     /// <summary>From any thread: run on the pipeline thread at the next pump.</summary>
     protected void OnPipeline(Action action) => onPipeline.Add(action);
 

@@ -36,6 +36,8 @@ public sealed class AgentHost : IAsyncDisposable
     private long nextRequest;
     private VolumeIo? io;
 
+    private ResyncService resync = null!;
+
     private VolumeIo Io => io ??= new VolumeIo(kernel, () => machine.Database, scanner);
 
     public AgentHost(ClusterDefinition cluster, NodeDefinition node, StateDirectory state, AgentLog log, FaultHook faults)
@@ -55,6 +57,7 @@ public sealed class AgentHost : IAsyncDisposable
         await StartAsync(ct);
         using var ticker = TickAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var pump = PumpInterconnectAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        using var resyncing = resync.RunAsync(TimeSpan.FromMilliseconds(250), ct).ContinueWith(_ => { }, TaskScheduler.Default);
         Feed(new Started(Now));
         await foreach (var input in inputs.Reader.ReadAllAsync(ct))
             Execute(input is Released released ? released.Effects : machine.Handle(input), hold: input is not Released);
@@ -74,6 +77,8 @@ public sealed class AgentHost : IAsyncDisposable
         await interconnect.StartAsync(ct);
         control = new ControlServer(state.SocketPath, token, HandleControlAsync, log.Write);
         await control.StartAsync(ct);
+        resync = new ResyncService(new ResyncHost(node.Name, () => machine.Database, Coordinates, SubmitAsync, faults.PassAsync, log.Write),
+            kernel, new ResyncCopier(Io));
         state.WritePid(Environment.ProcessId);
         log.Write($"started: pid {Environment.ProcessId}, generation {database.Generation}, {records.Count} journal records, interconnect {node.Interconnect}");
     }
@@ -126,7 +131,14 @@ public sealed class AgentHost : IAsyncDisposable
             case VolumeWriteRequest write: return WireJson.Serialize(await Io.WriteAsync(write, ct));
             case VolumeReadRequest read: return WireJson.Serialize(await Io.ReadAsync(read, ct));
             case DiskCopiesQuery copies: return WireJson.Serialize(new ControlResponse { Ok = true, Copies = copyReader.Read(copies.DiskGroup) });
+            case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = resync.Tasks, Freezes = kernel.Freezes } });
         }
+        return WireJson.Serialize(await SubmitAsync(parsed, ct));
+    }
+
+    /// <summary>A request to this node's state machine, answered when the machine replies (the control socket's path, and the resync service's).</summary>
+    private async Task<ControlResponse> SubmitAsync(ControlRequest parsed, CancellationToken ct)
+    {
         switch (parsed)
         {
             case ViewQuery v: v.Visible = scanner.Scan(); break;
@@ -137,9 +149,12 @@ public sealed class AgentHost : IAsyncDisposable
         pending[id] = reply;
         pendingKind[id] = parsed.GetType().Name;
         Feed(new Requested(Now, id, parsed));
-        try { return WireJson.Serialize(await reply.Task.WaitAsync(ct)); }
+        try { return await reply.Task.WaitAsync(ct); }
         finally { pending.TryRemove(id, out _); pendingKind.TryRemove(id, out _); }
     }
+
+    /// <summary>Whether this node runs a group's background work: the master for a shared group, the owner for a private one.</summary>
+    private bool Coordinates(DiskGroup group) => group.Shared ? machine.IsMaster : group.Owner == node.Name;
 
     private ControlResponse Fault(FaultRequest request)
     {

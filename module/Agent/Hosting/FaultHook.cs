@@ -7,13 +7,15 @@ namespace VolumeManager.Agent.Hosting;
 /// "&lt;crash|hold&gt;-&lt;before|after&gt;:&lt;point&gt;" fires once at the named protocol step: crash ends the
 /// process at once (as a kill would); hold keeps that one effect back until released, while the
 /// agent goes on (heartbeats continue). Points: a message type sent ("Prepared", "CommitNotice"),
-/// "Reply" + the request kind ("ReplyCheckRequest"), or an effect ("PersistDatabase", "Quiesce").
+/// "Reply" + the request kind ("ReplyCheckRequest"), an effect ("PersistDatabase", "Quiesce"), or a kernel step
+/// ("ResyncChunk", before each chunk a resynchronisation copies). A "#n" suffix fires at the n-th pass instead of the next.
 /// </summary>
 public sealed class FaultHook(bool enabled, AgentLog log)
 {
     public const string Variable = "VMCONFIGD_FAULTS";
     private readonly List<string> rules = [];
     private readonly List<Effect> held = [];
+    private TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool Enabled => enabled;
 
@@ -30,10 +32,12 @@ public sealed class FaultHook(bool enabled, AgentLog log)
     {
         lock (rules)
         {
-            var released = held.ToList();
+            var effects = held.ToList();
             held.Clear();
-            log.Write($"fault hook: released {released.Count} held effect(s)");
-            return released;
+            released.TrySetResult();
+            released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            log.Write($"fault hook: released {effects.Count} held effect(s)");
+            return effects;
         }
     }
 
@@ -53,9 +57,30 @@ public sealed class FaultHook(bool enabled, AgentLog log)
         if (enabled && Fire($"crash-after:{point}")) Crash(point);
     }
 
+    /// <summary>A step outside the state machine's effects: crashes, or waits until the held effects are released.</summary>
+    public async Task PassAsync(string point, CancellationToken ct)
+    {
+        if (!enabled) return;
+        if (Fire($"crash-before:{point}")) Crash(point);
+        if (!Fire($"hold-before:{point}")) return;
+        Task wait;
+        lock (rules) wait = released.Task;
+        log.Write($"fault hook: holding {point}");
+        await wait.WaitAsync(ct);
+    }
+
     private bool Fire(string rule)
     {
-        lock (rules) return rules.Remove(rule);
+        lock (rules)
+        {
+            if (rules.Remove(rule)) return true;
+            var counted = rules.FindIndex(r => r.StartsWith(rule + "#", StringComparison.Ordinal));
+            if (counted < 0) return false;
+            var left = int.Parse(rules[counted][(rule.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture) - 1;
+            if (left <= 0) { rules.RemoveAt(counted); return true; }
+            rules[counted] = left == 1 ? rule : $"{rule}#{left}";
+            return false;
+        }
     }
 
     private void Crash(string point)
@@ -65,6 +90,7 @@ public sealed class FaultHook(bool enabled, AgentLog log)
     }
 
     private static bool IsRule(string rule) =>
-        rule.StartsWith("crash-before:", StringComparison.Ordinal) || rule.StartsWith("crash-after:", StringComparison.Ordinal)
-        || rule.StartsWith("hold-before:", StringComparison.Ordinal);
+        (rule.StartsWith("crash-before:", StringComparison.Ordinal) || rule.StartsWith("crash-after:", StringComparison.Ordinal)
+         || rule.StartsWith("hold-before:", StringComparison.Ordinal))
+        && (rule.IndexOf('#') is var hash && (hash < 0 || int.TryParse(rule[(hash + 1)..], out var n) && n >= 1));
 }

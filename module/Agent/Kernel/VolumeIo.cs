@@ -23,7 +23,9 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
         try
         {
             if (Find(request.DiskGroup, request.Volume, request.Offset, request.Data.Length, out var volume) is { } refused) return refused;
-            foreach (var plex in volume!.Plexes) Write(plex, request.Offset, request.Data);
+            // Active plexes first: a resync that copies a range and then finds both plexes equal can then trust that
+            // any write it raced with has reached the active plex before the stale one.
+            foreach (var plex in volume!.Plexes.OrderBy(p => p.IsActive ? 0 : 1)) WritePlex(plex, request.Offset, request.Data);
             return ControlResponse.Success();
         }
         finally { gate.Exit(); }
@@ -38,7 +40,7 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
             if (Find(request.DiskGroup, request.Volume, request.Offset, request.Length, out var volume) is { } refused) return refused;
             var plex = volume!.ActivePlexes.FirstOrDefault();
             if (plex is null) return ControlResponse.Failure(ErrorIds.LastPlex, $"volume '{request.Volume}' has no active plex to read from.");
-            return new ControlResponse { Ok = true, Data = Read(plex, request.Offset, request.Length) };
+            return new ControlResponse { Ok = true, Data = ReadPlex(plex, request.Offset, request.Length) };
         }
         finally { gate.Exit(); }
     }
@@ -53,7 +55,8 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
         return VolumeMap.RangeProblem(volume, offset, length) is { } problem ? ControlResponse.Failure(ErrorIds.InvalidSize, problem) : null;
     }
 
-    private void Write(Plex plex, long offset, byte[] data)
+    /// <summary>Writes one plex's range durably (the caller holds the disk group's gate).</summary>
+    public void WritePlex(Plex plex, long offset, byte[] data)
     {
         foreach (var disk in VolumeMap.Spans(plex, offset, data.Length).GroupBy(s => s.Disk))
         {
@@ -63,7 +66,8 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
         }
     }
 
-    private byte[] Read(Plex plex, long offset, int length)
+    /// <summary>Reads one plex's range (the caller holds the disk group's gate).</summary>
+    public byte[] ReadPlex(Plex plex, long offset, int length)
     {
         var buffer = new byte[length];
         foreach (var disk in VolumeMap.Spans(plex, offset, length).GroupBy(s => s.Disk))
@@ -75,7 +79,8 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
         return buffer;
     }
 
-    private string PathOf(string disk)
+    /// <summary>Where a disk opens on this node.</summary>
+    public string PathOf(string disk)
     {
         if (paths.TryGetValue(disk, out var path)) return path;
         paths = scanner.Scan().ToDictionary(d => d.Name, d => d.Path);

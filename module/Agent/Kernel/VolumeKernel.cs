@@ -1,11 +1,19 @@
+using VolumeManager.Engine.Model;
+
 namespace VolumeManager.Agent.Kernel;
 
-/// <summary>The node's user-space kernel: one I/O gate per disk group, quiesced per transaction.</summary>
+/// <summary>The node's user-space kernel: one I/O gate per disk group, quiesced per transaction; it keeps a record of every freeze.</summary>
 public sealed class VolumeKernel(TimeSpan drainBound)
 {
+    private const int KeptFreezes = 500;
     private readonly Dictionary<string, IoGate> gates = [];
     private readonly Dictionary<string, List<string>> quiescedBy = [];
+    private readonly Dictionary<(string, string), DateTimeOffset> closedAt = [];
+    private readonly LinkedList<FreezeRecord> freezes = new();
     private readonly object sync = new();
+
+    /// <summary>The latest freezes, oldest first.</summary>
+    public List<FreezeRecord> Freezes { get { lock (sync) return [.. freezes]; } }
 
     public IoGate Gate(string diskGroup)
     {
@@ -31,6 +39,7 @@ public sealed class VolumeKernel(TimeSpan drainBound)
                 Resume(transactionId);
                 return $"I/O to disk group '{group}' did not drain within {drainBound.TotalSeconds:0.###} s ({inFlight} in flight).";
             }
+            lock (sync) closedAt[(transactionId, group)] = DateTimeOffset.UtcNow;
         }
         return null;
     }
@@ -40,6 +49,21 @@ public sealed class VolumeKernel(TimeSpan drainBound)
         List<string>? groups;
         lock (sync)
             if (!quiescedBy.Remove(transactionId, out groups)) return;
-        foreach (var group in groups) Gate(group).Resume();
+        foreach (var group in groups)
+        {
+            var gate = Gate(group);
+            Record(transactionId, group, gate.InFlight);
+            gate.Resume();
+        }
+    }
+
+    private void Record(string transactionId, string group, int inFlight)
+    {
+        lock (sync)
+        {
+            if (!closedAt.Remove((transactionId, group), out var closed)) return;   // never drained: no freeze to record
+            freezes.AddLast(new FreezeRecord { TransactionId = transactionId, DiskGroup = group, Closed = closed, Opened = DateTimeOffset.UtcNow, InFlightAtOpen = inFlight });
+            if (freezes.Count > KeptFreezes) freezes.RemoveFirst();
+        }
     }
 }

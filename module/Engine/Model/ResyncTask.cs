@@ -1,6 +1,8 @@
 namespace VolumeManager.Engine.Model;
 
-public enum ResyncState { Running, Waiting, Completed, Failed }
+/// <summary>Running; Waiting for another node (this one stopped coordinating the group); Completed (the plex is Active);
+/// Cancelled (the plex or its volume was removed first); Failed (the error says why).</summary>
+public enum ResyncState { Running, Waiting, Completed, Cancelled, Failed }
 
 /// <summary>A stale plex being copied from an active one, as the node running the copy reports it.</summary>
 public sealed class ResyncTask

@@ -20,7 +20,7 @@ namespace VolumeManager.Engine.Protocol;
 [JsonDerivedType(typeof(VolumeWriteRequest), nameof(VolumeWriteRequest))]
 [JsonDerivedType(typeof(VolumeReadRequest), nameof(VolumeReadRequest))]
 [JsonDerivedType(typeof(DiskCopiesQuery), nameof(DiskCopiesQuery))]
-[JsonDerivedType(typeof(ResyncQuery), nameof(ResyncQuery))]
+[JsonDerivedType(typeof(KernelQuery), nameof(KernelQuery))]
 public abstract class ControlRequest { }
 
 /// <summary>This node's view: membership, shared configuration, its private disk groups and the disks it sees.</summary>
@@ -112,7 +112,7 @@ public sealed class ControlResponse
     public NodeCheckResult? Check { get; set; }
     public byte[]? Data { get; set; }
     public List<DiskCopy>? Copies { get; set; }
-    public List<ResyncTask>? Resyncs { get; set; }
+    public KernelReport? Kernel { get; set; }
 
     public static ControlResponse Success() => new() { Ok = true };
 

@@ -17,6 +17,7 @@ namespace VolumeManager.Engine.Storage;
 /// 8 KiB       ...   the owning group's configuration copy (see <see cref="ConfigCopySection"/>), checksummed apart
 ///                   from the identity, so a damaged copy still leaves the disk known and importable from its peers
 /// 512 KiB     4 KiB the disk lease slot; the content above must end before it
+/// 516 KiB     4 KiB resynchronisation checkpoints (<see cref="ResyncCheckpoint"/>)
 /// </code>
 /// </summary>
 public static class PrivateRegion

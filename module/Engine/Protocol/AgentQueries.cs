@@ -7,5 +7,5 @@ public sealed class DiskCopiesQuery : ControlRequest
     public string? DiskGroup { get; set; }
 }
 
-/// <summary>The plex resynchronisations the node's agent is running or has left unfinished (answered by the agent host).</summary>
-public sealed class ResyncQuery : ControlRequest { }
+/// <summary>What the node's kernel is doing and has done: plex resynchronisations and I/O freezes (answered by the agent host).</summary>
+public sealed class KernelQuery : ControlRequest { }

@@ -1,0 +1,30 @@
+using VolumeManager.Cmdlets.Objects;
+using VolumeManager.Cmdlets.Remoting;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Protocol;
+
+namespace VolumeManager.Cmdlets.Commands;
+
+/// <summary>The resynchronisation tasks every reachable node reports, as VmTask objects, newest first.</summary>
+internal static class ResyncTasks
+{
+    public static async Task<List<VmTask>> ReadAsync(ClusterConnection connection, IEnumerable<string> nodes, CancellationToken ct)
+    {
+        var reports = await Task.WhenAll(nodes.Select(n => TryReadAsync(connection, n, ct)));
+        return reports.OfType<KernelReport>().SelectMany(r => r.Resyncs).OrderByDescending(t => t.Started).Select(ToObject).ToList();
+    }
+
+    private static async Task<KernelReport?> TryReadAsync(ClusterConnection connection, string node, CancellationToken ct)
+    {
+        try { return (await connection.Endpoint(node).RequestAsync(new KernelQuery(), ct)).Kernel; }
+        catch (Engine.Initiation.EndpointException) { return null; }
+    }
+
+    public static VmTask ToObject(ResyncTask task) => new()
+    {
+        Id = task.Id, Node = task.Node, DiskGroup = task.DiskGroup, Volume = task.Volume, Plex = task.Plex, Source = task.Source,
+        State = task.State.ToString(), DoneBytes = task.DoneBytes, TotalBytes = task.TotalBytes, ResumedFrom = task.ResumedFrom,
+        PercentComplete = task.TotalBytes <= 0 ? 100 : (int)Math.Min(100, task.DoneBytes * 100 / task.TotalBytes),
+        Error = task.Error, Started = task.Started, Updated = task.Updated,
+    };
+}

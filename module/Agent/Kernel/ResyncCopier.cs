@@ -1,0 +1,39 @@
+using VolumeManager.Agent.Storage;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Storage;
+
+namespace VolumeManager.Agent.Kernel;
+
+/// <summary>
+/// Copies one range of a volume from an active plex to a stale one, then reads both back: writes keep going to
+/// every plex meanwhile (active first), so a range that compares equal after the copy stays equal.
+/// </summary>
+public sealed class ResyncCopier(VolumeIo io)
+{
+    private const int Attempts = 8;
+
+    /// <summary>False when the range kept changing under concurrent writes for every attempt.</summary>
+    public bool Copy(Plex source, Plex target, long offset, int length)
+    {
+        for (var attempt = 0; attempt < Attempts; attempt++)
+        {
+            io.WritePlex(target, offset, io.ReadPlex(source, offset, length));
+            if (io.ReadPlex(source, offset, length).AsSpan().SequenceEqual(io.ReadPlex(target, offset, length))) return true;
+        }
+        return false;
+    }
+
+    public Dictionary<string, long> ReadCheckpoints(string disk)
+    {
+        using var device = DiskDevice.Open(io.PathOf(disk));
+        return ResyncCheckpoint.Decode(device.Read(ResyncCheckpoint.Offset, ResyncCheckpoint.Size));
+    }
+
+    public void WriteCheckpoint(string disk, string key, long done)
+    {
+        var entries = ReadCheckpoints(disk);
+        if (done < 0) entries.Remove(key); else entries[key] = done;
+        using var device = DiskDevice.Open(io.PathOf(disk), write: true);
+        device.WriteDurably(ResyncCheckpoint.Offset, ResyncCheckpoint.Encode(entries));
+    }
+}
