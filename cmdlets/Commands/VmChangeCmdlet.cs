@@ -19,6 +19,10 @@ public abstract class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
     [Parameter]
     public SwitchParameter CheckOnly { get; set; }
 
+    /// <summary>How long to wait for another change in progress (a background resync's, another administrator's) before failing with ClusterBusy.</summary>
+    [Parameter]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
     protected void ValidateName(string? name, string what)
     {
         if (NameRules.Problem(name, what) is { } problem)
@@ -32,6 +36,7 @@ public abstract class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
         Node = owner ?? Connection.LocalNode,
         Initiator = Connection.LocalNode,
         CheckOnly = CheckOnly,
+        BusyWait = Timeout < TimeSpan.Zero ? TimeSpan.Zero : Timeout,
         Operations = [.. operations],
     };
 

@@ -47,7 +47,7 @@ BeforeAll {
 
 Describe 'Volumes over Local endpoints' {
     BeforeAll {
-        $script:cluster = New-TestCluster -Transport Local
+        $script:cluster = New-TestCluster -Transport Local -Faults
         New-VmDiskGroup -Name dg01 -Disk d01, d02, d03, d04 -Shared | Out-Null
         $script:diskSize = (Get-VmDisk -Name d01).Size
     }
@@ -118,7 +118,8 @@ Describe 'Volumes over Local endpoints' {
     It 'adds a mirror as a Stale plex on a disk the volume does not use' {
         $before = Assert-ClusterConsistent -Cluster $script:cluster
         $original = (Get-VmVolume dg01 v1).Plexes[0]
-        $plex = Get-VmVolume dg01 v1 | Add-VmMirror
+        Set-TestFault -Cluster $script:cluster -Node n1 -Rule 'hold-before:ResyncChunk'   # the master's copy waits, so the plex stays Stale
+        $plex = Get-VmVolume dg01 v1 | Add-VmMirror -NoWait
         $plex | Should -BeOfType VolumeManager.Cmdlets.Objects.VmPlex
         $plex.Name | Should -Be 'v1-02'
         $plex.State | Should -Be 'Stale'
@@ -136,8 +137,13 @@ Describe 'Volumes over Local endpoints' {
         $free = @('d01', 'd02', 'd03', 'd04' | Where-Object { $_ -notin $used })[0]
         $plex = Add-VmMirror -DiskGroup dg01 -Volume m1 -Disk $free
         $plex.Disks | Should -Be @($free)
+        $plex.State | Should -Be 'Active' -Because 'Add-VmMirror waits for the resynchronisation'
+        (Get-VmTask -DiskGroup dg01 -Volume m1 | Select-Object -First 1).State | Should -Be 'Completed'
+        Remove-VmMirror -DiskGroup dg01 -Volume m1 -Plex $plex.Name -Confirm:$false
+        $plex = Add-VmMirror -DiskGroup dg01 -Volume m1 -Disk $free -NoWait
         $plex.State | Should -Be 'Stale'
-        Assert-SameOnEveryNode dg01 m1 | Out-Null
+        Wait-Until { (Get-VmTask -DiskGroup dg01 -Volume m1 | Select-Object -First 1).State -eq 'Completed' } -Because 'the background resync to finish'
+        (Assert-SameOnEveryNode dg01 m1).Layout | Should -Match "$($plex.Name):Active:"
         Remove-VmMirror -DiskGroup dg01 -Volume m1 -Plex $plex.Name -Confirm:$false
         (Get-VmVolume dg01 m1 -Node n2).Plexes.Name | Should -Be @('m1-01', 'm1-02')
     }
@@ -152,6 +158,8 @@ Describe 'Volumes over Local endpoints' {
         Assert-ClusterConsistent -Cluster $script:cluster | Should -Be ($before + 1)
         (Assert-SameOnEveryNode dg01 v1).Layout | Should -Not -Match 'v1-02'
         (Get-VmVolume dg01 v1 -Node n2).State | Should -Be 'Active'
+        Clear-TestFault -Cluster $script:cluster -Node n1
+        Wait-Until { (Get-VmTask -DiskGroup dg01 -Volume v1 | Select-Object -First 1).State -eq 'Cancelled' } -Because 'the held copy to see its plex removed'
     }
 
     It 'refuses a duplicate volume name with VolumeNameExists' {

@@ -28,7 +28,7 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
             return Failed(ChangeStage.Begin, null, [], [NodeFailure.Of(proposal.Node, ErrorIds.AgentNotRunning, $"node {proposal.Node} has not joined the cluster; there is no master to coordinate the change.")]);
         var coordinator = Endpoint(proposal.Scope == TransactionScope.Shared ? view.Master : proposal.Node);
         progress?.Stage(ChangeStage.Begin, $"opening the transaction on {coordinator.Node}");
-        var begun = await CallAsync(coordinator, () => coordinator.BeginAsync(Begin(proposal), ct));
+        var begun = await BeginAsync(coordinator, proposal, ct);
         if (!begun.Ok) return Failed(ChangeStage.Begin, null, [], Failures(begun, coordinator.Node));
         var tx = begun.Transaction!;
 
@@ -63,6 +63,21 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
             return await OutcomeAfterMasterLossAsync(tx, checks, coordinator.Node, ct);
         return Failed(ChangeStage.Commit, tx, checks, Failures(committed, coordinator.Node));
     }
+
+    /// <summary>Opens the transaction; while another change holds the slot, tries again until the proposal's busy wait runs out.</summary>
+    private async Task<ControlResponse> BeginAsync(IVmEndpoint coordinator, Proposal proposal, CancellationToken ct)
+    {
+        var deadline = clock.GetUtcNow() + proposal.BusyWait;
+        while (true)
+        {
+            var begun = await CallAsync(coordinator, () => coordinator.BeginAsync(Begin(proposal), ct));
+            if (begun.ErrorId != ErrorIds.ClusterBusy || clock.GetUtcNow() >= deadline) return begun;
+            progress?.Stage(ChangeStage.Begin, $"waiting for the change in progress to finish ({begun.Error})");
+            await Task.Delay(BusyRetry, clock, ct);
+        }
+    }
+
+    private static readonly TimeSpan BusyRetry = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How many times joins may restart the checks of one change before it gives up.</summary>
     private const int MaxCheckRestarts = 5;

@@ -12,4 +12,6 @@ public sealed class Proposal
     public required string Initiator { get; init; }
     public List<Operation> Operations { get; init; } = [];
     public bool CheckOnly { get; init; }
+    /// <summary>How long to wait for a change in progress to finish before failing with ClusterBusy; zero fails at once.</summary>
+    public TimeSpan BusyWait { get; init; }
 }
