@@ -142,7 +142,7 @@ Describe 'Volumes over Local endpoints' {
         Remove-VmMirror -DiskGroup dg01 -Volume m1 -Plex $plex.Name -Confirm:$false
         $plex = Add-VmMirror -DiskGroup dg01 -Volume m1 -Disk $free -NoWait
         $plex.State | Should -Be 'Stale'
-        Wait-Until { (Get-VmTask -DiskGroup dg01 -Volume m1 | Select-Object -First 1).State -eq 'Completed' } -Because 'the background resync to finish'
+        Wait-Until { @('n1', 'n2', 'n3' | ForEach-Object { (Get-VmPlex -DiskGroup dg01 -Volume m1 -Name $plex.Name -Node $_).State }) -notcontains 'Stale' } -Because 'the background resync to finish'
         (Assert-SameOnEveryNode dg01 m1).Layout | Should -Match "$($plex.Name):Active:"
         Remove-VmMirror -DiskGroup dg01 -Volume m1 -Plex $plex.Name -Confirm:$false
         (Get-VmVolume dg01 m1 -Node n2).Plexes.Name | Should -Be @('m1-01', 'm1-02')
