@@ -16,8 +16,8 @@ BeforeAll {
     }
 
     # A plex's bytes straight from the disk images, subdisk by subdisk: what that plex alone holds.
-    function Get-PlexHash([string] $DiskGroup, [string] $Volume, [string] $Plex, [long] $Length) {
-        $p = Get-VmPlex -DiskGroup $DiskGroup -Volume $Volume -Name $Plex
+    function Get-PlexHash([string] $DiskGroup, [string] $Volume, [string] $Plex, [long] $Length, [string] $Node = 'n3') {
+        $p = Get-VmPlex -DiskGroup $DiskGroup -Volume $Volume -Name $Plex -Node $Node
         $sha = [Security.Cryptography.IncrementalHash]::CreateHash('SHA256')
         $left = $Length
         foreach ($sd in $p.Subdisks) {
@@ -52,18 +52,19 @@ Describe 'Resynchronising a new mirror' {
         New-VmVolume -DiskGroup dgs -Name r1 -Size 16MB | Out-Null
         $old = New-Pattern -Length (4MB) -Seed 1
         foreach ($offset in 0, 8MB) { Write-VmVolume -DiskGroup dgs -Volume r1 -Offset $offset -InputObject $old -Node n1 }
-        Set-TestFault -Cluster $script:cluster -Node n1 -Rule 'hold-before:ResyncChunk#4'     # three chunks copied, then the copy waits
+        $master = (Get-VmCluster).Master
+        Set-TestFault -Cluster $script:cluster -Node $master -Rule 'hold-before:ResyncChunk#4'   # three chunks copied, then the copy waits
 
         $plex = Add-VmMirror -DiskGroup dgs -Volume r1 -NoWait
         $plex.State | Should -Be 'Stale'
         Wait-Until { (Get-NewestTask r1).DoneBytes -ge 3MB } -Because 'the copy to reach its hold'
         $task = Get-NewestTask r1
         $task.State | Should -Be 'Running'
-        $task.Node | Should -Be 'n1' -Because 'the master copies a shared group''s plexes'
+        $task.Node | Should -Be $master -Because 'the master copies a shared group''s plexes'
         $new = New-Pattern -Length (1MB) -Seed 2
         Write-VmVolume -DiskGroup dgs -Volume r1 -Offset 1MB -InputObject $new -Node n2      # already copied
         Write-VmVolume -DiskGroup dgs -Volume r1 -Offset 12MB -InputObject $new -Node n3     # not copied yet
-        Clear-TestFault -Cluster $script:cluster -Node n1
+        Clear-TestFault -Cluster $script:cluster -Node $master
 
         Wait-Until { (Get-VmPlex -DiskGroup dgs -Volume r1 -Name $plex.Name).State -eq 'Active' } -Because 'the resync to finish'
         (Get-NewestTask r1).State | Should -Be 'Completed'
@@ -99,14 +100,16 @@ Describe 'Resynchronising a new mirror' {
 
     It 'is taken over by the new master from the checkpoint when the master dies mid-copy' {
         New-VmVolume -DiskGroup dgs -Name r3 -Size 20MB | Out-Null
-        Set-TestFault -Cluster $script:cluster -Node n1 -Rule 'crash-before:ResyncChunk#6'    # 4 MiB checkpointed
-        $plex = Add-VmMirror -DiskGroup dgs -Volume r3 -NoWait
-        Wait-Until { (Get-VmPlex -DiskGroup dgs -Volume r3 -Name $plex.Name -Node n2).State -eq 'Active' } -Timeout ([TimeSpan]::FromSeconds(60)) -Because 'the successor to finish the copy'
+        $master = (Get-VmCluster).Master
+        $successor = @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank)[0].Name
+        Set-TestFault -Cluster $script:cluster -Node $master -Rule 'crash-before:ResyncChunk#6'    # 4 MiB checkpointed
+        $plex = Add-VmMirror -DiskGroup dgs -Volume r3 -Node $successor -NoWait
+        Wait-Until { (Get-VmPlex -DiskGroup dgs -Volume r3 -Name $plex.Name -Node $successor).State -eq 'Active' } -Timeout ([TimeSpan]::FromSeconds(60)) -Because 'the successor to finish the copy'
         $task = Get-VmTask -DiskGroup dgs -Volume r3 | Where-Object State -eq 'Completed' | Select-Object -First 1
-        $task.Node | Should -Be 'n2'
+        $task.Node | Should -Be $successor
         $task.ResumedFrom | Should -Be 4MB
         Restore-TestCluster -Cluster $script:cluster
-        Get-PlexHash dgs r3 $plex.Name 20MB | Should -Be (Get-PlexHash dgs r3 'r3-01' 20MB)
+        Get-PlexHash dgs r3 $plex.Name 20MB -Node $successor | Should -Be (Get-PlexHash dgs r3 'r3-01' 20MB -Node $successor)
         Assert-ClusterConsistent -Cluster $script:cluster | Out-Null
     }
 }
