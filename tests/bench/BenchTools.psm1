@@ -1,0 +1,32 @@
+# What the benchmark scripts share: timing, order statistics, and a throwaway local cluster.
+
+function Measure-Ms([scriptblock] $Block) {
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    & $Block | Out-Null
+    $clock.Elapsed.TotalMilliseconds
+}
+
+function Get-Stats([double[]] $Samples) {
+    $sorted = $Samples | Sort-Object
+    [pscustomobject]@{
+        Median = $sorted[[int][Math]::Floor(($sorted.Count - 1) / 2)]
+        P95    = $sorted[[int][Math]::Ceiling(0.95 * ($sorted.Count - 1))]
+        P99    = $sorted[[int][Math]::Ceiling(0.99 * ($sorted.Count - 1))]
+    }
+}
+
+function Use-BenchCluster {
+    param([int] $NodeCount = 3, [int] $DiskCount = 4, [long] $DiskSize = 256MB, [string] $Transport = 'Local', [scriptblock] $Body)
+    $path = Join-Path ([IO.Path]::GetTempPath()) ("vmbench-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
+    $cluster = Start-VmLocalCluster -Path $path -NodeCount $NodeCount -DiskCount $DiskCount -DiskSize $DiskSize -Transport $Transport
+    try { & $Body $cluster $path }
+    finally { Stop-VmLocalCluster -Cluster $cluster -Remove -Confirm:$false }
+}
+
+function Write-BenchTable([string] $Title, $Rows) {
+    Write-Host ''
+    Write-Host $Title
+    $Rows | Format-Table -AutoSize | Out-String -Width 120 | Write-Host
+}
+
+Export-ModuleMember -Function Measure-Ms, Get-Stats, Use-BenchCluster, Write-BenchTable

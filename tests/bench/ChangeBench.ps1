@@ -1,0 +1,31 @@
+# A change (New-VmDiskGroup + Remove-VmDiskGroup) on a warm cluster, beside an empty Invoke-Command fan-out over the
+# same sessions: the ratio is what the protocol costs above bare remoting.
+param([int] $Iterations = 20, [string[]] $Shape = @('Local:3', 'Ssh:2', 'Ssh:3', 'Ssh:4', 'Ssh:8'))
+
+$rows = foreach ($entry in $Shape) {
+    $transport, $nodes = $entry -split ':'
+    Use-BenchCluster -NodeCount ([int]$nodes) -DiskCount 2 -DiskSize 16MB -Transport $transport -Body {
+        param($cluster)
+        $sessions = $cluster.Sessions
+        foreach ($i in 1..3) {
+            Invoke-Command -Session $sessions -ScriptBlock { } | Out-Null
+            New-VmDiskGroup -Name warm -Disk d01 -Shared | Out-Null
+            Remove-VmDiskGroup -Name warm -Confirm:$false
+        }
+        $fanout = foreach ($i in 1..$Iterations) { Measure-Ms { Invoke-Command -Session $sessions -ScriptBlock { } } }
+        $change = foreach ($i in 1..$Iterations) {
+            Measure-Ms { New-VmDiskGroup -Name bench -Disk d01, d02 -Shared; Remove-VmDiskGroup -Name bench -Confirm:$false }
+        }
+        $f = Get-Stats $fanout
+        $c = Get-Stats $change
+        [pscustomobject]@{
+            Transport         = $transport
+            Nodes             = [int]$nodes
+            'FanOut ms (med)' = [Math]::Round($f.Median, 1)
+            'Change ms (med)' = [Math]::Round($c.Median, 1)
+            'Change ms (p95)' = [Math]::Round($c.P95, 1)
+            'Ratio (med)'     = [Math]::Round($c.Median / $f.Median, 1)
+        }
+    }
+}
+Write-BenchTable 'New-VmDiskGroup + Remove-VmDiskGroup (two transactions) against one empty Invoke-Command fan-out over the same sessions:' $rows
