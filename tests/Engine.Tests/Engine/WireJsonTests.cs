@@ -164,6 +164,7 @@ public sealed class WireJsonTests
         _ when type == typeof(Transaction) => Record(TransactionState.Prepared).Transaction,
         _ when type == typeof(List<string>) => new List<string> { "n1", "n2" },
         _ when type == typeof(List<MemberInfo>) => new List<MemberInfo> { new() { Name = "n1", State = MemberState.Joining, Address = "a:1" } },
+        _ when type == typeof(DiskGroup) => Fixtures.MirroredGroup("dg01", shared: true),
         _ when type == typeof(List<DiskGroup>) => new List<DiskGroup> { Fixtures.MirroredGroup("dg01", shared: true) },
         _ when type == typeof(List<DiskRef>) => new List<DiskRef> { Fixtures.Disk("d1", 1) },
         _ when type == typeof(List<DiskInfo>) => new List<DiskInfo> { Fixtures.Visible(Fixtures.Disk("d1", 1), "dg01", "n1") },
