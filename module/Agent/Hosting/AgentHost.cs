@@ -24,7 +24,7 @@ public sealed class AgentHost : IAsyncDisposable
     private readonly Channel<Input> inputs = Channel.CreateUnbounded<Input>(new() { SingleReader = true });
     private readonly ConcurrentDictionary<long, TaskCompletionSource<ControlResponse>> pending = new();
     private readonly ConcurrentDictionary<long, string> pendingKind = new();
-    private readonly VolumeKernel kernel = new(TimeSpan.FromSeconds(5));
+    private readonly VolumeKernel kernel;
     private readonly DiskScanner scanner;
     private readonly DiskCopyWriter diskCopies;
     private readonly DiskCopyReader copyReader;
@@ -47,6 +47,7 @@ public sealed class AgentHost : IAsyncDisposable
         this.state = state;
         this.log = log;
         this.faults = faults;
+        kernel = new VolumeKernel(cluster.IoDrainTimeout);
         scanner = new DiskScanner(node.Disks, log.Write);
         diskCopies = new DiskCopyWriter(log.Write);
         copyReader = new DiskCopyReader(scanner);

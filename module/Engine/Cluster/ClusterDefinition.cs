@@ -8,12 +8,15 @@ public sealed class ClusterDefinition
 {
     public static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromMilliseconds(250);
     public static readonly TimeSpan DefaultFailureTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultIoDrainTimeout = TimeSpan.FromSeconds(5);
 
     public string Name { get; set; } = "";
     public Guid Id { get; set; }
     public string KeyFile { get; set; } = "";
     public TimeSpan HeartbeatInterval { get; set; } = DefaultHeartbeatInterval;
     public TimeSpan FailureTimeout { get; set; } = DefaultFailureTimeout;
+    /// <summary>How long a node's kernel waits at prepare for I/O in flight to drain before it refuses to prepare.</summary>
+    public TimeSpan IoDrainTimeout { get; set; } = DefaultIoDrainTimeout;
     public List<NodeDefinition> Nodes { get; set; } = [];
     /// <summary>Where the definition was read from (the name given to the parser); not written.</summary>
     public string? SourcePath { get; set; }

@@ -9,7 +9,7 @@ namespace VolumeManager.Engine.Cluster;
 /// </summary>
 public static class ClusterDefinitionYaml
 {
-    private static readonly string[] Keys = ["name", "id", "keyFile", "heartbeatInterval", "failureTimeout", "nodes"];
+    private static readonly string[] Keys = ["name", "id", "keyFile", "heartbeatInterval", "failureTimeout", "ioDrainTimeout", "nodes"];
 
     /// <summary>
     /// Parses a cluster definition. Relative keyFile, disk and stateDirectory paths are resolved
@@ -27,6 +27,7 @@ public static class ClusterDefinitionYaml
             KeyFile = paths.Resolve(ClusterYamlValues.NonEmpty(map, "keyFile")),
             HeartbeatInterval = ClusterYamlValues.Duration(map, "heartbeatInterval", ClusterDefinition.DefaultHeartbeatInterval),
             FailureTimeout = ClusterYamlValues.Duration(map, "failureTimeout", ClusterDefinition.DefaultFailureTimeout),
+            IoDrainTimeout = ClusterYamlValues.Duration(map, "ioDrainTimeout", ClusterDefinition.DefaultIoDrainTimeout),
             Nodes = NodeDefinitionYaml.ReadAll(map, paths),
             SourcePath = sourceName,
         };
@@ -38,6 +39,7 @@ public static class ClusterDefinitionYaml
         ("keyFile", Text(definition.KeyFile)),
         ("heartbeatInterval", Text(Durations.Format(definition.HeartbeatInterval))),
         ("failureTimeout", Text(Durations.Format(definition.FailureTimeout))),
+        ("ioDrainTimeout", Text(Durations.Format(definition.IoDrainTimeout))),
         ("nodes", Sequence(definition.Nodes.Select(NodeDefinitionYaml.Write)))));
 
     private static Guid ClusterId(YamlMap map)

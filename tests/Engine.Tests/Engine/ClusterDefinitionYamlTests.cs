@@ -174,7 +174,7 @@ public sealed class ClusterDefinitionYamlTests
 
         Assert.Equal((LineOf(text, "nodez:"), 1), (e.Line, e.Column));
         Assert.Contains("unknown key 'nodez'", e.Message);
-        Assert.Contains("expected one of: name, id, keyFile, heartbeatInterval, failureTimeout, nodes", e.Message);
+        Assert.Contains("expected one of: name, id, keyFile, heartbeatInterval, failureTimeout, ioDrainTimeout, nodes", e.Message);
     }
 
     [Fact]
