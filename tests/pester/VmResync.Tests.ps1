@@ -114,6 +114,24 @@ Describe 'Resynchronising a new mirror' {
     }
 }
 
+Describe 'I/O that does not drain' {
+    It 'makes the node refuse to prepare past the drain bound, naming itself, and the change aborts with nothing changed' {
+        New-VmVolume -DiskGroup dgs -Name d1 -Size 4MB | Out-Null
+        $master = (Get-VmCluster).Master
+        Set-TestFault -Cluster $script:cluster -Node $master -Rule 'hold-before:ResyncCopy'     # the copy holds the group's I/O gate
+        $plex = Add-VmMirror -DiskGroup dgs -Volume d1 -NoWait
+        Wait-Until { (Get-NewestTask d1).State -eq 'Running' } -Because 'the copy to start'
+        $before = Get-GenerationMap -Cluster $script:cluster
+        Resize-VmVolume -DiskGroup dgs -Name d1 -Size 6MB -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
+        $err[0].TargetObject | Should -Be $master
+        $err[0].ToString() | Should -Match "node $master refused to prepare: I/O to disk group 'dgs' did not drain within 5 s"
+        Get-GenerationMap -Cluster $script:cluster | Should -Be $before
+        Clear-TestFault -Cluster $script:cluster -Node $master
+        Wait-Until { (Get-VmPlex -DiskGroup dgs -Volume d1 -Name $plex.Name).State -eq 'Active' } -Because 'the released copy to finish'
+        (Resize-VmVolume -DiskGroup dgs -Name d1 -Size 6MB).Size | Should -Be 6MB -Because 'I/O resumed after the abort'
+    }
+}
+
 Describe 'A writer loop on node 2 during reconfiguration' {
     It 'loses no acknowledged write while node 1 adds a mirror, grows the volume and removes the original plex, and no write is in flight at any commit' {
         New-VmVolume -DiskGroup dgs -Name w1 -Size 8MB -Mirror 2 | Out-Null

@@ -8,7 +8,7 @@ namespace VolumeManager.Agent.Hosting;
 /// process at once (as a kill would); hold keeps that one effect back until released, while the
 /// agent goes on (heartbeats continue). Points: a message type sent ("Prepared", "CommitNotice"),
 /// "Reply" + the request kind ("ReplyCheckRequest"), an effect ("PersistDatabase", "Quiesce"), or a kernel step
-/// ("ResyncChunk", before each chunk a resynchronisation copies). A "#n" suffix fires at the n-th pass instead of the next.
+/// ("ResyncChunk" before each chunk a resynchronisation copies, "ResyncCopy" inside the disk group's I/O gate). A "#n" suffix fires at the n-th pass instead of the next.
 /// </summary>
 public sealed class FaultHook(bool enabled, AgentLog log)
 {

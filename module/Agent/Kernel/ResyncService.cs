@@ -98,6 +98,7 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
             await gate.EnterAsync(ct);
             try
             {
+                await host.Step("ResyncCopy", ct);   // inside the gate: a held copy is I/O in flight
                 if (Current(task) is not { } now) return Gone(task);
                 if (!host.Coordinates(now.Group)) return ResyncState.Waiting;
                 Update(task, t => t.TotalBytes = now.Volume.SizeBytes);
