@@ -34,6 +34,7 @@ public sealed partial class NodeMachine
         this.random = random;
         this.processId = processId;
         Database = database;
+        Epoch = database.Epoch;
         foreach (var record in journal) Remember(record);
     }
 
@@ -60,6 +61,7 @@ public sealed partial class NodeMachine
             case Requested q: OnRequest(q.Now, q.RequestId, q.Request); break;
             case Quiesced q: OnQuiesced(q); break;
         }
+        MakeMembershipDurable();
         return outbox.ToList();
     }
 
@@ -114,9 +116,21 @@ public sealed partial class NodeMachine
         }
     }
 
-    private void Keep(TransactionRecord record, bool durable)
+    private void Keep(TransactionRecord record, bool durable, bool stamp = true)
     {
+        if (stamp) Stamp(record);
         Remember(record);
         if (durable) Emit(new PersistRecord(record));
     }
+
+    /// <summary>Carries the timeline over from the record this one replaces and notes the phase it is in on this node.</summary>
+    private void Stamp(TransactionRecord record)
+    {
+        if (record.Phases.Count == 0 && Record(record.Transaction.Id) is { } before && !ReferenceEquals(before, record)) record.Phases = [.. before.Phases];
+        var phase = record.State == TransactionState.Prepared && record.Decided ? "Decided" : record.State.ToString();
+        if (record.Phases.LastOrDefault(p => p.Node == self)?.Phase != phase) Note(record, phase, record.Updated, self);
+    }
+
+    private static void Note(TransactionRecord record, string phase, DateTimeOffset at, string node) =>
+        record.Phases.Add(new TransactionPhase { Phase = phase, At = at, Node = node });
 }
