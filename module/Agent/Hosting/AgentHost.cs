@@ -27,6 +27,7 @@ public sealed class AgentHost : IAsyncDisposable
     private readonly VolumeKernel kernel = new(TimeSpan.FromSeconds(5));
     private readonly DiskScanner scanner;
     private readonly DiskCopyWriter diskCopies;
+    private readonly DiskLeaseWriter leases;
     private readonly FaultHook faults;
     private NodeMachine machine = null!;
     private Interconnect interconnect = null!;
@@ -46,6 +47,7 @@ public sealed class AgentHost : IAsyncDisposable
         this.faults = faults;
         scanner = new DiskScanner(node.Disks, log.Write);
         diskCopies = new DiskCopyWriter(log.Write);
+        leases = new DiskLeaseWriter(log.Write);
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -180,6 +182,7 @@ public sealed class AgentHost : IAsyncDisposable
             case Quiesce q: _ = QuiesceAsync(q); break;
             case Resume r: kernel.Resume(r.TransactionId); break;
             case WriteDiskCopies w: diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan()); break;
+            case RenewLease l: Feed(leases.Renew(l.Lease, scanner.Scan(), Now)); break;
             case Log l: log.Write(l.Text); break;
         }
     }

@@ -22,4 +22,10 @@ public sealed record Resume(string TransactionId) : Effect;
 /// <summary>The master writes each changed disk group's configuration copy into its disks' private regions.</summary>
 public sealed record WriteDiskCopies(NodeDatabase Before, NodeDatabase After, List<string> DiskGroups) : Effect;
 
+/// <summary>
+/// Write this node's lease into the lease slot of every shared disk it can open where <see cref="Storage.DiskLease.MayTake"/>
+/// allows (read, compare, write, fsync), then feed back <see cref="LeaseRenewed"/> with <see cref="Storage.DiskLease.Tally"/>.
+/// </summary>
+public sealed record RenewLease(Storage.DiskLease Lease) : Effect;
+
 public sealed record Log(string Text) : Effect;

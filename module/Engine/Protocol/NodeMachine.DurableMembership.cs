@@ -53,8 +53,8 @@ public sealed partial class NodeMachine
 
     /// <summary>
     /// A cluster forms only on a side that holds a majority of the last membership the discovering nodes know
-    /// (of the defined nodes when none ever joined); on an exact half, the half holding the member first in
-    /// the cluster definition. A partitioned minority that boots must not form a second cluster.
+    /// (of the defined nodes when none ever joined); on an exact half, the half holding the disk lease. A
+    /// partitioned minority that boots must not form a second cluster.
     /// </summary>
     private bool FormingQuorum()
     {
@@ -62,7 +62,7 @@ public sealed partial class NodeMachine
         var voters = last.Count > 0 ? last : [self, .. peers.Select(p => p.Name)];
         var present = voters.Where(v => v == self || peerGenerations.ContainsKey(v)).ToList();
         if (present.Count * 2 != voters.Count) return present.Count * 2 > voters.Count;
-        return present.Contains(voters.MinBy(OrderOf)!);
+        return WinsTie(present.Contains, voters.MinBy(OrderOf)!);
     }
 
     /// <summary>The first membership of a cluster formed here: the last known membership (or every defined node), with this node master.</summary>

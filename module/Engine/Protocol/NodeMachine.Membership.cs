@@ -36,6 +36,7 @@ public sealed partial class NodeMachine
 
     private void OnTick(DateTimeOffset now)
     {
+        LeaseTick(now);
         switch (Phase)
         {
             case NodePhase.Discovering when now >= discoverDeadline: FormOrRetry(now); break;
@@ -69,8 +70,7 @@ public sealed partial class NodeMachine
 
     /// <summary>
     /// Quorum: a majority of the last membership (members Joined, Down or Joining) is reachable; on an exact
-    /// half, the half holding the member first in the cluster definition (standing in for the disk lease that
-    /// breaks two-node ties).
+    /// half, the half holding the disk lease (<see cref="WinsTie"/>).
     /// </summary>
     private bool HasQuorum(Func<MemberInfo, bool> reachable)
     {
@@ -80,7 +80,7 @@ public sealed partial class NodeMachine
         if (up * 2 != members.Count) return up * 2 > members.Count;
         // Ranks differ between two sides' views; the order of the cluster definition does not.
         var lowest = members.MinBy(m => OrderOf(m.Name))!;
-        return lowest.Name == self || reachable(lowest);
+        return WinsTie(name => members.FirstOrDefault(m => m.Name == name) is { } m && m.Name != self && reachable(m), lowest.Name);
     }
 
     private int OrderOf(string node) => node == self ? selfAddress.Order : peers.FirstOrDefault(p => p.Name == node)?.Order ?? int.MaxValue;

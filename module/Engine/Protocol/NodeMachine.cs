@@ -52,6 +52,7 @@ public sealed partial class NodeMachine
     public IReadOnlyList<Effect> Handle(Input input)
     {
         outbox.Clear();
+        clock = input.Now;
         switch (input)
         {
             case Started s: OnStarted(s.Now); break;
@@ -60,6 +61,7 @@ public sealed partial class NodeMachine
             case PeerLost l: OnPeerLost(l.Now, l.Peer); break;
             case Requested q: OnRequest(q.Now, q.RequestId, q.Request); break;
             case Quiesced q: OnQuiesced(q); break;
+            case LeaseRenewed l: OnLeaseRenewed(l); break;
         }
         MakeMembershipDurable();
         return outbox.ToList();

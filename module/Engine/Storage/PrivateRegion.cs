@@ -14,7 +14,7 @@ namespace VolumeManager.Engine.Storage;
 /// 16          N     body: disk id (16), disk name (uint16 length + UTF-8), disk group name (same),
 ///                   disk group id (16), generation (int64), configuration copy (uint32 length + UTF-8 YAML)
 /// 16+N        32    SHA-256 of bytes 0 .. 16+N
-/// 512 KiB     4 KiB reserved for a disk lease (not used yet); the content above must end before it
+/// 512 KiB     4 KiB disk lease (<see cref="DiskLease"/>); the content above must end before it
 /// </code>
 /// The configuration copy is the owning disk group in <see cref="DatabaseYaml.WriteDiskGroup"/> form.
 /// </summary>
@@ -23,7 +23,7 @@ public static class PrivateRegion
     public const int Size = 1024 * 1024;
     public const int PublicRegionOffset = Size;
     public const int FormatVersion = 1;
-    /// <summary>A fixed slot reserved for a future disk lease (two-node tie breaking); nothing is written there yet.</summary>
+    /// <summary>The fixed slot of the disk lease that breaks exact-half ties (<see cref="DiskLease"/>).</summary>
     public const int LeaseOffset = 512 * 1024;
     public const int LeaseSize = 4096;
     public const int HeaderSize = 16;
