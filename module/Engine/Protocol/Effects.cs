@@ -23,7 +23,7 @@ public sealed record Resume(string TransactionId) : Effect;
 public sealed record WriteDiskCopies(NodeDatabase Before, NodeDatabase After, List<string> DiskGroups) : Effect;
 
 /// <summary>
-/// Write this node's lease into the lease slot of every shared disk it can open where <see cref="Storage.DiskLease.MayTake"/>
+/// (Two-node clusters.) Write this node's lease into the lease slot of every shared disk it can open where <see cref="Storage.DiskLease.MayTake"/>
 /// allows (read, compare, write, fsync), then feed back <see cref="LeaseRenewed"/> with <see cref="Storage.DiskLease.Tally"/>.
 /// </summary>
 public sealed record RenewLease(Storage.DiskLease Lease) : Effect;

@@ -1,12 +1,13 @@
-using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Storage;
 
 namespace VolumeManager.Engine.Protocol;
 
 /// <summary>
-/// The disk lease that breaks an exact-half tie (two nodes, or two halves of an even membership): while such
-/// a tie can arise every node renews or tries to take the lease on the shared disks; the side whose node holds
-/// it on a majority of them keeps quorum. Without shared disks the first node of the cluster definition breaks it.
+/// The disk lease that breaks the two-node tie: in a cluster defined with two nodes every node renews or tries
+/// to take the lease on the shared disks; the side whose node holds it on a majority of them keeps quorum.
+/// Larger clusters whose membership shrank to an even number, and clusters without shared disks, break a tie
+/// by the first node of the cluster definition: there two sides can hold different memberships (a node that
+/// left one side may have joined the other), and only a rule every view shares keeps them from both winning.
 /// </summary>
 public sealed partial class NodeMachine
 {
@@ -22,7 +23,7 @@ public sealed partial class NodeMachine
 
     private void LeaseTick(DateTimeOffset now)
     {
-        if (Phase == NodePhase.Left || VoterCount() % 2 != 0) return;
+        if (!TwoNodeCluster || Phase == NodePhase.Left) return;
         if (now - lastLeaseRound < options.LeaseDuration / 4) return;
         lastLeaseRound = now;
         leaseRoundPending = true;
@@ -38,23 +39,17 @@ public sealed partial class NodeMachine
         leaseUntil = round.Until;
     }
 
-    /// <summary>The voters a tie is counted among: the membership while joined, else the last known membership (or the definition).</summary>
-    private int VoterCount()
-    {
-        if (Phase == NodePhase.Joined && Members.Count > 0) return Members.Count(m => m.State != MemberState.Left);
-        var last = LastKnownMembership();
-        return last.Count > 0 ? last.Count : peers.Count + 1;
-    }
+    private bool TwoNodeCluster => peers.Count == 1;
 
     /// <summary>
-    /// On an exact half, whether this side keeps quorum: it holds the lease (this node or one on its side does);
-    /// before the first lease round has answered, it does not; with no shared disk, the side holding
+    /// On an exact half, whether this side keeps quorum. Two nodes: it holds the lease (before the first lease
+    /// round has answered, it does not); without shared disks, or with more nodes defined, the side holding
     /// <paramref name="first"/> (the voter first in the cluster definition) does.
     /// </summary>
     private bool WinsTie(Func<string, bool> onThisSide, string first)
     {
-        if (leaseDisks > 0) return LeaseHolder is { } holder && (holder == self || onThisSide(holder));
-        if (leaseRoundPending && lastLeaseRound != DateTimeOffset.MinValue) return false;
+        if (TwoNodeCluster && leaseDisks > 0) return LeaseHolder is { } holder && (holder == self || onThisSide(holder));
+        if (TwoNodeCluster && leaseRoundPending) return false;
         return first == self || onThisSide(first);
     }
 }
