@@ -220,7 +220,7 @@ Describe 'The failure contract on real processes' {
     }
 
     It 'shows a committed change''s phases with their times on the master and on a slave' {
-        $master, $slave = Select-Roles
+        $master, $slave = @(Select-Roles)[0, 1]
         (Invoke-Change 'dgphases').Errors | Should -BeNullOrEmpty
         $id = (Get-VmTransaction -Node $master | Where-Object { $_.Operations -match 'dgphases' })[-1].Id
         $onMaster = Get-VmTransaction -Node $master -Id $id

@@ -86,7 +86,7 @@ public sealed partial class NodeMachine
             Abort(now, failure.ErrorId, [failure]);
             return;
         }
-        if (active.Prepared.Add(prepared.From) && prepared.From != self && Record(prepared.TransactionId) is { } mine) Note(mine, "Prepared", now, prepared.From);
+        if (active.Prepared.Add(prepared.From) && prepared.From != self) NoteOf(prepared.TransactionId, "Prepared", now, prepared.From);
         if (!active.Transaction.Members.All(active.Prepared.Contains)) return;
         if (!MasterHasQuorum) { Abort(now, ErrorIds.NoQuorum, [NodeFailure.Of(self, ErrorIds.NoQuorum, NoQuorumReason())]); return; }
         Decide(now, active);
@@ -156,7 +156,7 @@ public sealed partial class NodeMachine
     private void OnCommitAck(DateTimeOffset now, CommitAck ack)
     {
         if (Active is not { Decided: true } active || active.Transaction.Id != ack.TransactionId) return;
-        if (active.Acknowledged.Add(ack.From) && ack.From != self && Record(ack.TransactionId) is { } mine) Note(mine, "Committed", now, ack.From);
+        if (active.Acknowledged.Add(ack.From) && ack.From != self) NoteOf(ack.TransactionId, "Committed", now, ack.From);
         if (active.Phase == CoordinationPhase.NotifyingSuccessor && ack.From == active.Successor) NotifyRest(active);
         else if (active.Phase == CoordinationPhase.NotifyingRest) FinishIfAcknowledged(now, active);
     }

@@ -135,4 +135,16 @@ public sealed partial class NodeMachine
 
     private static void Note(TransactionRecord record, string phase, DateTimeOffset at, string node) =>
         record.Phases.Add(new TransactionPhase { Phase = phase, At = at, Node = node });
+
+    /// <summary>
+    /// Notes another node's phase on this node's record of a transaction. A record once kept is never changed in
+    /// place (replies and the journal may still be serialising it on another thread): a copy replaces it.
+    /// </summary>
+    private void NoteOf(string transactionId, string phase, DateTimeOffset at, string node)
+    {
+        if (Record(transactionId) is not { } record) return;
+        var noted = record.With(record.State, record.Updated);
+        Note(noted, phase, at, node);
+        Remember(noted);
+    }
 }
