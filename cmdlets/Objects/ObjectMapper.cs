@@ -43,6 +43,11 @@ internal static class ObjectMapper
         Duration = record.Updated > record.Transaction.Started ? record.Updated - record.Transaction.Started : TimeSpan.Zero,
         FreezeMilliseconds = record.FreezeMilliseconds,
         Node = node,
+        Phases = record.Phases.Select(p => new VmTransactionPhase
+        {
+            Phase = p.Phase, Node = p.Node, At = p.At,
+            Offset = p.At > record.Transaction.Started ? p.At - record.Transaction.Started : TimeSpan.Zero,
+        }).ToArray(),
     };
 
     /// <summary>A disk; <paramref name="deported"/> when its private region names a group no node has imported.</summary>

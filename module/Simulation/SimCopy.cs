@@ -18,7 +18,11 @@ internal static class SimCopy
         Message copy = message switch
         {
             Discover or Heartbeat or JoinRequest or LeaveNotice or Prepared or CommitAck => message, // only value fields, never changed after sending
-            DiscoverReply r => new DiscoverReply { Master = r.Master, Members = r.Members.Select(m => m.Clone()).ToList() },
+            DiscoverReply r => new DiscoverReply
+            {
+                Master = r.Master, Members = r.Members.Select(m => m.Clone()).ToList(),
+                LastMembership = [.. r.LastMembership], LastMembershipEpoch = r.LastMembershipEpoch,
+            },
             MembershipUpdate u => new MembershipUpdate { Master = u.Master, Members = u.Members.Select(m => m.Clone()).ToList() },
             JoinAccepted a => new JoinAccepted
             {

@@ -1,4 +1,6 @@
 using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Storage;
 
 namespace VolumeManager.Simulation;
 
@@ -12,6 +14,7 @@ public sealed class SimDisks
         public long SizeBytes;
         public string? Group;
         public Guid? GroupId;
+        public DiskLease? Lease;
     }
 
     private readonly List<Disk> disks = [];
@@ -43,6 +46,25 @@ public sealed class SimDisks
             foreach (var disk in group?.Disks ?? []) Region(master, disk, group);
             foreach (var released in (previous?.Disks ?? []).Where(d => group?.Disks.All(k => k.Id != d.Id) ?? true)) Region(master, released, null);
         }
+    }
+
+    /// <summary>What the lease slot of a disk holds.</summary>
+    public DiskLease? LeaseOn(string disk) => disks.Single(d => d.Name == disk).Lease;
+
+    /// <summary>
+    /// One lease round of a node, as the agent's DiskLeaseWriter does it: on every disk the node can open, the
+    /// slot is read and overwritten with the node's lease where <see cref="DiskLease.MayTake"/> allows; then tallied.
+    /// </summary>
+    internal LeaseRenewed RenewLease(SimNode node, DiskLease lease, DateTimeOffset now)
+    {
+        var slots = new List<DiskLease?>();
+        foreach (var disk in disks.Where(d => !node.InvisibleDisks.Contains(d.Name)))
+        {
+            if (DiskLease.MayTake(disk.Lease, lease.Holder, now)) disk.Lease = lease;
+            slots.Add(disk.Lease);
+        }
+        var (holder, until) = DiskLease.Tally(slots, disks.Count, now);
+        return new LeaseRenewed(now, disks.Count, holder, until);
     }
 
     private void Region(SimNode master, DiskRef disk, DiskGroup? group)

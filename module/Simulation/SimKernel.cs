@@ -66,7 +66,6 @@ internal sealed class SimKernel(Simulator sim, SimNode node)
                 if (finished || stopped) return;
                 finished = true;
                 gate.Drained = null;
-                Open(gate);
                 Resume(transactionId);
                 done($"I/O to disk group '{groups[i]}' did not drain within {bound.TotalSeconds:0.###} s ({inFlight} in flight).");
             });
@@ -76,7 +75,8 @@ internal sealed class SimKernel(Simulator sim, SimNode node)
     public void Resume(string transactionId)
     {
         if (!quiescedBy.Remove(transactionId, out var groups)) return;
-        foreach (var group in groups) Open(GateOf(group));
+        // Counted like the agent's gates: a gate another transaction still holds closed stays closed.
+        foreach (var group in groups.Where(g => !quiescedBy.Values.Any(held => held.Contains(g)))) Open(GateOf(group));
     }
 
     private void Open(Gate gate)

@@ -252,6 +252,9 @@ public sealed class Simulator
                     break;
                 case Resume r: node.Kernel.Resume(r.TransactionId); break;
                 case WriteDiskCopies w: Disks.Write(node, w.Before, w.After, w.DiskGroups); break;
+                case RenewLease l:
+                    At(TimeSpan.FromMilliseconds(1), () => { if (node.Incarnation == incarnation) Feed(node, Disks.RenewLease(node, l.Lease, Now)); });
+                    break;
                 case Log: break;
             }
         }
@@ -334,6 +337,7 @@ public sealed class Simulator
         PeerLost l => $"PeerLost({l.Peer})",
         Requested q => $"request #{q.RequestId} {q.Request.GetType().Name}{(q.Request is CommitRequest c ? " " + c.TransactionId : q.Request is AbortRequest a ? " " + a.TransactionId : q.Request is CheckRequest k ? " " + k.Transaction.Id : "")}",
         Quiesced q => $"Quiesced({q.TransactionId}, ok={q.Ok})",
+        LeaseRenewed l => $"LeaseRenewed(holder {l.Holder ?? "-"} of {l.Disks})",
         _ => input.GetType().Name,
     };
 
@@ -361,6 +365,7 @@ public sealed class Simulator
         Quiesce q => $"quiesce {q.TransactionId} [{string.Join(",", q.DiskGroups)}]",
         Resume r => $"resume {r.TransactionId}",
         WriteDiskCopies w => $"write disk copies [{string.Join(",", w.DiskGroups)}]",
+        RenewLease l => $"renew lease until {l.Lease.Expires:HH:mm:ss.fff}",
         Log l => $"log: {l.Text}",
         _ => effect.GetType().Name,
     };

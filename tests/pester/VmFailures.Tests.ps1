@@ -219,6 +219,26 @@ Describe 'The failure contract on real processes' {
         Remove-VmDiskGroup -Name dgwait -Confirm:$false
     }
 
+    It 'shows a committed change''s phases with their times on the master and on a slave' {
+        $master, $slave = @(Select-Roles)[0, 1]
+        (Invoke-Change 'dgphases').Errors | Should -BeNullOrEmpty
+        $id = (Get-VmTransaction -Node $master | Where-Object { $_.Operations -match 'dgphases' })[-1].Id
+        $onMaster = Get-VmTransaction -Node $master -Id $id
+        $mine = @($onMaster.Phases | Where-Object Node -eq $master).Phase
+        $mine | Should -Be @('Proposed', 'Checking', 'Preparing', 'Prepared', 'Decided', 'Committed')
+        foreach ($node in 'n1', 'n2', 'n3' | Where-Object { $_ -ne $master }) {
+            @($onMaster.Phases | Where-Object Node -eq $node).Phase | Should -Be @('Prepared', 'Committed') -Because "the master notes when $node prepared and acknowledged"
+        }
+        $onSlave = Get-VmTransaction -Node $slave -Id $id
+        @($onSlave.Phases | Where-Object Node -eq $slave).Phase | Should -Be @('Checking', 'Preparing', 'Prepared', 'Committed')
+        foreach ($record in $onMaster, $onSlave) {
+            $times = @($record.Phases | Where-Object Node -eq $record.Node).At
+            for ($i = 1; $i -lt $times.Count; $i++) { $times[$i] | Should -BeGreaterOrEqual $times[$i - 1] }
+        }
+        $onMaster | Format-List | Out-String | Should -Match "Decided\s+$master\s+\+\d+ ms"
+        Remove-VmDiskGroup -Name dgphases -Confirm:$false
+    }
+
     It 'shows each node''s last abort reason in Get-VmNode and every change in Get-VmTransaction' {
         $master = (Get-VmCluster).Master
         $victim, $witness = @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank).Name

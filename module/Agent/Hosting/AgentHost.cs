@@ -28,6 +28,7 @@ public sealed class AgentHost : IAsyncDisposable
     private readonly DiskScanner scanner;
     private readonly DiskCopyWriter diskCopies;
     private readonly DiskCopyReader copyReader;
+    private readonly DiskLeaseWriter leases;
     private readonly FaultHook faults;
     private NodeMachine machine = null!;
     private Interconnect interconnect = null!;
@@ -51,6 +52,7 @@ public sealed class AgentHost : IAsyncDisposable
         scanner = new DiskScanner(node.Disks, log.Write);
         diskCopies = new DiskCopyWriter(log.Write);
         copyReader = new DiskCopyReader(scanner);
+        leases = new DiskLeaseWriter(log.Write);
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -199,6 +201,7 @@ public sealed class AgentHost : IAsyncDisposable
             case Quiesce q: _ = QuiesceAsync(q); break;
             case Resume r: kernel.Resume(r.TransactionId); break;
             case WriteDiskCopies w: diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan(), w.Deported); break;
+            case RenewLease l: Feed(leases.Renew(l.Lease, scanner.Scan(), Now)); break;
             case Log l: log.Write(l.Text); break;
         }
     }

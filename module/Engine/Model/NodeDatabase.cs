@@ -11,6 +11,15 @@ public sealed class NodeDatabase
     public List<DiskGroup> Shared { get; set; } = [];
     public long PrivateGeneration { get; set; }
     public List<DiskGroup> Private { get; set; } = [];
+    /// <summary>The membership epoch this node last knew while it was joined (or when it left).</summary>
+    public long Epoch { get; set; }
+    /// <summary>
+    /// The members (Joining, Joined or Down) of that membership, by name; empty before the node first joined.
+    /// After a restart a cluster forms only with a majority of it, so a node that left cannot help outvote it.
+    /// </summary>
+    public List<string> Membership { get; set; } = [];
+    /// <summary>The shared transaction that produced <see cref="Generation"/> here, so a restart can tell it was applied.</summary>
+    public string? LastTransaction { get; set; }
 
     public DiskGroup? FindShared(string name) => Shared.FirstOrDefault(g => NameRules.Same(g.Name, name));
     public DiskGroup? FindPrivate(string name) => Private.FirstOrDefault(g => NameRules.Same(g.Name, name));
@@ -20,6 +29,7 @@ public sealed class NodeDatabase
     public NodeDatabase Clone() => new()
     {
         ClusterId = ClusterId, Generation = Generation, PrivateGeneration = PrivateGeneration,
+        Epoch = Epoch, Membership = [.. Membership], LastTransaction = LastTransaction,
         Shared = Shared.Select(g => g.Clone()).ToList(),
         Private = Private.Select(g => g.Clone()).ToList(),
     };

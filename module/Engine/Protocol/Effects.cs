@@ -26,4 +26,10 @@ public sealed record WriteDiskCopies(NodeDatabase Before, NodeDatabase After, Li
     public List<string> Deported { get; init; } = [];
 }
 
+/// <summary>
+/// (Two-node clusters.) Write this node's lease into the lease slot of every shared disk it can open where <see cref="Storage.DiskLease.MayTake"/>
+/// allows (read, compare, write, fsync), then feed back <see cref="LeaseRenewed"/> with <see cref="Storage.DiskLease.Tally"/>.
+/// </summary>
+public sealed record RenewLease(Storage.DiskLease Lease) : Effect;
+
 public sealed record Log(string Text) : Effect;

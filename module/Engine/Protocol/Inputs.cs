@@ -17,3 +17,6 @@ public sealed record Requested(DateTimeOffset Now, long RequestId, ControlReques
 
 /// <summary>The kernel has quiesced (or failed to) the disk groups of a transaction, and rescanned the disks.</summary>
 public sealed record Quiesced(DateTimeOffset Now, string TransactionId, bool Ok, string? Reason, List<DiskInfo> Visible) : Input(Now);
+
+/// <summary>A lease round is done: over <paramref name="Disks"/> shared disks, <paramref name="Holder"/> holds the lease until <paramref name="Until"/> (null: no one).</summary>
+public sealed record LeaseRenewed(DateTimeOffset Now, int Disks, string? Holder, DateTimeOffset Until) : Input(Now);

@@ -31,6 +31,9 @@ public sealed class DiscoverReply : Message
 {
     public string? Master { get; set; }
     public List<MemberInfo> Members { get; set; } = [];
+    /// <summary>The replying node's durable last membership and its epoch (<see cref="NodeDatabase.Membership"/>).</summary>
+    public List<string> LastMembership { get; set; } = [];
+    public long LastMembershipEpoch { get; set; }
 }
 
 public sealed class JoinRequest : Message
@@ -78,6 +81,8 @@ public sealed class Prepared : Message
     public bool Ok { get; set; }
     public string? ErrorId { get; set; }
     public string? Reason { get; set; }
+    /// <summary>Set when a participant in doubt asks again: the base generation of the shared transaction it prepared.</summary>
+    public long? InDoubtBase { get; set; }
 }
 
 /// <summary>The decision to commit. The successor gets it first.</summary>

@@ -86,7 +86,7 @@ public sealed partial class NodeMachine
             Abort(now, failure.ErrorId, [failure]);
             return;
         }
-        active.Prepared.Add(prepared.From);
+        if (active.Prepared.Add(prepared.From) && prepared.From != self) NoteOf(prepared.TransactionId, "Prepared", now, prepared.From);
         if (!active.Transaction.Members.All(active.Prepared.Contains)) return;
         if (!MasterHasQuorum) { Abort(now, ErrorIds.NoQuorum, [NodeFailure.Of(self, ErrorIds.NoQuorum, NoQuorumReason())]); return; }
         Decide(now, active);
@@ -156,7 +156,7 @@ public sealed partial class NodeMachine
     private void OnCommitAck(DateTimeOffset now, CommitAck ack)
     {
         if (Active is not { Decided: true } active || active.Transaction.Id != ack.TransactionId) return;
-        active.Acknowledged.Add(ack.From);
+        if (active.Acknowledged.Add(ack.From) && ack.From != self) NoteOf(ack.TransactionId, "Committed", now, ack.From);
         if (active.Phase == CoordinationPhase.NotifyingSuccessor && ack.From == active.Successor) NotifyRest(active);
         else if (active.Phase == CoordinationPhase.NotifyingRest) FinishIfAcknowledged(now, active);
     }
@@ -258,7 +258,8 @@ public sealed partial class NodeMachine
     /// </summary>
     private void AnswerDoubt(DateTimeOffset now, Prepared asked)
     {
-        if (!IsMaster || !asked.Ok) return;
+        if (!asked.Ok) return;
+        if (!IsMaster) { AnswerDoubtAsMember(now, asked); return; }
         var id = asked.TransactionId;
         switch (Record(id))
         {
@@ -277,6 +278,8 @@ public sealed partial class NodeMachine
                 AbortLocally(now, id, ErrorIds.TransactionAborted, reason, []);
                 SendTo(asked.From, new AbortNotice { TransactionId = id, ErrorId = ErrorIds.TransactionAborted, Reason = reason });
                 return;
+            case null when asked.InDoubtBase is { } inDoubtBase && Database.Generation <= inDoubtBase:
+                return; // never part of it, and not past it: this master cannot tell it was not committed
             case null:
                 SendTo(asked.From, new AbortNotice { TransactionId = id, ErrorId = ErrorIds.TransactionAborted, Reason = $"master {self} never prepared {id}; it was never committed." });
                 return;
@@ -292,14 +295,7 @@ public sealed partial class NodeMachine
         foreach (var record in Records.Where(r => !r.IsFinal && r.Transaction.Coordinator == self).ToList())
         {
             var tx = record.Transaction;
-            if (record.Decided && Active is null)
-            {
-                Log($"resuming the commit of {tx.Id}, decided before the restart");
-                Active = new Coordination { Transaction = tx, Phase = CoordinationPhase.Preparing, Deadline = now + options.PrepareTimeout };
-                Active.Prepared.UnionWith(tx.Members);
-                Decide(now, Active);
-                continue;
-            }
+            if (record.Decided && Active is null) { ResumeDecision(now, tx); continue; }
             SettleInDoubt(now, record, self, $"master {self} restarted before it decided {tx.Id}.");
         }
         // Left in doubt by an earlier master: as on a takeover, without the commit notice it is aborted.
@@ -308,6 +304,70 @@ public sealed partial class NodeMachine
             var tx = record.Transaction;
             SettleInDoubt(now, record, tx.Coordinator, $"master {tx.Coordinator} went away before it told {self} to commit {tx.Id}.");
         }
+    }
+
+    /// <summary>
+    /// A member that is not master answers a participant in doubt only with what it knows for certain: the
+    /// outcome it recorded, or the abort of a transaction it coordinated and never decided. A master that was
+    /// never part of the transaction cannot tell, so the members that were answer.
+    /// </summary>
+    private void AnswerDoubtAsMember(DateTimeOffset now, Prepared asked)
+    {
+        var id = asked.TransactionId;
+        switch (Record(id))
+        {
+            case { State: TransactionState.Committed } done:
+                SendTo(asked.From, new CommitNotice { TransactionId = id, Transaction = done.Transaction });
+                return;
+            case { State: TransactionState.Aborted } done:
+                SendTo(asked.From, new AbortNotice { TransactionId = id, ErrorId = done.ErrorId ?? ErrorIds.TransactionAborted, Reason = done.Error ?? $"{id} was aborted.", FailedNodes = done.FailedNodes });
+                return;
+            case { Decided: false } mine when mine.Transaction.Coordinator == self && Active?.Transaction.Id != id:
+                var reason = $"{self} coordinated {id} and never decided it; it was never committed.";
+                AbortLocally(now, id, ErrorIds.TransactionAborted, reason, []);
+                // Every member is told, as when it settles its own transactions after a restart (this one is then final).
+                foreach (var member in mine.Transaction.Members.Append(asked.From).Where(m => m != self).Distinct())
+                    SendTo(member, new AbortNotice { TransactionId = id, ErrorId = ErrorIds.TransactionAborted, Reason = reason });
+                return;
+        }
+    }
+
+    /// <summary>
+    /// A master back (restarted, or master again after stepping down) with a commit it decided: the successor it
+    /// notifies first is the one of the decision (the first member after it), whatever its state now, and the
+    /// master waits for it. While the master was away that successor may have taken over without the notice and
+    /// aborted: then it answers with the abort and the decision is void (<see cref="AbandonDecision"/>); else it
+    /// commits, and the rest follow. Both gone for good blocks the change: its disk groups stay quiesced.
+    /// </summary>
+    private void ResumeDecision(DateTimeOffset now, Transaction tx)
+    {
+        Log($"resuming the commit of {tx.Id}, decided before; successor first");
+        var active = new Coordination
+        {
+            Transaction = tx, Phase = CoordinationPhase.NotifyingSuccessor, Before = Database,
+            Successor = tx.Members.FirstOrDefault(m => m != self), Deadline = now + options.PrepareTimeout,
+        };
+        active.Prepared.UnionWith(tx.Members);
+        Active = active;
+        if (active.Successor is null) { NotifyRest(active); return; }
+        if (IsReachable(active.Successor)) SendTo(active.Successor, new CommitNotice { TransactionId = tx.Id, Transaction = tx });
+    }
+
+    /// <summary>
+    /// The successor answered the commit notice with its abort: it took over while this master was away and,
+    /// never told, aborted. No member was told before it, so none committed: the decision is void everywhere.
+    /// </summary>
+    private void AbandonDecision(DateTimeOffset now, Coordination active, AbortNotice notice)
+    {
+        var tx = active.Transaction;
+        var reason = $"successor {notice.From} aborted {tx.Id} before it was told of the commit: {notice.Reason}";
+        Log($"the decision to commit {tx.Id} is void: {reason}");
+        AbortLocally(now, tx.Id, notice.ErrorId, reason, notice.FailedNodes);
+        var abort = new AbortNotice { TransactionId = tx.Id, ErrorId = notice.ErrorId, Reason = reason, FailedNodes = notice.FailedNodes };
+        foreach (var member in tx.Members.Where(m => m != self && m != notice.From && IsReachable(m))) SendTo(member, abort);
+        Reply(active.CommitRequestId, ControlResponse.Failure(notice.ErrorId, reason, notice.FailedNodes.Select(n => NodeFailure.Of(n, notice.ErrorId, reason))));
+        Active = null;
+        AdmitPendingJoins(now);
     }
 
     /// <summary>

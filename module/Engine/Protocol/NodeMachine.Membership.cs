@@ -29,12 +29,14 @@ public sealed partial class NodeMachine
     {
         discoveringPeers.Clear();
         peerGenerations.Clear();
+        peerMemberships.Clear();
         discoverDeadline = now + options.DiscoverTimeout;
         foreach (var peer in peers) SendTo(peer.Name, new Discover());
     }
 
     private void OnTick(DateTimeOffset now)
     {
+        LeaseTick(now);
         switch (Phase)
         {
             case NodePhase.Discovering when now >= discoverDeadline: FormOrRetry(now); break;
@@ -49,10 +51,9 @@ public sealed partial class NodeMachine
         if (peers.Any(p => discoveringPeers.Contains(p.Name) && BetterToForm(p)) || !FormingQuorum()) { StartDiscovery(now); return; }
         Epoch++;
         Master = self;
-        // Every defined node is expected to join: until it joins or is evicted it counts in the membership
-        // (and so in the quorum) as Joining, so the first membership is the cluster definition.
-        Members = [SelfMember(rank: 0), .. peers.OrderBy(p => p.Order)
-            .Select((p, i) => new MemberInfo { Name = p.Name, Rank = i + 1, Address = p.Address, State = MemberState.Joining })];
+        // Every expected node (the last membership, or at first every defined node) counts in the membership,
+        // and so in the quorum, as Joining until it joins or is evicted.
+        Members = FormingMembership();
         foreach (var expected in Members.Where(m => m.State == MemberState.Joining)) lastHeard[expected.Name] = now;
         quorumLostAt = null;
         Phase = NodePhase.Joined;
@@ -68,22 +69,8 @@ public sealed partial class NodeMachine
         || generation > Database.Generation || (generation == Database.Generation && peer.Order < selfAddress.Order);
 
     /// <summary>
-    /// A cluster forms only on a side that holds a majority of the defined nodes (on an exact half, the half
-    /// with the lowest-ordered node): a partitioned minority that boots must not form a second cluster.
-    /// </summary>
-    private bool FormingQuorum()
-    {
-        var defined = peers.Count + 1;
-        var with = 1 + peers.Count(p => peerGenerations.ContainsKey(p.Name));
-        if (with * 2 != defined) return with * 2 > defined;
-        var lowest = peers.MinBy(p => p.Order);
-        return lowest is null || lowest.Order > selfAddress.Order || peerGenerations.ContainsKey(lowest.Name);
-    }
-
-    /// <summary>
     /// Quorum: a majority of the last membership (members Joined, Down or Joining) is reachable; on an exact
-    /// half, the half holding the member first in the cluster definition (standing in for the disk lease that
-    /// breaks two-node ties).
+    /// half, the half holding the disk lease (<see cref="WinsTie"/>).
     /// </summary>
     private bool HasQuorum(Func<MemberInfo, bool> reachable)
     {
@@ -93,7 +80,7 @@ public sealed partial class NodeMachine
         if (up * 2 != members.Count) return up * 2 > members.Count;
         // Ranks differ between two sides' views; the order of the cluster definition does not.
         var lowest = members.MinBy(m => OrderOf(m.Name))!;
-        return lowest.Name == self || reachable(lowest);
+        return WinsTie(name => members.FirstOrDefault(m => m.Name == name) is { } m && m.Name != self && reachable(m), lowest.Name);
     }
 
     private int OrderOf(string node) => node == self ? selfAddress.Order : peers.FirstOrDefault(p => p.Name == node)?.Order ?? int.MaxValue;
@@ -113,7 +100,7 @@ public sealed partial class NodeMachine
         // Without a master to name, the reply carries this node's own entry, so a discovering peer learns its generation.
         SendTo(d.From, Phase == NodePhase.Joined
             ? new DiscoverReply { Master = Master, Members = Members }
-            : new DiscoverReply { Master = null, Members = [SelfMember(rank: 0)] });
+            : new DiscoverReply { Master = null, Members = [SelfMember(rank: 0)], LastMembership = [.. Database.Membership], LastMembershipEpoch = Database.Epoch });
     }
 
     private void OnDiscoverReply(DateTimeOffset now, DiscoverReply reply)
@@ -125,6 +112,7 @@ public sealed partial class NodeMachine
             {
                 discoveringPeers.Add(reply.From);
                 if (reply.Members.FirstOrDefault(m => m.Name == reply.From) is { } peer) peerGenerations[reply.From] = peer.Generation;
+                NotePeerMembership(reply);
             }
             return;
         }
@@ -226,17 +214,17 @@ public sealed partial class NodeMachine
         Emit(new PersistDatabase(db));
         AdoptMembership(accepted.Epoch, accepted.Master, accepted.Members);
         Phase = NodePhase.Joined;
-        ResolveFromOutcomes(now, accepted.Outcomes);
+        ResolveFromOutcomes(now, accepted.Outcomes, accepted.Generation);
         // The outcomes come with the configuration they produced: kept, so this node can settle them for others later.
-        foreach (var outcome in accepted.Outcomes.Where(o => Record(o.Transaction.Id) is null)) Keep(outcome, durable: true);
+        foreach (var outcome in accepted.Outcomes.Where(o => Record(o.Transaction.Id) is null)) Keep(outcome, durable: true, stamp: false);
         foreach (var other in Others) lastHeard[other] = now;
         Log($"joined the cluster at epoch {Epoch}; master {Master}, generation {Database.Generation}");
     }
 
     private void OnMembershipUpdate(DateTimeOffset now, MembershipUpdate update)
     {
-        // Epochs live in memory only: a master that formed the cluster again after a restart counts from 1,
-        // so its own updates are taken whatever their epoch; an older epoch from another node is stale.
+        // A master's own updates are taken whatever their epoch (it may have formed the cluster again from an
+        // older durable epoch than this node holds); an older epoch from another node is stale.
         if (Phase != NodePhase.Joined) return;
         if (IsMaster && update.From != self)
         {
@@ -295,16 +283,20 @@ public sealed partial class NodeMachine
 
     private void OnHeartbeat(DateTimeOffset now, Heartbeat beat)
     {
-        if (Member(beat.From) is not { } member) return;
-        if (member.State is MemberState.Left or MemberState.Joining && IsMaster)
+        var member = Member(beat.From);
+        if (member is null && !IsMaster) return;
+        // Not in this master's membership at all (it formed again from a smaller durable membership): as Left.
+        if (member is null || member.State is MemberState.Left or MemberState.Joining && IsMaster)
         {
             // It believes it is a member, this master does not (it missed its eviction, or this master resumed
             // from an older membership): it reads itself Left, rejoins and takes the master's configuration.
             var rejoin = Members.Select(m => m.Clone()).ToList();
-            rejoin.First(m => m.Name == beat.From).State = MemberState.Left;
+            if (member is null) rejoin.Add(new MemberInfo { Name = beat.From, Rank = int.MaxValue, State = MemberState.Left });
+            else rejoin.First(m => m.Name == beat.From).State = MemberState.Left;
             SendTo(beat.From, new MembershipUpdate { Master = self, Members = rejoin });
             return;
         }
+        if (member is null) return;
         member.Generation = beat.Generation;
         member.ProcessId = beat.ProcessId;
         member.LastAbortReason = beat.LastAbortReason;

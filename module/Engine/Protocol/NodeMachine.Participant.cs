@@ -66,7 +66,13 @@ public sealed partial class NodeMachine
     {
         var record = Record(notice.TransactionId) ?? (notice.Transaction is { } tx ? new TransactionRecord { Transaction = tx, State = TransactionState.Prepared } : null);
         if (record is null) { Log($"commit notice for unknown transaction {notice.TransactionId} ignored"); return; }
-        if (record.State == TransactionState.Aborted) { Log($"commit notice for {notice.TransactionId}, which this node aborted, ignored"); return; }
+        if (record.State == TransactionState.Aborted)
+        {
+            // Answered, so a master that decided while this node took over and aborted learns its decision is void.
+            Log($"commit notice for {notice.TransactionId}, which this node aborted, answered with the abort");
+            SendTo(notice.From, new AbortNotice { TransactionId = record.Transaction.Id, ErrorId = record.ErrorId ?? ErrorIds.TransactionAborted, Reason = record.Error ?? $"{record.Transaction.Id} was aborted.", FailedNodes = record.FailedNodes });
+            return;
+        }
         var behind = record.Transaction.Scope == TransactionScope.Shared && record.Transaction.BaseGeneration != Database.Generation;
         if (behind && Record(notice.TransactionId) is null) { Log($"commit notice for {notice.TransactionId} at generation {record.Transaction.BaseGeneration} ignored: this node is at {Database.Generation}"); }
         else if (record.State != TransactionState.Committed) ApplyCommit(now, record);
@@ -80,6 +86,7 @@ public sealed partial class NodeMachine
         else
         {
             Database = tx.ApplyTo(Database, self);
+            if (tx.Scope == TransactionScope.Shared) Database.LastTransaction = tx.Id;
             Emit(new PersistDatabase(Database));
         }
         var committed = record.With(TransactionState.Committed, now);
@@ -89,13 +96,24 @@ public sealed partial class NodeMachine
         Log($"committed {tx.Id} at generation {Database.Generation}");
     }
 
-    /// <summary>The database and the journal are two durable writes: a crash between them leaves the change in the database only.</summary>
+    /// <summary>
+    /// The database and the journal are two durable writes: a crash between them leaves the change in the database
+    /// only. A later generation alone does not tell (another transaction may have produced it); the database names
+    /// the transaction it last applied.
+    /// </summary>
     private bool AlreadyApplied(Transaction tx) => tx.Scope == TransactionScope.Shared
-        ? Database.Generation > tx.BaseGeneration
+        ? Database.LastTransaction == tx.Id
         : tx.Operations.OfType<Operations.CreateDiskGroup>().Any(c => Database.Private.Any(g => g.Id == c.Id));
 
-    private void OnAbortNotice(DateTimeOffset now, AbortNotice notice) =>
+    private void OnAbortNotice(DateTimeOffset now, AbortNotice notice)
+    {
+        if (Active is { Decided: true } decided && decided.Transaction.Id == notice.TransactionId)
+        {
+            if (decided.Phase == CoordinationPhase.NotifyingSuccessor && notice.From == decided.Successor) AbandonDecision(now, decided, notice);
+            return; // a decision stands against anyone but the successor
+        }
         AbortLocally(now, notice.TransactionId, notice.ErrorId, notice.Reason, notice.FailedNodes);
+    }
 
     private void AbortLocally(DateTimeOffset now, string txId, string errorId, string reason, List<string> failedNodes)
     {
@@ -114,23 +132,44 @@ public sealed partial class NodeMachine
     }
 
     /// <summary>
+    /// A prepared shared transaction on a base the configuration <paramref name="generation"/> has not passed,
+    /// unless this node coordinated it and never decided: then no one can have committed it.
+    /// </summary>
+    private bool CannotKnow(TransactionRecord record, long generation) => record.State == TransactionState.Prepared
+        && record.Transaction.Scope == TransactionScope.Shared && generation <= record.Transaction.BaseGeneration
+        && !(record.Transaction.Coordinator == self && !record.Decided);
+
+    /// <summary>
     /// A participant still prepared for a transaction well after it answered (its coordinator went away,
     /// or a notice was lost) asks the master again by repeating its Prepared answer; the master answers
     /// with the outcome it knows (<see cref="AnswerDoubt"/>).
     /// </summary>
     private void AskAboutDoubts(DateTimeOffset now)
     {
-        if (Master is not { } master || master == self) return;
+        if (Master is null || Master == self) return;
+        // Every member is asked: the master may never have been part of it, while another member holds its outcome.
         foreach (var record in Records.Where(r => r.State == TransactionState.Prepared && !r.Decided && now - r.Updated >= options.DownAfter))
-            SendTo(master, new Prepared { TransactionId = record.Transaction.Id, Ok = true });
+        {
+            var ask = new Prepared
+            {
+                TransactionId = record.Transaction.Id, Ok = true,
+                InDoubtBase = record.Transaction.Scope == TransactionScope.Shared ? record.Transaction.BaseGeneration : null,
+            };
+            foreach (var member in Others) SendTo(member, ask);
+        }
     }
 
-    /// <summary>A node that rejoins settles the transactions it left in doubt from the master's outcomes.</summary>
-    private void ResolveFromOutcomes(DateTimeOffset now, List<TransactionRecord> outcomes)
+    /// <summary>
+    /// A node that rejoins settles the transactions it left in doubt from the master's outcomes. One it prepared
+    /// that the master has no outcome for stays in doubt while the master's configuration is not past it: that
+    /// master was never part of it (its cluster may be older) and cannot tell it was not committed.
+    /// </summary>
+    private void ResolveFromOutcomes(DateTimeOffset now, List<TransactionRecord> outcomes, long masterGeneration)
     {
         foreach (var record in Records.Where(r => !r.IsFinal).ToList())
         {
             var outcome = outcomes.FirstOrDefault(o => o.Transaction.Id == record.Transaction.Id);
+            if (outcome is null && CannotKnow(record, masterGeneration)) { Log($"{record.Transaction.Id} stays in doubt: master {Master} has no outcome for it"); continue; }
             var state = outcome?.State == TransactionState.Committed ? TransactionState.Committed : TransactionState.Aborted;
             var settled = record.With(state, now);
             settled.Error ??= outcome?.Error ?? "settled on rejoin: the master has no commit of it";

@@ -90,6 +90,9 @@ public sealed partial class NodeMachine
             return ControlResponse.Failure(ErrorIds.ClusterBusy, $"node {self} is the master; it cannot leave while other members remain.");
         if (Master is { } master && master != self) SendTo(master, new LeaveNotice());
         Phase = NodePhase.Left;
+        // The membership it leaves (durable after this input): on a restart it counts itself out of the quorum.
+        if (Member(self) is { } me) me.State = MemberState.Left;
+        Epoch++;
         return ControlResponse.Success();
     }
 

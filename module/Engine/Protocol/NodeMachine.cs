@@ -34,6 +34,7 @@ public sealed partial class NodeMachine
         this.random = random;
         this.processId = processId;
         Database = database;
+        Epoch = database.Epoch;
         foreach (var record in journal) Remember(record);
     }
 
@@ -51,6 +52,7 @@ public sealed partial class NodeMachine
     public IReadOnlyList<Effect> Handle(Input input)
     {
         outbox.Clear();
+        clock = input.Now;
         switch (input)
         {
             case Started s: OnStarted(s.Now); break;
@@ -59,7 +61,9 @@ public sealed partial class NodeMachine
             case PeerLost l: OnPeerLost(l.Now, l.Peer); break;
             case Requested q: OnRequest(q.Now, q.RequestId, q.Request); break;
             case Quiesced q: OnQuiesced(q); break;
+            case LeaseRenewed l: OnLeaseRenewed(l); break;
         }
+        MakeMembershipDurable();
         return outbox.ToList();
     }
 
@@ -114,9 +118,33 @@ public sealed partial class NodeMachine
         }
     }
 
-    private void Keep(TransactionRecord record, bool durable)
+    private void Keep(TransactionRecord record, bool durable, bool stamp = true)
     {
+        if (stamp) Stamp(record);
         Remember(record);
         if (durable) Emit(new PersistRecord(record));
+    }
+
+    /// <summary>Carries the timeline over from the record this one replaces and notes the phase it is in on this node.</summary>
+    private void Stamp(TransactionRecord record)
+    {
+        if (record.Phases.Count == 0 && Record(record.Transaction.Id) is { } before && !ReferenceEquals(before, record)) record.Phases = [.. before.Phases];
+        var phase = record.State == TransactionState.Prepared && record.Decided ? "Decided" : record.State.ToString();
+        if (record.Phases.LastOrDefault(p => p.Node == self)?.Phase != phase) Note(record, phase, record.Updated, self);
+    }
+
+    private static void Note(TransactionRecord record, string phase, DateTimeOffset at, string node) =>
+        record.Phases.Add(new TransactionPhase { Phase = phase, At = at, Node = node });
+
+    /// <summary>
+    /// Notes another node's phase on this node's record of a transaction. A record once kept is never changed in
+    /// place (replies and the journal may still be serialising it on another thread): a copy replaces it.
+    /// </summary>
+    private void NoteOf(string transactionId, string phase, DateTimeOffset at, string node)
+    {
+        if (Record(transactionId) is not { } record) return;
+        var noted = record.With(record.State, record.Updated);
+        Note(noted, phase, at, node);
+        Remember(noted);
     }
 }

@@ -10,4 +10,6 @@ public sealed class ProtocolOptions
     public TimeSpan FailureTimeout { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan DiscoverTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
     public TimeSpan PrepareTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>How long a disk lease lasts unless renewed; a two-node cluster's nodes renew it every quarter of it.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(4);
 }

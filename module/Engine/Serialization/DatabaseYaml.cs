@@ -19,14 +19,17 @@ public static class DatabaseYaml
         ("generation", Number(database.Generation)),
         ("shared", ModelYaml.Groups(database.Shared)),
         ("privateGeneration", Number(database.PrivateGeneration)),
-        ("private", ModelYaml.Groups(database.Private))));
+        ("private", ModelYaml.Groups(database.Private)),
+        ("epoch", Number(database.Epoch)),
+        ("membership", Sequence(database.Membership.Select(name => (YamlNode)Text(name)!))),
+        ("lastTransaction", Text(database.LastTransaction))));
 
     /// <summary>Reads what <see cref="Write"/> wrote; a corrupt or truncated text throws <see cref="ConfigurationFormatException"/>.</summary>
     public static NodeDatabase Read(string text, string sourceName)
     {
         RequireEndMarker(text, sourceName);
         var map = YamlMap.From(LoadRoot(text, sourceName), sourceName, "the configuration database")
-            .AllowOnly("clusterId", "generation", "shared", "privateGeneration", "private");
+            .AllowOnly("clusterId", "generation", "shared", "privateGeneration", "private", "epoch", "membership", "lastTransaction");
         return new NodeDatabase
         {
             ClusterId = map.Guid("clusterId"),
@@ -34,6 +37,10 @@ public static class DatabaseYaml
             Shared = ModelYaml.ReadGroups(map, "shared"),
             PrivateGeneration = map.Long("privateGeneration"),
             Private = ModelYaml.ReadGroups(map, "private"),
+            // Written since the membership became durable; a database from before reads as "never joined".
+            Epoch = map.Has("epoch") ? map.Long("epoch") : 0,
+            Membership = map.OptionalSequence("membership").Select(node => YamlValue.Text(map, node, "membership")).ToList(),
+            LastTransaction = map.OptionalString("lastTransaction"),
         };
     }
 

@@ -16,7 +16,7 @@ namespace VolumeManager.Engine.Storage;
 /// 16+N        32    SHA-256 of bytes 0 .. 16+N
 /// 8 KiB       ...   the owning group's configuration copy (see <see cref="ConfigCopySection"/>), checksummed apart
 ///                   from the identity, so a damaged copy still leaves the disk known and importable from its peers
-/// 512 KiB     4 KiB the disk lease slot; the content above must end before it
+/// 512 KiB     4 KiB the disk lease (<see cref="DiskLease"/>); the content above must end before it
 /// 516 KiB     4 KiB resynchronisation checkpoints (<see cref="ResyncCheckpoint"/>)
 /// </code>
 /// </summary>
@@ -25,6 +25,7 @@ public static class PrivateRegion
     public const int Size = 1024 * 1024;
     public const int PublicRegionOffset = Size;
     public const int FormatVersion = 2;
+    /// <summary>The fixed slot of the disk lease that breaks exact-half ties (<see cref="DiskLease"/>).</summary>
     public const int LeaseOffset = 512 * 1024;
     public const int LeaseSize = 4096;
     public const int HeaderSize = 16;

@@ -15,6 +15,8 @@ public sealed class TransactionRecord
     public double FreezeMilliseconds { get; set; }
     /// <summary>On the coordinator: the commit decision is durable, notifications may be under way.</summary>
     public bool Decided { get; set; }
+    /// <summary>The phases this node saw the transaction go through, in order; the coordinator also notes each member's Prepared and Committed.</summary>
+    public List<TransactionPhase> Phases { get; set; } = [];
 
     public bool IsFinal => State is TransactionState.Committed or TransactionState.Aborted;
 
@@ -24,6 +26,15 @@ public sealed class TransactionRecord
         copy.State = state;
         copy.Updated = now;
         copy.FailedNodes = [.. FailedNodes];
+        copy.Phases = [.. Phases];
         return copy;
     }
+}
+
+/// <summary>One step of a transaction's timeline: the phase (a <see cref="TransactionState"/> name, or Decided), when, and on which node.</summary>
+public sealed class TransactionPhase
+{
+    public string Phase { get; set; } = "";
+    public DateTimeOffset At { get; set; }
+    public string Node { get; set; } = "";
 }

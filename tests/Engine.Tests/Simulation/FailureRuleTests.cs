@@ -286,6 +286,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         Assert.True(run.Done);
         // Whatever the outcome, it is the same everywhere.
         var id = run.Outcome?.Transaction?.Id;
+        if (id is not null && h.States(id).Values.Distinct().Count() != 1) output.WriteLine(h.Trace);
         if (id is not null) Assert.Single(h.States(id).Values.Distinct());
         NoViolations(h);
     }

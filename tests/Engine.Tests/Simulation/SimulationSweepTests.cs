@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace VolumeManager.Engine.Tests.Simulation;
 
 /// <summary>
-/// The fast sweep: 10,000 seeds (VM_SIM_SWEEP_SEEDS to change, VM_SIM_SWEEP_FIRST for the first seed) of 3–5
+/// The fast sweeps: 10,000 seeds (VM_SIM_SWEEP_SEEDS to change, VM_SIM_SWEEP_FIRST for the first seed) of 3–5
 /// nodes, on every core, within a time budget (VM_SIM_SWEEP_BUDGET seconds, default 300). A failure names each
 /// failing seed with the one-line command that replays it.
 /// </summary>
@@ -16,10 +16,19 @@ public sealed class SimulationSweepTests(ITestOutputHelper output)
     private static int Setting(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
 
     [Fact]
-    public void Sweep_of_ten_thousand_seeds_finds_no_violation()
+    public void Sweep_of_ten_thousand_seeds_finds_no_violation() =>
+        Sweep(Setting("VM_SIM_SWEEP_SEEDS", 10_000), Setting("VM_SIM_SWEEP_FIRST", 100_001), new ScenarioOptions());
+
+    /// <summary>
+    /// Faults piling up (VM_SIM_CHAOS replays one): crashes, partitions and leaves overlapping, master and successor
+    /// failing close together. 1,000 seeds here (VM_SIM_CHAOS_SEEDS to change, VM_SIM_CHAOS_FIRST for the first).
+    /// </summary>
+    [Fact]
+    public void Chaos_sweep_finds_no_violation() =>
+        Sweep(Setting("VM_SIM_CHAOS_SEEDS", 1_000), Setting("VM_SIM_CHAOS_FIRST", 1), new ScenarioOptions { OneFaultAtATime = false });
+
+    private void Sweep(int count, int first, ScenarioOptions options)
     {
-        var count = Setting("VM_SIM_SWEEP_SEEDS", 10_000);
-        var first = Setting("VM_SIM_SWEEP_FIRST", 100_001);
         var budget = TimeSpan.FromSeconds(Setting("VM_SIM_SWEEP_BUDGET", 300));
         var failures = new ConcurrentBag<ScenarioResult>();
         var done = 0;
@@ -28,7 +37,7 @@ public sealed class SimulationSweepTests(ITestOutputHelper output)
         Parallel.For(first, first + count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, (seed, loop) =>
         {
             if (clock.Elapsed > budget) { loop.Stop(); return; }
-            var result = Scenario.Run(seed, new ScenarioOptions());
+            var result = Scenario.Run(seed, options);
             Interlocked.Add(ref events, result.Events);
             Interlocked.Increment(ref done);
             if (!result.Passed) failures.Add(result);
