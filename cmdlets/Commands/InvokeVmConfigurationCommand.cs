@@ -43,7 +43,9 @@ public sealed class InvokeVmConfigurationCommand : VmChangeCmdlet
         if (!Prune) WarnAboutPruneOnly(plan);
         if (plan.Changes.Count == 0)
         {
-            Say($"Cluster {TargetCluster.Name} already has the configuration {Path} declares; no change was made.");
+            Say(plan.InDesiredState
+                ? $"Cluster {TargetCluster.Name} already has the configuration {Path} declares; no change was made."
+                : $"Invoke-VmConfiguration made no change: what differs from {Path} is only removed or shrunk under -Prune (see the warnings).");
             return;
         }
         Apply(plan.Changes);
