@@ -12,7 +12,7 @@ public sealed class VmConfigurationChange
     public string Target { get; internal set; } = "";
     public string Description { get; internal set; } = "";
     public string TransactionId { get; internal set; } = "";
-    /// <summary>The generation the transaction committed at.</summary>
+    /// <summary>The generation its commit record carries: the cluster's shared generation after a shared change (a private disk group's change leaves it as it was).</summary>
     public long Generation { get; internal set; }
     /// <summary>The node that coordinated it: the master for a shared disk group, the owner for a private one.</summary>
     public string Node { get; internal set; } = "";

@@ -138,6 +138,12 @@ Describe 'Desired state over Local endpoints' {
         "$($kept.Information)" | Should -Match 'made no change: what differs from .*only-dg01\.yaml is only removed or shrunk under -Prune'
         Get-GenerationMap -Cluster $script:cluster | Should -Be $before
 
+        Get-WhatIfLines { Invoke-VmConfiguration -Path $path -Prune -WhatIf } | Should -Be @(
+            "What if: Step 1 of 3: remove private (node n2) disk group 'pg' and its 1 volume (private, node n2)",
+            "What if: Step 2 of 3: remove volume 'extra' (4 MiB) from disk group 'dg01' (shared)",
+            "What if: Step 3 of 3: shrink volume 'v1' of disk group 'dg01' from 24 MiB to 16 MiB, discarding the data past 16 MiB (shared)")
+        Get-GenerationMap -Cluster $script:cluster | Should -Be $before
+
         $pruned = @(Invoke-VmConfiguration -Path $path -Prune -Confirm:$false)
         @($pruned.Action) | Should -Be @('Remove disk group', 'Remove volume', 'Shrink volume')
         Get-VmDiskGroup -Node n2 | Where-Object Name -eq pg | Should -BeNullOrEmpty

@@ -14,7 +14,7 @@ public sealed class LiveConfiguration
 
     /// <summary>
     /// Joins nodes' views: the shared groups from the first view, each node's private groups from its own
-    /// view (keyed by node name). <paramref name="nodes"/> are the members that may own a private group.
+    /// view. The nodes given are the members that may own a private group.
     /// </summary>
     public static LiveConfiguration From(IReadOnlyList<(string Node, ClusterView View)> views)
     {
