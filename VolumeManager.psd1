@@ -19,7 +19,8 @@
         'New-VmVolume', 'Get-VmVolume', 'Remove-VmVolume', 'Resize-VmVolume',
         'Get-VmPlex', 'Add-VmMirror', 'Remove-VmMirror', 'Get-VmTask',
         'Get-VmTransaction', 'Write-VmVolume', 'Read-VmVolume',
-        'Test-VmProposal', 'Invoke-VmKernelCommit', 'Invoke-VmAgentRequest'
+        'Test-VmProposal', 'Invoke-VmKernelCommit', 'Invoke-VmAgentRequest',
+        'Test-VmConfiguration', 'Invoke-VmConfiguration', 'Export-VmConfiguration'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
