@@ -81,7 +81,7 @@ Describe '-AsJob' {
         Remove-VmDiskGroup -Name dgp -Node n2 -Confirm:$false
     }
 
-    It 'runs on the cluster it was started with, whatever the default cluster is afterwards' {
+    It 'shows the command it runs and the nodes it runs on' {
         $job = New-VmVolume -DiskGroup dg01 -Name jv2 -Size 4MB -AsJob
         $job.Command | Should -Match '^New-VmVolume '
         (Get-Job -Id $job.Id).Location | Should -Match 'n1'
