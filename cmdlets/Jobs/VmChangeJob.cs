@@ -47,7 +47,19 @@ public sealed class VmChangeJob : Job
     {
         PowerShell? ps;
         lock (gate) { stopping = true; ps = running; }
-        ps?.Stop();
+        try { ps?.Stop(); }
+        catch (ObjectDisposedException) { } // it finished (and was disposed) while being stopped
+    }
+
+    /// <summary>
+    /// The command is running: from now on it can be stopped (PowerShell.Stop before that fails), and a stop
+    /// requested while it was starting takes effect now.
+    /// </summary>
+    private void Started(PowerShell ps)
+    {
+        bool stopNow;
+        lock (gate) { running = ps; stopNow = stopping; }
+        if (stopNow) ps.BeginStop(null, null);
     }
 
     private void Run()
@@ -67,11 +79,8 @@ public sealed class VmChangeJob : Job
             ps.Streams.Debug = Debug;
             ps.Streams.Information = Information;
             ps.Streams.Progress = Progress;
-            lock (gate)
-            {
-                if (stopping) return;
-                running = ps;
-            }
+            ps.InvocationStateChanged += (_, e) => { if (e.InvocationStateInfo.State == PSInvocationState.Running) Started(ps); };
+            if (stopping) return;
             ps.Invoke<PSObject, PSObject>(null, Output, null);
             if (ps.HadErrors) failure ??= new InvalidOperationException($"{command.Name} failed; Receive-Job shows its errors.");
         }
