@@ -17,6 +17,8 @@ public sealed class VmChangeJob : Job
     private readonly IReadOnlyDictionary<string, object?> parameters;
     private readonly Dictionary<string, VmNodeJob> nodes;
     private readonly object gate = new();
+    private readonly ManualResetEventSlim finished = new();
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
     private PowerShell? running;
     private bool stopping;
     private Exception? failure;
@@ -47,8 +49,10 @@ public sealed class VmChangeJob : Job
     {
         PowerShell? ps;
         lock (gate) { stopping = true; ps = running; }
-        try { ps?.Stop(); }
+        // BeginStop, then wait for the job itself: PowerShell.Stop here threw NullReferenceException after stopping.
+        try { ps?.BeginStop(null, null); }
         catch (ObjectDisposedException) { } // it finished (and was disposed) while being stopped
+        finished.Wait(StopTimeout);
     }
 
     /// <summary>
@@ -81,7 +85,10 @@ public sealed class VmChangeJob : Job
             ps.Streams.Progress = Progress;
             ps.InvocationStateChanged += (_, e) => { if (e.InvocationStateInfo.State == PSInvocationState.Running) Started(ps); };
             if (stopping) return;
-            ps.Invoke<PSObject, PSObject>(null, Output, null);
+            var input = new PSDataCollection<PSObject>();
+            input.Complete();
+            // BeginInvoke, not Invoke: PowerShell.Stop from another thread works on an asynchronous invocation.
+            ps.EndInvoke(ps.BeginInvoke(input, Output));
             if (ps.HadErrors) failure ??= new InvalidOperationException($"{command.Name} failed; Receive-Job shows its errors.");
         }
         catch (PipelineStoppedException) { stopping = true; }
@@ -110,6 +117,7 @@ public sealed class VmChangeJob : Job
             node.Finish(stopping ? "Stopped" : "NotInvolved", stopping ? JobState.Stopped : JobState.Completed);
         // No reason: Receive-Job would write it as one more error (see VmNodeJob); StatusMessage says it.
         if (JobStateInfo.State is JobState.Running or JobState.NotStarted) SetJobState(state);
+        finished.Set();
     }
 
 
@@ -136,7 +144,11 @@ public sealed class VmChangeJob : Job
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) foreach (var node in nodes.Values) node.Dispose();
+        if (disposing)
+        {
+            foreach (var node in nodes.Values) node.Dispose();
+            finished.Dispose();
+        }
         base.Dispose(disposing);
     }
 }
