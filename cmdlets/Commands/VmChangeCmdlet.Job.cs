@@ -21,6 +21,9 @@ public abstract partial class VmChangeCmdlet
         "ErrorVariable", "WarningVariable", "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable",
     };
 
+    /// <summary>The job this invocation started for its previous input: the next one runs after it.</summary>
+    private VmChangeJob? previousJob;
+
     private void StartJob(Proposal proposal)
     {
         var cluster = TargetCluster;
@@ -30,7 +33,8 @@ public abstract partial class VmChangeCmdlet
         var text = CommandText(parameters);
         parameters[nameof(Cluster)] = cluster;
         parameters["Confirm"] = false;
-        var job = new VmChangeJob(text, new CmdletInfo(MyInvocation.MyCommand.Name, GetType()), parameters, JobMembers(proposal));
+        var job = new VmChangeJob(text, new CmdletInfo(MyInvocation.MyCommand.Name, GetType()), parameters, JobMembers(proposal), previousJob);
+        previousJob = job;
         JobRepository.Add(job);
         job.Start();
         WriteObject(job);

@@ -18,14 +18,19 @@ public sealed class VmChangeJob : Job
     private readonly Dictionary<string, VmNodeJob> nodes;
     private readonly object gate = new();
     private readonly ManualResetEventSlim finished = new();
+    private readonly CancellationTokenSource stopRequested = new();
+    private readonly VmChangeJob? after;
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
     private PowerShell? running;
     private bool stopping;
     private Exception? failure;
 
-    internal VmChangeJob(string commandText, CmdletInfo command, IReadOnlyDictionary<string, object?> parameters, IEnumerable<string> members)
-        : base(commandText, null)
+    /// <param name="after">The job started for the previous input of the same pipeline: this one runs when it has ended,
+    /// since the cluster makes one change at a time and would refuse the second as busy.</param>
+    internal VmChangeJob(string commandText, CmdletInfo command, IReadOnlyDictionary<string, object?> parameters, IEnumerable<string> members,
+        VmChangeJob? after) : base(commandText, null)
     {
+        this.after = after;
         this.command = command;
         this.parameters = parameters;
         PSJobTypeName = nameof(VmChangeJob);
@@ -49,6 +54,7 @@ public sealed class VmChangeJob : Job
     {
         PowerShell? ps;
         lock (gate) { stopping = true; ps = running; }
+        stopRequested.Cancel();
         // BeginStop, then wait for the job itself: PowerShell.Stop here threw NullReferenceException after stopping.
         try { ps?.BeginStop(null, null); }
         catch (ObjectDisposedException) { } // it finished (and was disposed) while being stopped
@@ -71,6 +77,8 @@ public sealed class VmChangeJob : Job
         using var runspace = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2());
         try
         {
+            try { after?.finished.Wait(stopRequested.Token); }
+            catch (ObjectDisposedException) { } // the previous job ended and was removed
             runspace.Open();
             JobLink.Attach(runspace, this);
             using var ps = PowerShell.Create();
@@ -91,7 +99,7 @@ public sealed class VmChangeJob : Job
             ps.EndInvoke(ps.BeginInvoke(input, Output));
             if (ps.HadErrors) failure ??= new InvalidOperationException($"{command.Name} failed; Receive-Job shows its errors.");
         }
-        catch (PipelineStoppedException) { stopping = true; }
+        catch (Exception e) when (e is PipelineStoppedException or OperationCanceledException) { stopping = true; }
         catch (RuntimeException e)
         {
             Error.Add(e.ErrorRecord);
@@ -148,6 +156,7 @@ public sealed class VmChangeJob : Job
         {
             foreach (var node in nodes.Values) node.Dispose();
             finished.Dispose();
+            stopRequested.Dispose();
         }
         base.Dispose(disposing);
     }
