@@ -19,14 +19,15 @@ public sealed class GetVmNodeCommand : VmCmdlet
     {
         var view = Await(ct => Connection.ViewAsync(null, ct));
         var definition = Connection.Definition;
-        var nodes = definition.Nodes.Select(n => ToNode(n, view.Members.FirstOrDefault(m => m.Name == n.Name), view.Master))
+        var nodes = definition.Nodes.Select((n, id) => ToNode(n, id, view.Members.FirstOrDefault(m => m.Name == n.Name), view.Master))
             .OrderBy(n => n.State == "Left" ? 1 : 0).ThenBy(n => n.Rank);
         foreach (var node in NameFilter.Apply(nodes, n => n.Name, Name, this, "node", "NodeNotFound")) WriteObject(node);
     }
 
-    private static VmNode ToNode(NodeDefinition definition, MemberInfo? member, string master) => new()
+    private static VmNode ToNode(NodeDefinition definition, int id, MemberInfo? member, string master) => new()
     {
         Name = definition.Name,
+        NodeId = id,
         Role = definition.Name == master ? "Master" : "Slave",
         State = (member?.State ?? MemberState.Left).ToString(),
         Rank = member?.Rank ?? -1,

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using VolumeManager.Cmdlets.Jobs;
 using VolumeManager.Cmdlets.Objects;
 using VolumeManager.Engine.Checks;
 using VolumeManager.Engine.Initiation;
@@ -9,12 +10,9 @@ using VolumeManager.Engine.Transactions;
 
 namespace VolumeManager.Cmdlets.Commands;
 
-/// <summary>Base of every state-changing command: -CheckOnly, progress per node, one ErrorRecord per failing node.</summary>
-public abstract class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
+/// <summary>Base of every state-changing command: -CheckOnly, -AsJob, progress per node, one ErrorRecord per failing node.</summary>
+public abstract partial class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
 {
-    private int answered;
-    private int expected;
-
     /// <summary>Run the local and per-node checks, return one VmNodeCheckResult per node, and change nothing.</summary>
     [Parameter]
     public SwitchParameter CheckOnly { get; set; }
@@ -22,6 +20,10 @@ public abstract class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
     /// <summary>How long to wait for another change in progress (a background resync's, another administrator's) before failing with ClusterBusy.</summary>
     [Parameter]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Return a job at once (one child job per cluster member) and run the change in the background.</summary>
+    [Parameter]
+    public SwitchParameter AsJob { get; set; }
 
     protected void ValidateName(string? name, string what)
     {
@@ -40,38 +42,50 @@ public abstract class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
         Operations = [.. operations],
     };
 
-    /// <summary>Runs the change through the initiator; on failure writes the errors and returns null.</summary>
+    /// <summary>Runs the change through the initiator; on failure writes the errors and returns null. Under -AsJob writes the job and returns null.</summary>
     protected ChangeOutcome? RunChange(Proposal proposal, object target)
     {
-        expected = Math.Max(1, Connection.Endpoints.Count);
+        if (AsJob)
+        {
+            StartJob(proposal);
+            return null;
+        }
         ChangeOutcome outcome;
         try { outcome = Await(ct => Connection.Initiator(this).RunAsync(proposal, ct)); }
         catch (EndpointException e)
         {
             WriteFailure(NodeFailure.Of(e.Node, e.ErrorId, e.Message), e.Node);
+            CompleteProgress(null);
             return null;
         }
-        finally { WriteProgress(new ProgressRecord(1, Activity, "done") { RecordType = ProgressRecordType.Completed }); }
+        CompleteProgress(outcome);
         foreach (var check in outcome.Checks) WriteVerbose($"{check.Node}: {(check.Passed ? "passed" : "failed")} {check.TransactionId} - {check.Message}");
         if (proposal.CheckOnly)
         {
+            JobLink.Current?.Record(outcome, checkOnly: true);
             foreach (var check in outcome.Checks.OrderBy(c => c.Passed)) WriteObject(ObjectMapper.ToObject(check));
             return null;
         }
         foreach (var failure in outcome.Failures) WriteFailure(failure, outcome.Stage == ChangeStage.LocalCheck ? target : failure.Node);
+        JobLink.Current?.Record(outcome, checkOnly: false);
         foreach (var warning in outcome.Warnings) WriteWarning($"{warning.ErrorId}: {warning.Reason}");
         return outcome.Succeeded ? outcome : null;
     }
 
-    private string Activity => $"{MyInvocation.MyCommand.Name} on cluster {TargetCluster.Name}";
+
+    /// <summary>The sentence for a failing node: it always starts "node name".</summary>
+    private static string Describe(NodeFailure failure) =>
+        failure.Reason.StartsWith($"node {failure.Node}", StringComparison.Ordinal) ? failure.Reason : $"node {failure.Node}: {failure.Reason}";
 
     private void WriteFailure(NodeFailure failure, object target)
     {
-        var text = failure.Reason.StartsWith($"node {failure.Node}", StringComparison.Ordinal) ? failure.Reason : $"node {failure.Node}: {failure.Reason}";
-        WriteError(new ErrorRecord(new InvalidOperationException(text), failure.ErrorId, Category(failure.ErrorId), target)
+        var text = Describe(failure);
+        var error = new ErrorRecord(new InvalidOperationException(text), failure.ErrorId, Category(failure.ErrorId), target)
         {
             ErrorDetails = new ErrorDetails(text),
-        });
+        };
+        JobLink.Current?.Fail(failure.Node, error);
+        WriteError(error);
     }
 
     internal static ErrorCategory Category(string errorId) => errorId switch
@@ -89,16 +103,4 @@ public abstract class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
         ErrorIds.InsufficientSpace => ErrorCategory.LimitsExceeded,
         _ => ErrorCategory.OperationStopped,
     };
-
-    void IInitiatorProgress.Stage(ChangeStage stage, string detail) =>
-        OnPipeline(() => WriteProgress(new ProgressRecord(1, Activity, detail) { PercentComplete = (int)stage * 25 }));
-
-    void IInitiatorProgress.NodeAnswered(string node, bool passed)
-    {
-        var done = Interlocked.Increment(ref answered);
-        OnPipeline(() => WriteProgress(new ProgressRecord(2, "Node checks", $"{node}: {(passed ? "passed" : "failed")}")
-        {
-            ParentActivityId = 1, PercentComplete = Math.Min(100, done * 100 / expected),
-        }));
-    }
 }

@@ -6,6 +6,8 @@ public sealed class VmNode
     public string Role { get; internal set; } = "";
     public string State { get; internal set; } = "";
     public int Rank { get; internal set; }
+    /// <summary>The node's fixed place in the cluster definition (0 for the first node named): its cluster-membership id.</summary>
+    public int NodeId { get; internal set; }
     public bool AgentRunning { get; internal set; }
     public int? AgentProcessId { get; internal set; }
     public long Generation { get; internal set; }

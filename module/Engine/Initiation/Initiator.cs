@@ -157,6 +157,7 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
 
     private async Task<List<NodeCheckResult>> CheckAllAsync(Transaction tx, CancellationToken ct)
     {
+        progress?.Checking(tx.Members);
         var tasks = tx.Members.Select(async node =>
         {
             var result = await CheckOneAsync(node, tx, ct);
