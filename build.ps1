@@ -12,6 +12,7 @@
                                              module's private AssemblyLoadContext)
                     agent/                  (framework-dependent vmconfigd: apphost + dlls)
                     formats/                (formats/*.ps1xml: format and type files)
+                    en-US/                  (MAML help compiled from help/*.yaml; about_VolumeManager)
               The version comes from Directory.Build.props.
     Test      Build, then the xunit tests (tests/Engine.Tests; tests/Cmdlets.Tests, which host
               PowerShell in-process and import the built module from output/) and the Pester tests
@@ -199,6 +200,11 @@ function Invoke-Build {
 
     # formats/: the format and type files.
     Copy-Files (Join-Path $Root 'formats') '*.ps1xml' (Join-Path $ModuleDir 'formats')
+
+    # en-US/: MAML help compiled from help/<Verb-Noun>.yaml against the built cmdlets, and the about topic.
+    $helpScript = Join-Path $Root 'help' 'ConvertTo-MamlHelp.ps1'
+    $rc = Invoke-ChildPwsh -ModulePath $OutputDir -File $helpScript -Arguments '-ModuleDir', $ModuleDir, '-HelpDir', (Join-Path $Root 'help')
+    if ($rc -ne 0) { throw "Compiling the help failed (exit code $rc): see the message above." }
 
     Write-Host ("Module laid out in {0} ({1:N1} s)" -f [IO.Path]::GetRelativePath($Root, $ModuleDir), $sw.Elapsed.TotalSeconds)
 }

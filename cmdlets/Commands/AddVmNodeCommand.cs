@@ -15,6 +15,7 @@ namespace VolumeManager.Cmdlets.Commands;
 public sealed class AddVmNodeCommand : VmCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string Name { get; set; } = "";
 
     private async Task<bool> RejoinAsync(Hosting.AgentProcess agent, CancellationToken ct)

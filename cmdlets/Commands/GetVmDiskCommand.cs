@@ -12,11 +12,13 @@ public sealed class GetVmDiskCommand : VmCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(DiskNameCompleter))]
     [Alias("Disk")]
     public string[]? Name { get; set; }
 
     /// <summary>Only the disks this node can open.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
     protected override void ProcessRecord()

@@ -10,11 +10,13 @@ public sealed class GetVmDiskGroupCommand : VmCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(DiskGroupNameCompleter))]
     [Alias("DiskGroup")]
     public string[]? Name { get; set; }
 
     /// <summary>The node whose configuration to read (default: the local node).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
     protected override void ProcessRecord()

@@ -12,6 +12,7 @@ public sealed class GetVmNodeCommand : VmCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     [Alias("Node")]
     public string[]? Name { get; set; }
 

@@ -13,6 +13,7 @@ public sealed class GetVmTransactionCommand : VmCmdlet
     public string? Id { get; set; }
 
     [Parameter]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
     protected override void ProcessRecord()

@@ -67,7 +67,27 @@ public sealed class PlexNameCompleter : IArgumentCompleter
     }
 }
 
-/// <summary>Disks: in the named disk group for Remove-VmDisk, free disks for Add-VmDisk.</summary>
+/// <summary>Nodes: every node of the default cluster's definition, whatever its state (no round trip to the cluster).</summary>
+public sealed class NodeNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        ClusterRegistry.Default is { } cluster
+            ? ViewForCompletion.Matching(cluster.Connection.Definition.Nodes.Select(n => n.Name), wordToComplete)
+            : [];
+}
+
+/// <summary>Disks: every disk the local node (or -Node) can open.</summary>
+public sealed class DiskNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        ViewForCompletion.Read(fakeBoundParameters) is { } view
+            ? ViewForCompletion.Matching(view.Disks.Select(d => d.Name).Distinct(), wordToComplete)
+            : [];
+}
+
+/// <summary>Disks: in the named disk group for Remove-VmDisk and Add-VmMirror, free disks for Add-VmDisk and New-VmDiskGroup.</summary>
 public sealed class GroupDiskNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
@@ -75,7 +95,9 @@ public sealed class GroupDiskNameCompleter : IArgumentCompleter
     {
         if (ViewForCompletion.Read(fakeBoundParameters) is not { } view) return [];
         var group = fakeBoundParameters["DiskGroup"] as string;
-        var names = string.Equals(commandName, "Add-VmDisk", StringComparison.OrdinalIgnoreCase)
+        var wantsFree = commandName.Equals("Add-VmDisk", StringComparison.OrdinalIgnoreCase)
+            || commandName.Equals("New-VmDiskGroup", StringComparison.OrdinalIgnoreCase);
+        var names = wantsFree
             ? view.Disks.Where(d => string.IsNullOrEmpty(d.DiskGroup)).Select(d => d.Name)
             : view.DiskGroups.Where(g => group is null || NameRules.Same(g.Name, group)).SelectMany(g => g.Disks).Select(d => d.Name);
         return ViewForCompletion.Matching(names.Distinct(), wordToComplete);

@@ -15,6 +15,7 @@ public sealed class NewVmDiskGroupCommand : VmChangeCmdlet
     public string Name { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1)]
+    [ArgumentCompleter(typeof(GroupDiskNameCompleter))]
     public string[] Disk { get; set; } = [];
 
     /// <summary>Every node of the cluster imports the group; without it the group is private to -Node.</summary>
@@ -23,6 +24,7 @@ public sealed class NewVmDiskGroupCommand : VmChangeCmdlet
 
     /// <summary>The node that owns a private disk group (default: the local node).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
     protected override void ProcessRecord()

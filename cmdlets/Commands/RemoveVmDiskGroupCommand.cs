@@ -10,6 +10,7 @@ namespace VolumeManager.Cmdlets.Commands;
 public sealed class RemoveVmDiskGroupCommand : VmChangeCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(DiskGroupNameCompleter))]
     [Alias("DiskGroup")]
     public string Name { get; set; } = "";
 
@@ -19,6 +20,7 @@ public sealed class RemoveVmDiskGroupCommand : VmChangeCmdlet
     /// <summary>The owner of a private disk group (default: the local node, or the group is shared).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Owner")]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
     [Parameter]

@@ -11,6 +11,7 @@ namespace VolumeManager.Cmdlets.Commands;
 public sealed class RemoveVmNodeCommand : VmCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string Name { get; set; } = "";
 
     protected override void ProcessRecord()

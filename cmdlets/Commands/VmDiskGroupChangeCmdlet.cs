@@ -19,6 +19,7 @@ public abstract class VmDiskGroupChangeCmdlet : VmChangeCmdlet
     /// <summary>The owner of a private disk group (default: the local node, or the group is shared).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Owner")]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
     /// <summary>The disk group as the view shows it (null when there is none: the local checks then say so), and the scope of a change to it.</summary>

@@ -7,9 +7,11 @@ namespace VolumeManager.Cmdlets.Commands;
 public abstract class VmVolumeIoCmdlet : VmCmdlet
 {
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(DiskGroupNameCompleter))]
     public string DiskGroup { get; set; } = "";
 
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(VolumeNameCompleter))]
     [Alias("Name")]
     public string Volume { get; set; } = "";
 
@@ -19,6 +21,7 @@ public abstract class VmVolumeIoCmdlet : VmCmdlet
 
     /// <summary>The node whose kernel carries the I/O (default: the local node).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
     protected string TargetNode => Node ?? Connection.LocalNode;

@@ -9,6 +9,7 @@ public abstract class VmVolumeQueryCmdlet : VmCmdlet
 {
     /// <summary>The node whose configuration to read (default: the local node).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
     protected string ReadNode => Node ?? Connection.LocalNode;
