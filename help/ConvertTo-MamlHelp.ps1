@@ -24,10 +24,12 @@ $maml = 'http://schemas.microsoft.com/maml/2004/10'
 $command = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
 $dev = 'http://schemas.microsoft.com/maml/dev/2004/10'
 $allowedKeys = 'synopsis', 'description', 'parameters', 'examples', 'notes', 'links'
-# -WhatIf and -Confirm are described the same way on every command.
+# -WhatIf and -Confirm, and what the change commands' base class gives each of them, are described the same way on every command.
 $standardDescriptions = @{
     WhatIf  = 'Shows what would happen if the command ran. The command is not run.'
     Confirm = 'Prompts you for confirmation before running the command.'
+    AsJob   = 'Returns a job at once and runs the change in the background; the job has one child job per cluster member with its check result and outcome. Receive-Job returns what the command would have.'
+    Timeout = 'How long to wait for another change in progress (a background resynchronisation''s, another administrator''s) to finish before failing with ClusterBusy. Default 10 seconds.'
 }
 $commonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters +
     [System.Management.Automation.PSCmdlet]::OptionalCommonParameters | Where-Object { $_ -notin $standardDescriptions.Keys }

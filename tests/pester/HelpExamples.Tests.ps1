@@ -8,7 +8,8 @@ BeforeDiscovery {
     # Commands not in this list (added later) run after it, in name order.
     $order = @(
         'Get-VmCluster', 'Get-VmNode', 'Get-VmDisk', 'Initialize-VmDisk', 'New-VmDiskGroup', 'Get-VmDiskGroup',
-        'Add-VmDisk', 'New-VmVolume', 'Get-VmVolume', 'Get-VmPlex', 'Resize-VmVolume', 'Add-VmMirror', 'Remove-VmMirror',
+        'Add-VmDisk', 'New-VmVolume', 'Get-VmVolume', 'Get-VmPlex', 'Resize-VmVolume', 'Add-VmMirror', 'Get-VmTask', 'Remove-VmMirror',
+        'Export-VmDiskGroup', 'Import-VmDiskGroup',
         'Remove-VmDisk', 'Write-VmVolume', 'Read-VmVolume', 'Remove-VmVolume', 'Remove-VmDiskGroup', 'Get-VmTransaction',
         'Test-VmProposal', 'Invoke-VmKernelCommit', 'Invoke-VmAgentRequest', 'Add-VmNode', 'Remove-VmNode',
         'Connect-VmCluster', 'Disconnect-VmCluster', 'Start-VmLocalCluster', 'Stop-VmLocalCluster')
