@@ -1,6 +1,8 @@
 # The module's root: the private load context must be hooked before PowerShell inspects the cmdlet
 # types (they implement engine interfaces that live in bin/), so load the assembly, register, import.
-$assembly = [System.Reflection.Assembly]::LoadFrom((Join-Path $PSScriptRoot 'VolumeManager.dll'))
+$null = [System.Reflection.Assembly]::LoadFrom((Join-Path $PSScriptRoot 'VolumeManager.dll'))
 [VolumeManager.Cmdlets.ModuleInitializer]::Register()
-Import-Module -Assembly $assembly
+# By path, not -Assembly: a second import (-Force, or after Remove-Module) of an assembly object comes back as an
+# anonymous dynamic module whose cmdlets the root no longer exports.
+Import-Module (Join-Path $PSScriptRoot 'VolumeManager.dll') -Force
 Export-ModuleMember -Cmdlet '*'

@@ -17,6 +17,7 @@ public sealed class ExportVmDiskGroupCommand : VmChangeCmdlet
     /// <summary>The owner of a private disk group (default: the local node, or the group is shared).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Owner")]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
     [Parameter]

@@ -26,6 +26,7 @@ public sealed class ImportVmDiskGroupCommand : VmChangeCmdlet
 
     /// <summary>The node whose disks are read, and the owner of a private import (default: the local node).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
     protected override void ProcessRecord()
