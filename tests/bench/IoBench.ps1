@@ -75,7 +75,7 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize 256MB -Body {
     $ids = @(Get-VmTransaction -Node n1 | Select-Object -Last $Changes).Id
     $freezes = foreach ($node in 'n1', 'n2', 'n3') {
         $kernel = (Invoke-Agent (Join-Path $path 'nodes' $node 'state') @{ kind = 'KernelQuery' }).kernel
-        $kernel.freezes | Where-Object { $_.transactionId -in $ids } | ForEach-Object { $_.milliseconds }
+        $kernel.freezes | Where-Object { $_.transactionId -in $ids } | ForEach-Object { ([DateTimeOffset] $_.opened - [DateTimeOffset] $_.closed).TotalMilliseconds }
     }
     $f = Get-Stats $freezes
     $c = Get-Stats $latency
