@@ -261,14 +261,9 @@ public sealed partial class NodeMachine
         if (!asked.Ok) return;
         if (!IsMaster) { AnswerDoubtAsMember(now, asked); return; }
         var id = asked.TransactionId;
+        if (AnswerOutcome(id, asked.From)) return;
         switch (Record(id))
         {
-            case { State: TransactionState.Committed } done:
-                SendTo(asked.From, new CommitNotice { TransactionId = id, Transaction = done.Transaction });
-                return;
-            case { State: TransactionState.Aborted } done:
-                SendTo(asked.From, new AbortNotice { TransactionId = id, ErrorId = done.ErrorId ?? ErrorIds.TransactionAborted, Reason = done.Error ?? $"{id} was aborted.", FailedNodes = done.FailedNodes });
-                return;
             case { Decided: true }:
                 return;
             case { State: TransactionState.Prepared } mine when mine.Transaction.Coordinator != self:
@@ -283,6 +278,22 @@ public sealed partial class NodeMachine
             case null:
                 SendTo(asked.From, new AbortNotice { TransactionId = id, ErrorId = ErrorIds.TransactionAborted, Reason = $"master {self} never prepared {id}; it was never committed." });
                 return;
+        }
+    }
+
+    /// <summary>Tells a node in doubt the outcome this node recorded; false while it has none.</summary>
+    private bool AnswerOutcome(string id, string to)
+    {
+        switch (Record(id))
+        {
+            case { State: TransactionState.Committed } done:
+                SendTo(to, new CommitNotice { TransactionId = id, Transaction = done.Transaction });
+                return true;
+            case { State: TransactionState.Aborted } done:
+                SendTo(to, new AbortNotice { TransactionId = id, ErrorId = done.ErrorId ?? ErrorIds.TransactionAborted, Reason = done.Error ?? $"{id} was aborted.", FailedNodes = done.FailedNodes });
+                return true;
+            default:
+                return false;
         }
     }
 
@@ -314,14 +325,9 @@ public sealed partial class NodeMachine
     private void AnswerDoubtAsMember(DateTimeOffset now, Prepared asked)
     {
         var id = asked.TransactionId;
+        if (AnswerOutcome(id, asked.From)) return;
         switch (Record(id))
         {
-            case { State: TransactionState.Committed } done:
-                SendTo(asked.From, new CommitNotice { TransactionId = id, Transaction = done.Transaction });
-                return;
-            case { State: TransactionState.Aborted } done:
-                SendTo(asked.From, new AbortNotice { TransactionId = id, ErrorId = done.ErrorId ?? ErrorIds.TransactionAborted, Reason = done.Error ?? $"{id} was aborted.", FailedNodes = done.FailedNodes });
-                return;
             case { Decided: false } mine when mine.Transaction.Coordinator == self && Active?.Transaction.Id != id:
                 var reason = $"{self} coordinated {id} and never decided it; it was never committed.";
                 AbortLocally(now, id, ErrorIds.TransactionAborted, reason, []);
