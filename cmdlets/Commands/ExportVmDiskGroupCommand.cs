@@ -25,14 +25,10 @@ public sealed class ExportVmDiskGroupCommand : VmChangeCmdlet
 
     protected override void ProcessRecord()
     {
-        ValidateName(Name, "disk group");
-        var view = Await(ct => Connection.ViewAsync(Node, ct));
-        var group = view.FindDiskGroup(Name);
-        var shared = group?.Shared ?? true;
-        var owner = group?.Owner ?? Node ?? Connection.LocalNode;
-        var disks = group is null ? "" : $" to its disks {string.Join(", ", group.Disks.Select(d => d.Name))}";
-        if (!CheckOnly && !ShouldProcess($"{(shared ? "shared" : $"private (node {owner})")} disk group '{Name}'{disks}", "Deport")) return;
-        var proposal = Propose(shared ? null : owner, new DeportDiskGroup { DiskGroup = Name });
+        var target = ResolveGroup(Name, Node);
+        var disks = target.Group is null ? "" : $" to its disks {string.Join(", ", target.Group.Disks.Select(d => d.Name))}";
+        if (!CheckOnly && !ShouldProcess($"{(target.Shared ? "shared" : $"private (node {target.Owner})")} disk group '{Name}'{disks}", "Deport")) return;
+        var proposal = Propose(target.Shared ? null : target.Owner, new DeportDiskGroup { DiskGroup = Name });
         if (RunChange(proposal, Name) is { Record: { } record } && PassThru) WriteObject(ObjectMapper.ToObject(record, record.Transaction.Coordinator));
     }
 }

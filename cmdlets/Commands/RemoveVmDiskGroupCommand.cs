@@ -28,13 +28,9 @@ public sealed class RemoveVmDiskGroupCommand : VmChangeCmdlet
 
     protected override void ProcessRecord()
     {
-        ValidateName(Name, "disk group");
-        var view = Await(ct => Connection.ViewAsync(Node, ct));
-        var group = view.FindDiskGroup(Name);
-        var shared = group?.Shared ?? true;
-        var owner = group?.Owner ?? Node ?? Connection.LocalNode;
-        if (!CheckOnly && !ShouldProcess($"{(shared ? "shared" : $"private (node {owner})")} disk group '{Name}' on every node", "Remove")) return;
-        var proposal = Propose(shared ? null : owner, new RemoveDiskGroup { DiskGroup = Name, Force = Force });
+        var target = ResolveGroup(Name, Node);
+        if (!CheckOnly && !ShouldProcess($"{(target.Shared ? "shared" : $"private (node {target.Owner})")} disk group '{Name}' on every node", "Remove")) return;
+        var proposal = Propose(target.Shared ? null : target.Owner, new RemoveDiskGroup { DiskGroup = Name, Force = Force });
         if (RunChange(proposal, Name) is { Record: { } record } && PassThru) WriteObject(ObjectMapper.ToObject(record, record.Transaction.Coordinator));
     }
 }

@@ -31,6 +31,23 @@ public abstract partial class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
             throw Terminate(new ArgumentException(problem), ErrorIds.InvalidName, ErrorCategory.InvalidArgument, name);
     }
 
+    /// <summary>The disk group as the view shows it (null when there is none: the local checks then say so), and the scope of a change to it.</summary>
+    protected sealed record GroupTarget(DiskGroup? Group, bool Shared, string Owner, string Name)
+    {
+        public override string ToString() => Shared ? $"shared disk group '{Name}'" : $"private disk group '{Name}' (node {Owner})";
+    }
+
+    /// <summary>A disk group by name as the view of <paramref name="node"/> (default the local node) shows it, and the scope of a change to it: shared unless the view says it is private.</summary>
+    protected GroupTarget ResolveGroup(string name, string? node)
+    {
+        ValidateName(name, "disk group");
+        ClusterView view;
+        try { view = Await(ct => Connection.ViewAsync(node, ct)); }
+        catch (EndpointException e) { throw Terminate(e, e.ErrorId, Category(e.ErrorId), e.Node); }
+        var group = view.FindDiskGroup(name);
+        return new GroupTarget(group, group?.Shared ?? true, group?.Owner ?? node ?? Connection.LocalNode, group?.Name ?? name);
+    }
+
     /// <summary>A change initiated on the local node: shared, or private to <paramref name="owner"/> (checked and coordinated there).</summary>
     protected Proposal Propose(string? owner, params Operation[] operations) => new()
     {

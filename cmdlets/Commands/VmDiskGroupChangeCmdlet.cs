@@ -22,22 +22,7 @@ public abstract class VmDiskGroupChangeCmdlet : VmChangeCmdlet
     [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
-    /// <summary>The disk group as the view shows it (null when there is none: the local checks then say so), and the scope of a change to it.</summary>
-    protected sealed record GroupTarget(DiskGroup? Group, bool Shared, string Owner, string Name)
-    {
-        public override string ToString() => Shared ? $"shared disk group '{Name}'" : $"private disk group '{Name}' (node {Owner})";
-    }
-
-    protected GroupTarget ResolveGroup()
-    {
-        ValidateName(DiskGroup, "disk group");
-        ClusterView view;
-        try { view = Await(ct => Connection.ViewAsync(Node, ct)); }
-        catch (EndpointException e) { throw Terminate(e, e.ErrorId, Category(e.ErrorId), e.Node); }
-        var group = view.FindDiskGroup(DiskGroup);
-        var shared = group?.Shared ?? true;
-        return new GroupTarget(group, shared, group?.Owner ?? Node ?? Connection.LocalNode, group?.Name ?? DiskGroup);
-    }
+    protected GroupTarget ResolveGroup() => ResolveGroup(DiskGroup, Node);
 
     /// <summary>Runs one operation on the group as one transaction; null when it failed (the errors are written) or under -CheckOnly.</summary>
     protected ChangeOutcome? Change(GroupTarget target, Operation operation, object errorTarget) =>
