@@ -71,6 +71,11 @@ internal sealed class PsEndpoint(string node, PSSession session) : IVmEndpoint
             if (output.Count == 0) throw new EndpointException(Node, ErrorIds.EndpointUnreachable, $"node {Node}: {command} returned nothing.");
             return [.. output];
         }
+        // Stopped by the administrator (Ctrl+C, Stop-Job): the node did nothing wrong, so the initiator sees a stop, not a failing node.
+        catch (Exception e) when (ct.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            throw new OperationCanceledException($"{command} on node {Node} was stopped.", e, ct);
+        }
         catch (Exception e) when (e is PSRemotingTransportException or PSInvalidOperationException or InvalidRunspaceStateException)
         {
             throw new EndpointException(Node, ErrorIds.EndpointUnreachable, $"node {Node}: the endpoint cannot be reached ({e.Message}).", e);

@@ -51,7 +51,8 @@ public sealed class SimHarness
 
     /// <summary>Starts a change from a node with the real initiator.</summary>
     public ChangeRun Start(string node, Proposal proposal,
-        Func<IReadOnlyDictionary<string, IVmEndpoint>, IReadOnlyDictionary<string, IVmEndpoint>>? endpoints = null) => Workload.Start(node, proposal, endpoints);
+        Func<IReadOnlyDictionary<string, IVmEndpoint>, IReadOnlyDictionary<string, IVmEndpoint>>? endpoints = null, CancellationToken stop = default) =>
+        Workload.Start(node, proposal, endpoints, stop);
 
     public ChangeRun CreateShared(string node, string group, params string[] disks) => Start(node, Workload.Create(node, group, [.. disks]));
 

@@ -34,14 +34,15 @@ public sealed class Workload(Simulator sim)
     public IEnumerable<ChangeRun> Running => Runs.Where(r => !r.Done);
 
     /// <param name="endpoints">Lets a test wrap the endpoints the initiator uses (e.g. to hold a call until something happened).</param>
+    /// <param name="stop">The administrator's Ctrl+C or Stop-Job.</param>
     public ChangeRun Start(string node, Proposal proposal,
-        Func<IReadOnlyDictionary<string, IVmEndpoint>, IReadOnlyDictionary<string, IVmEndpoint>>? endpoints = null)
+        Func<IReadOnlyDictionary<string, IVmEndpoint>, IReadOnlyDictionary<string, IVmEndpoint>>? endpoints = null, CancellationToken stop = default)
     {
         var run = new ChangeRun { Number = Runs.Count + 1, Node = node, Proposal = proposal, Started = sim.Elapsed };
         Runs.Add(run);
         sim.Trace.Add(sim.Elapsed, $"admin on {node} starts change #{run.Number}: {string.Join("; ", proposal.Operations.Select(o => o.Describe()))}");
         var initiator = new Initiator(endpoints is null ? sim.Endpoints() : endpoints(sim.Endpoints()), sim.NewGuid, time: sim.Time);
-        sim.Run(() => run.Task = initiator.RunAsync(proposal, CancellationToken.None));
+        sim.Run(() => run.Task = initiator.RunAsync(proposal, stop));
         return run;
     }
 
@@ -95,7 +96,7 @@ public sealed class Workload(Simulator sim)
     public List<Violation> CheckOutcomes()
     {
         var violations = new List<Violation>();
-        foreach (var run in Runs.Where(r => r.Done))
+        foreach (var run in Runs.Where(r => r.Done && !r.Task.IsCanceled))
         {
             if (run.Error is { } error)
             {

@@ -156,3 +156,72 @@ Describe 'Write-Progress per node' {
         Remove-Job $job
     }
 }
+
+Describe 'Stopping a change' {
+    BeforeAll {
+        $script:cluster = New-TestCluster -Transport Local -Faults
+
+        # Starts a shared New-VmDiskGroup, holds it at n2's check answer, stops it with the given stopper, and
+        # returns the id of the transaction it had opened on the master.
+        function Stop-HeldChange([string] $Name, [scriptblock] $Start, [scriptblock] $Stop) {
+            Set-TestFault -Cluster $script:cluster -Node n2 -Rule 'hold-before:ReplyCheckRequest'
+            $running = & $Start $Name
+            $held = { @(Get-TestTransaction -Cluster $script:cluster -Node n2 | Where-Object { $_.state -eq 'Checking' -and $_.transaction.operations.diskGroup -contains $Name }) }
+            Wait-Until { (& $held).Count -gt 0 } -Because "n2 to hold its check of $Name"
+            $id = (& $held)[-1].transaction.id
+            Wait-Until { @(Get-TestTransaction -Cluster $script:cluster -Node n3 -Id $id).Count -gt 0 } -Because 'n3 to have checked it too'
+            & $Stop $running
+            Clear-TestFault -Cluster $script:cluster -Node n2
+            $id
+        }
+
+        function Assert-StoppedAndFree([string] $Id, [int] $Before) {
+            $master = (Get-VmCluster).Master
+            $record = Get-VmTransaction -Node $master -Id $Id
+            $record.State | Should -Be 'Aborted' -Because 'a change stopped before its commit is aborted at once, not left open'
+            $record.Error | Should -Match 'stopped by'
+            Wait-Until { @('n1', 'n2', 'n3' | Where-Object { (Get-VmTransaction -Node $_ -Id $Id).State -ne 'Aborted' }).Count -eq 0 } -Because 'every node to record the abort'
+            $next = New-VmDiskGroup -Name "next$Id".ToLower().Replace('-', '') -Disk d05 -Shared -Timeout 0
+            $next.Generation | Should -Be ($Before + 1) -Because 'the cluster takes the next change at once: the stopped one no longer holds the slot'
+            Remove-VmDiskGroup -Name $next.Name -Confirm:$false
+        }
+    }
+    AfterAll {
+        Get-Job | Where-Object PSJobTypeName -eq VmChangeJob | Remove-Job -Force
+        $script:cluster | Remove-TestCluster
+    }
+    AfterEach {
+        Clear-TestFault -Cluster $script:cluster -Node n2
+        Assert-ClusterConsistent -Cluster $script:cluster | Out-Null
+    }
+
+    It 'Stop-Job during the checks aborts the open transaction on the master and frees the cluster' {
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        $id = Stop-HeldChange 'dgstopjob' -Start { param($name) New-VmDiskGroup -Name $name -Disk d04 -Shared -AsJob } -Stop {
+            param($job)
+            $job | Stop-Job
+            $job.State | Should -Be 'Stopped'
+            $job | Remove-Job
+        }
+        Assert-StoppedAndFree $id $before
+        foreach ($node in 'n1', 'n2', 'n3') { Get-VmDiskGroup -Node $node | Where-Object Name -eq 'dgstopjob' | Should -BeNullOrEmpty }
+    }
+
+    It 'stopping the pipeline (as Ctrl+C does) during the checks aborts the open transaction' {
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        $id = Stop-HeldChange 'dgctrlc' -Start {
+            param($name)
+            $ps = [powershell]::Create()
+            $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-Module VolumeManager).Path).AddStatement().
+                AddCommand('New-VmDiskGroup').AddParameters(@{ Name = $name; Disk = 'd04'; Shared = $true; Cluster = $script:cluster })
+            [pscustomobject]@{ PowerShell = $ps; Async = $ps.BeginInvoke() }
+        } -Stop {
+            param($run)
+            $run.PowerShell.Stop()
+            $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
+            $run.PowerShell.Dispose()
+        }
+        Assert-StoppedAndFree $id $before
+        foreach ($node in 'n1', 'n2', 'n3') { Get-VmDiskGroup -Node $node | Where-Object Name -eq 'dgctrlc' | Should -BeNullOrEmpty }
+    }
+}

@@ -30,38 +30,63 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
         progress?.Stage(ChangeStage.Begin, $"opening the transaction on {coordinator.Node}");
         var begun = await BeginAsync(coordinator, proposal, ct);
         if (!begun.Ok) return Failed(ChangeStage.Begin, null, [], Failures(begun, coordinator.Node));
-        var tx = begun.Transaction!;
-
-        progress?.Stage(ChangeStage.NodeCheck, $"proposing {tx.Id} to {string.Join(", ", tx.Members)}");
-        var checks = await CheckAllAsync(tx, ct);
-        var failures = checks.Where(c => !c.Passed).Select(AsFailure).ToList();
-        if (failures.Count > 0 || proposal.CheckOnly)
+        var open = new OpenChange(begun.Transaction!);
+        try { return await CheckAndCommitAsync(coordinator, proposal, open, ct); }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && !open.Committing)
         {
-            await AbortQuietlyAsync(coordinator, tx, failures, proposal.CheckOnly);
-            return Failed(ChangeStage.NodeCheck, tx, checks, failures, succeeded: failures.Count == 0);
+            // Stopped (Ctrl+C, Stop-Job) before the commit was asked for: nothing was prepared, so the slot is freed now.
+            await AbortStoppedAsync(coordinator, open.Transaction, proposal.Initiator);
+            throw;
         }
+    }
 
-        progress?.Stage(ChangeStage.Commit, $"committing {tx.Id} on {coordinator.Node}");
-        var committed = await CallAsync(coordinator, () => coordinator.CommitAsync(tx.Id, ct));
-        // A node joined before prepare: it is now a member, and the checks run again on every member.
-        for (var restart = 0; committed is { Ok: false, ErrorId: Coordination.ChecksRestartedErrorId, Transaction: { } grown } && restart < MaxCheckRestarts; restart++)
+    /// <summary>The transaction as it stands (joins restart its checks with more members), and whether the coordinator owns its commit.</summary>
+    private sealed class OpenChange(Transaction transaction)
+    {
+        public Transaction Transaction { get; set; } = transaction;
+        public bool Committing { get; set; }
+    }
+
+    private async Task<ChangeOutcome> CheckAndCommitAsync(IVmEndpoint coordinator, Proposal proposal, OpenChange open, CancellationToken ct)
+    {
+        var stage = $"proposing {open.Transaction.Id} to";
+        for (var restart = 0; ; restart++)
         {
-            tx = grown;
-            progress?.Stage(ChangeStage.NodeCheck, $"a node joined; checking {tx.Id} again on {string.Join(", ", tx.Members)}");
-            checks = await CheckAllAsync(tx, ct);
-            failures = checks.Where(c => !c.Passed).Select(AsFailure).ToList();
-            if (failures.Count > 0)
+            var tx = open.Transaction;
+            progress?.Stage(ChangeStage.NodeCheck, $"{stage} {string.Join(", ", tx.Members)}");
+            var checks = await CheckAllAsync(tx, ct);
+            var failures = checks.Where(c => !c.Passed).Select(AsFailure).ToList();
+            if (failures.Count > 0 || proposal.CheckOnly)
             {
-                await AbortQuietlyAsync(coordinator, tx, failures, checkOnly: false);
-                return Failed(ChangeStage.NodeCheck, tx, checks, failures);
+                await AbortQuietlyAsync(coordinator, tx, failures, proposal.CheckOnly);
+                return Failed(ChangeStage.NodeCheck, tx, checks, failures, succeeded: failures.Count == 0);
             }
-            progress?.Stage(ChangeStage.Commit, $"committing {tx.Id} on {coordinator.Node}");
-            committed = await CallAsync(coordinator, () => coordinator.CommitAsync(tx.Id, ct));
+            var committed = await CommitAsync(coordinator, open, ct);
+            // A node joined before prepare: it is now a member, and the checks run again on every member.
+            if (committed is { Ok: false, ErrorId: Coordination.ChecksRestartedErrorId, Transaction: { } grown } && restart < MaxCheckRestarts)
+            {
+                open.Transaction = grown;
+                stage = $"a node joined; checking {tx.Id} again on";
+                continue;
+            }
+            if (committed.Ok) return new ChangeOutcome { Succeeded = true, Stage = ChangeStage.Done, Transaction = tx, Record = committed.Record, Checks = checks };
+            if (committed.Record is null && IsUnreachable(committed) && committed.Failures.All(f => f.Node == coordinator.Node))
+                return await OutcomeAfterMasterLossAsync(tx, checks, coordinator.Node, ct);
+            return Failed(ChangeStage.Commit, tx, checks, Failures(committed, coordinator.Node));
         }
-        if (committed.Ok) return new ChangeOutcome { Succeeded = true, Stage = ChangeStage.Done, Transaction = tx, Record = committed.Record, Checks = checks };
-        if (committed.Record is null && IsUnreachable(committed) && committed.Failures.All(f => f.Node == coordinator.Node))
-            return await OutcomeAfterMasterLossAsync(tx, checks, coordinator.Node, ct);
-        return Failed(ChangeStage.Commit, tx, checks, Failures(committed, coordinator.Node));
+    }
+
+    /// <summary>
+    /// Asks the coordinator to commit. While the call is out the commit is the coordinator's: a stop then ends only
+    /// the wait, and the coordinator finishes (as when the initiating shell dies). A restart of the checks gives it back.
+    /// </summary>
+    private async Task<ControlResponse> CommitAsync(IVmEndpoint coordinator, OpenChange open, CancellationToken ct)
+    {
+        progress?.Stage(ChangeStage.Commit, $"committing {open.Transaction.Id} on {coordinator.Node}");
+        open.Committing = true;
+        var committed = await CallAsync(coordinator, () => coordinator.CommitAsync(open.Transaction.Id, ct));
+        if (committed is { Ok: false, ErrorId: Coordination.ChecksRestartedErrorId }) open.Committing = false;
+        return committed;
     }
 
     /// <summary>Opens the transaction; while another change holds the slot, tries again until the proposal's busy wait runs out.</summary>
@@ -183,11 +208,21 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
         catch (EndpointException e) { return ControlResponse.Failure(e.ErrorId, e.Message, [NodeFailure.Of(e.Node, e.ErrorId, e.Message)]); }
     }
 
-    private static async Task AbortQuietlyAsync(IVmEndpoint coordinator, Transaction tx, List<NodeFailure> failures, bool checkOnly)
+    private Task AbortQuietlyAsync(IVmEndpoint coordinator, Transaction tx, List<NodeFailure> failures, bool checkOnly) =>
+        AbortAsync(coordinator, new AbortRequest { TransactionId = tx.Id, Failures = failures, Reason = checkOnly ? $"{tx.Id} was only checked (-CheckOnly)." : null });
+
+    private Task AbortStoppedAsync(IVmEndpoint coordinator, Transaction tx, string initiator) =>
+        AbortAsync(coordinator, new AbortRequest { TransactionId = tx.Id, Reason = $"the change {tx.Id} was stopped by {initiator} before it was committed; nothing was changed." });
+
+    /// <summary>The abort is sent whatever stopped the change, and bounded so a coordinator that does not answer cannot hold the caller.</summary>
+    private async Task AbortAsync(IVmEndpoint coordinator, AbortRequest request)
     {
-        var request = new AbortRequest { TransactionId = tx.Id, Failures = failures, Reason = checkOnly ? $"{tx.Id} was only checked (-CheckOnly)." : null };
-        await CallAsync(coordinator, () => coordinator.AbortAsync(request, CancellationToken.None));
+        using var bound = new CancellationTokenSource(AbortTimeout, clock);
+        try { await CallAsync(coordinator, () => coordinator.AbortAsync(request, bound.Token)); }
+        catch (OperationCanceledException) { } // the coordinator's own open deadline aborts it then
     }
+
+    private static readonly TimeSpan AbortTimeout = TimeSpan.FromSeconds(10);
 
     private static NodeFailure AsFailure(NodeCheckResult result)
     {
