@@ -29,8 +29,10 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
     protected override void ProcessRecord()
     {
         var root = GetUnresolvedProviderPathFromPSPath(Path ?? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "vmcluster-" + Guid.NewGuid().ToString("N")[..8]));
+        var created = !File.Exists(System.IO.Path.Combine(root, LocalClusterLayout.DefinitionFile));
         var definition = LoadOrCreate(root);
         var local = new LocalCluster(root, definition) { FaultInjection = EnableFaultInjection };
+        var connected = false;
         try
         {
             WriteVerbose($"starting {definition.Nodes.Count} agents in {root}");
@@ -39,14 +41,27 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
             var cluster = Await(ct => ClusterConnector.ConnectAsync(definition, local.Transport.ToString(), this, ct));
             cluster.Connection.Local = local;
             ClusterRegistry.Default = cluster;
+            connected = true;
             WriteObject(cluster);
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
-            local.Dispose();
             var id = e is Endpoints.EndpointOpenException ? ErrorIds.EndpointUnreachable : ErrorIds.AgentNotRunning;
             throw Terminate(e, id, ErrorCategory.OpenError, root);
         }
+        finally
+        {
+            // A start that failed or was stopped leaves nothing running, and nothing on disk that it made itself.
+            if (!connected) Abandon(local, created ? root : null);
+        }
+    }
+
+    private static void Abandon(LocalCluster local, string? madeHere)
+    {
+        local.Dispose();
+        if (madeHere is null) return;
+        try { Directory.Delete(madeHere, recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // the error already names the folder
     }
 
     private ClusterDefinition LoadOrCreate(string root)
