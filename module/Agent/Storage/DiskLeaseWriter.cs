@@ -8,9 +8,16 @@ namespace VolumeManager.Agent.Storage;
 /// One lease round on the real disks: on every initialised disk this node opens, the lease slot is read with a
 /// positioned read and, where <see cref="DiskLease.MayTake"/> allows, overwritten with this node's lease and
 /// flushed to the device before the next disk; then the slots are tallied (<see cref="DiskLease.Tally"/>).
+/// Reading and writing a slot is not one step: the other node may read the same empty or expired slot and write
+/// it between this node's read and write. So a slot counts for this node only when the round renews there the
+/// very lease this node wrote in its previous round; a slot taken this round counts from the next, once it reads
+/// back as this node's (a round's writes must land before the other node's next round, a quarter lease later).
 /// </summary>
 public sealed class DiskLeaseWriter(Action<string> log)
 {
+    /// <summary>Per disk path, the lease this node last wrote there, as the slot stores it (milliseconds).</summary>
+    private readonly Dictionary<string, DiskLease> written = new(StringComparer.Ordinal);
+
     public LeaseRenewed Renew(DiskLease lease, IReadOnlyList<DiskInfo> disks, DateTimeOffset now)
     {
         var slots = new List<DiskLease?>();
@@ -25,9 +32,13 @@ public sealed class DiskLeaseWriter(Action<string> log)
         {
             using var device = DiskDevice.Open(path, write: true);
             var current = DiskLease.Decode(device.Read(PrivateRegion.LeaseOffset, PrivateRegion.LeaseSize));
+            var renewed = current is not null && written.TryGetValue(path, out var mine) && mine == current;
+            written.Remove(path);
             if (!DiskLease.MayTake(current, lease.Holder, now)) return current;
-            device.WriteDurably(PrivateRegion.LeaseOffset, lease.Encode());
-            return lease;
+            var slot = lease.Encode();
+            device.WriteDurably(PrivateRegion.LeaseOffset, slot);
+            written[path] = DiskLease.Decode(slot)!;
+            return renewed ? lease : null;
         }
         catch (IOException e)
         {
