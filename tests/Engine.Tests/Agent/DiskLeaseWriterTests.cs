@@ -51,6 +51,45 @@ public sealed class DiskLeaseWriterTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// n2's clock runs 10 s ahead of n1's, so by n2's clock n1's lease looks expired the moment n1 writes it. n2 still
+    /// does not take a lease n1 goes on renewing; once n1 stops, n2 takes it after a whole term of n1's lease by
+    /// n2's own clock.
+    /// </summary>
+    [Fact]
+    public void A_node_whose_clock_runs_ahead_does_not_take_a_lease_that_is_being_renewed()
+    {
+        var disks = Disks(3);
+        var local = new SteppedClock();
+        var n1 = new DiskLeaseWriter(_ => { });
+        var n2 = new DiskLeaseWriter(_ => { }, local);
+        var t = DateTimeOffset.UtcNow;
+        var skew = TimeSpan.FromSeconds(10);
+        for (var round = 0; round < 8; round++, t = t.AddSeconds(1), local.Advance(TimeSpan.FromSeconds(1)))
+        {
+            var mine = n1.Renew(Lease("n1", t), disks, t);
+            if (round > 0) Assert.Equal("n1", mine.Holder);
+            var theirs = n2.Renew(Lease("n2", t + skew), disks, t + skew);
+            Assert.NotEqual("n2", theirs.Holder);
+        }
+        // n1 stops renewing: n2 takes the slots once it has read them unchanged for the lease's 4 s (the fourth round
+        // after it first read n1's last lease) and holds them from the round after (the fifth).
+        var rounds = 0;
+        for (; rounds < 10 && n2.Renew(Lease("n2", t + skew), disks, t + skew).Holder != "n2"; rounds++, t = t.AddSeconds(1), local.Advance(TimeSpan.FromSeconds(1))) { }
+        Assert.Equal(4, rounds);
+    }
+
+    private sealed class SteppedClock : TimeProvider
+    {
+        private long ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => ticks;
+
+        public void Advance(TimeSpan by) => ticks += by.Ticks;
+    }
+
     [Fact]
     public void A_lone_node_holds_the_lease_from_its_second_round_and_keeps_it_while_it_renews()
     {
