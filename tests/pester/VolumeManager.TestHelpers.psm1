@@ -19,8 +19,10 @@ function Get-StateDirectory([Parameter(Mandatory)] $Cluster, [Parameter(Mandator
     Join-Path (Split-Path $Cluster.Path) 'nodes' $Node 'state'
 }
 
-# Arms a fault rule in a node's agent ("crash-before:Prepared", "hold-before:ReplyCheckRequest", ...),
-# talking to the agent's control socket directly so a busy endpoint session does not block it.
+# Arms a fault rule in a node's agent ("crash-before:Prepared", "hold-before:ReplyCheckRequest", "drop:n2" to cut
+# the interconnect link to n2 until "heal:n2", "skip:RenewLease", ...), talking to the agent's control socket
+# directly so a busy endpoint session does not block it. Clear-TestFault releases held effects, heals cut links
+# and ends skips.
 function Set-TestFault {
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node, [Parameter(Mandatory)] [string] $Rule)

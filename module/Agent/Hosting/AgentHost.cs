@@ -112,6 +112,7 @@ public sealed class AgentHost : IAsyncDisposable
         {
             switch (frame)
             {
+                case PeerMessage m when faults.Drops(m.From): break; // the link is cut (test fault "drop:<peer>")
                 case PeerMessage m: Feed(Decode(m)); break;
                 case PeerDisconnected d: Feed(new PeerLost(Now, d.From)); break;
             }
@@ -166,7 +167,11 @@ public sealed class AgentHost : IAsyncDisposable
             Feed(new Released(Now, faults.Release()));
             return ControlResponse.Success();
         }
-        var problem = faults.Arm(request.Arm ?? "");
+        var rule = request.Arm ?? "";
+        if ((rule.StartsWith("drop:", StringComparison.Ordinal) || rule.StartsWith("heal:", StringComparison.Ordinal))
+            && !cluster.Nodes.Any(n => n.Name == rule[5..] && n.Name != node.Name))
+            return ControlResponse.Failure("FaultRejected", $"'{rule}': {rule[5..]} is not another node of cluster {cluster.Name}.");
+        var problem = faults.Arm(rule);
         return problem == "" ? ControlResponse.Success() : ControlResponse.Failure("FaultRejected", problem);
     }
 
@@ -194,6 +199,7 @@ public sealed class AgentHost : IAsyncDisposable
         switch (effect)
         {
             case Send s when s.To == node.Name: Feed(new Received(Now, s.Message)); break;
+            case Send s when faults.Drops(s.To): break;
             case Send s: interconnect.Send(s.To, WireJson.Serialize<Message>(s.Message)); break;
             case PersistDatabase p: state.SaveDatabase(p.Database); break;
             case PersistRecord r: journal.Append(r.Record); break;

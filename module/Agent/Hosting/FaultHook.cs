@@ -9,12 +9,18 @@ namespace VolumeManager.Agent.Hosting;
 /// agent goes on (heartbeats continue). Points: a message type sent ("Prepared", "CommitNotice"),
 /// "Reply" + the request kind ("ReplyCheckRequest"), an effect ("PersistDatabase", "Quiesce"), or a kernel step
 /// ("ResyncChunk" before each chunk a resynchronisation copies, "ResyncCopy" inside the disk group's I/O gate). A "#n" suffix fires at the n-th pass instead of the next.
+/// Two rules last until undone: "drop:&lt;peer&gt;" cuts the interconnect link to that peer (every frame this agent
+/// would send to it, and every frame it receives from it, is dropped; arm it on both nodes for a symmetric cut)
+/// until "heal:&lt;peer&gt;"; "skip:&lt;point&gt;" skips every effect at that point ("skip:RenewLease": the agent stops
+/// renewing the disk lease). Release heals every cut link and ends every skip, as well as carrying out held effects.
 /// </summary>
 public sealed class FaultHook(bool enabled, AgentLog log)
 {
     public const string Variable = "VMCONFIGD_FAULTS";
     private readonly List<string> rules = [];
     private readonly List<Effect> held = [];
+    private readonly Dictionary<string, long> cut = new(StringComparer.Ordinal);
+    private readonly HashSet<string> skipped = new(StringComparer.Ordinal);
     private TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool Enabled => enabled;
@@ -22,10 +28,32 @@ public sealed class FaultHook(bool enabled, AgentLog log)
     public string Arm(string rule)
     {
         if (!enabled) return "fault injection is not enabled on this agent";
-        if (!IsRule(rule)) return $"'{rule}' is not a fault rule: use crash-before:X, crash-after:X, hold-before:X";
-        lock (rules) rules.Add(rule);
-        log.Write($"fault hook: armed {rule}");
+        if (!IsRule(rule)) return $"'{rule}' is not a fault rule: use crash-before:X, crash-after:X, hold-before:X (with an optional #n), drop:<peer>, heal:<peer> or skip:X";
+        lock (rules)
+        {
+            if (Lasting(rule, "drop:") is { } peer) { cut.TryAdd(peer, 0); log.Write($"fault hook: dropping every interconnect frame to and from {peer}"); }
+            else if (Lasting(rule, "heal:") is { } healed) Heal(healed);
+            else if (Lasting(rule, "skip:") is { } point) { skipped.Add(point); log.Write($"fault hook: skipping every {point}"); }
+            else { rules.Add(rule); log.Write($"fault hook: armed {rule}"); }
+        }
         return "";
+    }
+
+    /// <summary>Whether a frame to or from <paramref name="peer"/> is dropped (the link to it is cut); counts the drops.</summary>
+    public bool Drops(string peer)
+    {
+        if (!enabled) return false;
+        lock (rules)
+        {
+            if (!cut.TryGetValue(peer, out var dropped)) return false;
+            cut[peer] = dropped + 1;
+            return true;
+        }
+    }
+
+    private void Heal(string peer)
+    {
+        if (cut.Remove(peer, out var dropped)) log.Write($"fault hook: link to {peer} healed after {dropped} dropped frame(s)");
     }
 
     public List<Effect> Release()
@@ -36,6 +64,8 @@ public sealed class FaultHook(bool enabled, AgentLog log)
             held.Clear();
             released.TrySetResult();
             released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            foreach (var peer in cut.Keys.ToList()) Heal(peer);
+            skipped.Clear();
             log.Write($"fault hook: released {effects.Count} held effect(s)");
             return effects;
         }
@@ -46,6 +76,7 @@ public sealed class FaultHook(bool enabled, AgentLog log)
     {
         if (!enabled) return true;
         if (Fire($"crash-before:{point}")) Crash(point);
+        lock (rules) if (skipped.Contains(point)) return false;
         if (!Fire($"hold-before:{point}")) return true;
         lock (rules) held.Add(effect);
         log.Write($"fault hook: holding {point}");
@@ -89,8 +120,15 @@ public sealed class FaultHook(bool enabled, AgentLog log)
         Environment.Exit(137);
     }
 
+    /// <summary>The argument of a lasting rule ("drop:n2" → "n2"), or null when <paramref name="rule"/> is not one of that kind.</summary>
+    private static string? Lasting(string rule, string kind) =>
+        rule.StartsWith(kind, StringComparison.Ordinal) && rule.Length > kind.Length ? rule[kind.Length..] : null;
+
     private static bool IsRule(string rule) =>
-        (rule.StartsWith("crash-before:", StringComparison.Ordinal) || rule.StartsWith("crash-after:", StringComparison.Ordinal)
+        Lasting(rule, "drop:") is { } peer ? !peer.Contains('#')
+        : Lasting(rule, "heal:") is { } healed ? !healed.Contains('#')
+        : Lasting(rule, "skip:") is { } point ? !point.Contains('#')
+        : (rule.StartsWith("crash-before:", StringComparison.Ordinal) || rule.StartsWith("crash-after:", StringComparison.Ordinal)
          || rule.StartsWith("hold-before:", StringComparison.Ordinal))
         && (rule.IndexOf('#') is var hash && (hash < 0 || int.TryParse(rule[(hash + 1)..], out var n) && n >= 1));
 }
