@@ -167,8 +167,9 @@ Describe 'The disk lease breaks the tie of a two-node cluster' {
         Wait-Until { -not (Get-SideView $master).Master } -Because "$master, without quorum, to stop acting as master"
         $again = Invoke-Change -Node $master -Name dgminority -Disk d01
         $again.Errors.Count | Should -Be 1
+        $again.Errors[0].FullyQualifiedErrorId | Should -BeLike 'NoQuorum,*'
         $again.Errors[0].TargetObject | Should -Be $master
-        $again.Errors[0].ToString() | Should -Match "node $master has not joined the cluster"
+        $again.Errors[0].ToString() | Should -Be "node $master reaches 1 of the 2 members of the last membership (n1, n2) and does not hold the disk lease that breaks the tie; without a majority it forms no cluster and makes no change."
         $cut = Get-SideView $master
         $cut.Generation | Should -Be $before -Because 'the side without quorum never commits'
         $cut.SharedHash | Should -Be $hash
@@ -202,8 +203,9 @@ Describe 'The disk lease breaks the tie of a two-node cluster' {
         Wait-Until { -not (Get-SideView $other).Master } -Because "$other, hearing no master, to look for the cluster again"
         $refused = Invoke-Change -Node $other -Name dgother -Disk d01
         $refused.Errors.Count | Should -Be 1
+        $refused.Errors[0].FullyQualifiedErrorId | Should -BeLike 'NoQuorum,*'
         $refused.Errors[0].TargetObject | Should -Be $other
-        $refused.Errors[0].ToString() | Should -Match "node $other has not joined the cluster"
+        $refused.Errors[0].ToString() | Should -Match "^node $other reaches 1 of the \d members of the last membership \(.*\) and does not hold the disk lease that breaks the tie; without a majority"
         @(Select-String -Path $log -SimpleMatch 'formed the cluster').Count | Should -Be $formed -Because 'without the lease the lone node does not form a cluster of its own'
         $cut = Get-SideView $other
         $cut.Generation | Should -Be $before

@@ -25,7 +25,7 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
         if (local.Any(c => !c.Passed)) return LocalFailure(proposal.Node, local);
 
         if (proposal.Scope == TransactionScope.Shared && string.IsNullOrEmpty(view.Master))
-            return Failed(ChangeStage.Begin, null, [], [NodeFailure.Of(proposal.Node, ErrorIds.AgentNotRunning, $"node {proposal.Node} has not joined the cluster; there is no master to coordinate the change.")]);
+            return Failed(ChangeStage.Begin, null, [], [NoMaster(proposal.Node, view)]);
         var coordinator = Endpoint(proposal.Scope == TransactionScope.Shared ? view.Master : proposal.Node);
         progress?.Stage(ChangeStage.Begin, $"opening the transaction on {coordinator.Node}");
         var begun = await BeginAsync(coordinator, proposal, ct);
@@ -223,6 +223,10 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
     }
 
     private static readonly TimeSpan AbortTimeout = TimeSpan.FromSeconds(10);
+
+    private static NodeFailure NoMaster(string node, ClusterView view) => view.NoQuorum is { } why
+        ? NodeFailure.Of(node, ErrorIds.NoQuorum, why)
+        : NodeFailure.Of(node, ErrorIds.AgentNotRunning, $"node {node} has not joined the cluster; there is no master to coordinate the change.");
 
     private static NodeFailure AsFailure(NodeCheckResult result)
     {

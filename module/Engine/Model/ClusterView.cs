@@ -7,6 +7,8 @@ public sealed class ClusterView
     public Guid ClusterId { get; set; }
     public long Epoch { get; set; }
     public string Master { get; set; } = "";
+    /// <summary>Set while there is no master because this node hears too few members to form a cluster: why.</summary>
+    public string? NoQuorum { get; set; }
     public long Generation { get; set; }
     /// <summary>Hash of this node's shared configuration: equal on every member after a completed change.</summary>
     public string SharedHash { get; set; } = "";

@@ -58,11 +58,27 @@ public sealed partial class NodeMachine
     /// </summary>
     private bool FormingQuorum()
     {
-        var last = LastKnownMembership();
-        var voters = last.Count > 0 ? last : [self, .. peers.Select(p => p.Name)];
-        var present = voters.Where(v => v == self || peerGenerations.ContainsKey(v)).ToList();
+        var (voters, present) = FormingVoters();
         if (present.Count * 2 != voters.Count) return present.Count * 2 > voters.Count;
         return WinsTie(present.Contains, voters.MinBy(OrderOf)!);
+    }
+
+    /// <summary>The last membership the discovering nodes know (every defined node when none ever joined), and those of it this node hears.</summary>
+    private (List<string> Voters, List<string> Present) FormingVoters()
+    {
+        var last = LastKnownMembership();
+        var voters = last.Count > 0 ? last : [self, .. peers.Select(p => p.Name)];
+        return (voters, voters.Where(v => v == self || peerGenerations.ContainsKey(v)).ToList());
+    }
+
+    /// <summary>Why a node without a master makes no change: it hears too few of the last membership to form a cluster; null when it could form one.</summary>
+    private string? NoFormingQuorumReason()
+    {
+        if (Phase == NodePhase.Joined || FormingQuorum()) return null;
+        var (voters, present) = FormingVoters();
+        var tie = present.Count * 2 == voters.Count ? " and does not hold the disk lease that breaks the tie" : "";
+        return $"node {self} reaches {present.Count} of the {voters.Count} members of the last membership ({string.Join(", ", voters)}){tie}; " +
+            "without a majority it forms no cluster and makes no change.";
     }
 
     /// <summary>The first membership of a cluster formed here: the last known membership (or every defined node), with this node master.</summary>

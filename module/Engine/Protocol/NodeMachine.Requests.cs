@@ -42,7 +42,7 @@ public sealed partial class NodeMachine
         visible = query.Visible;
         var view = new ClusterView
         {
-            ClusterId = Database.ClusterId, Epoch = Epoch, Master = Master ?? "", Generation = Database.Generation,
+            ClusterId = Database.ClusterId, Epoch = Epoch, Master = Master ?? "", NoQuorum = NoFormingQuorumReason(), Generation = Database.Generation,
             SharedHash = Serialization.DatabaseYaml.SharedHash(Database),
             Members = Members.Select(m => m.Clone()).ToList(),
             DiskGroups = Database.All.Select(g => g.Clone()).ToList(),
