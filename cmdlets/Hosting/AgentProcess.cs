@@ -78,13 +78,7 @@ internal sealed class AgentProcess(string clusterFile, NodeDefinition node)
 
     private int? ReadPid() => File.Exists(PidPath) && int.TryParse(File.ReadAllText(PidPath).Trim(), out var pid) ? pid : null;
 
-    private static bool Alive(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited && process.ProcessName.StartsWith("vmconfigd", StringComparison.Ordinal);
-        }
-        catch (ArgumentException) { return false; }
-    }
+    /// <summary>A vmconfigd with that id that has not exited (a killed agent its parent has not reaped yet is not running).</summary>
+    private static bool Alive(int pid) =>
+        Endpoints.ProcessTools.CommandLine(pid) is [var program, ..] && Path.GetFileName(program).StartsWith("vmconfigd", StringComparison.Ordinal);
 }
