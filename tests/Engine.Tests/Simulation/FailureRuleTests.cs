@@ -132,6 +132,31 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         NoViolations(h);
     }
 
+    /// <summary>
+    /// The blocking case of two-phase commit: the master decides and dies before telling its successor, the
+    /// successor's agent stops too, and the cluster forms again around the third node, which was never part of
+    /// the change. The old master, back as a slave, hands its decision on: successor first, then everyone.
+    /// </summary>
+    [Fact]
+    public void A_master_that_decided_and_comes_back_as_a_slave_carries_its_decision_through()
+    {
+        var h = Cluster(3, "n2", "n3");
+        Assert.Equal("n2", h.Master!.Name);
+        h.Before("n2", e => SendOf<CommitNotice>(e, "n3"), crash: true);
+        var run = h.CreateShared("n3", "dg01", "disk01");
+        h.RunUntil(() => !h["n2"].Running, what: "the master dying before its commit notice");
+        h.Sim.Crash(h["n3"]);
+
+        h.Settle(); // all three start together: n1, first in the definition, forms the cluster
+
+        Assert.Equal("n1", h.Master!.Name);
+        var id = run.Outcome?.Transaction?.Id ?? h["n2"].Journal.First(r => r.Decided).Transaction.Id;
+        Assert.Equal(TransactionState.Committed, h.States(id)["n2"]);
+        Assert.Equal(TransactionState.Committed, h.States(id)["n3"]);
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
+        NoViolations(h);
+    }
+
     [Fact]
     public void A_node_joining_before_prepare_suspends_the_change_which_checks_again_including_it()
     {
