@@ -277,7 +277,7 @@ public sealed partial class NodeMachine
             foreach (var left in Members.Where(m => m.State == MemberState.Left && m.Name != self))
                 SendTo(left.Name, new Heartbeat { ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason });
         if (!IsMaster) AskAboutDoubts(now);
-        HandOnDecisions();
+        HandOnDecisions(now);
     }
 
     private void Heard(string from, DateTimeOffset now) => lastHeard[from] = now;

@@ -157,6 +157,34 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         NoViolations(h);
     }
 
+    /// <summary>
+    /// A master alone in its membership (the old master gone, the third node left) decides a change and dies before
+    /// applying it; the cluster forms again around the old master. Back as a slave, the coordinator was the change's
+    /// only member: no one else prepared it, so it commits it and tells every member.
+    /// </summary>
+    [Fact]
+    public void A_master_that_decided_a_change_it_was_the_only_member_of_commits_it_when_back_as_a_slave()
+    {
+        var h = Cluster(3);
+        Assert.Equal("n1", h.Master!.Name);
+        h.Sim.Crash(h["n1"]);
+        h.RunUntil(() => h.Master?.Name == "n2", TimeSpan.FromSeconds(20), "n2 taking over");
+        _ = h.Sim.Request("n3", new LeaveRequest());
+        h.RunUntil(() => h["n2"].Machine!.Members.Single(m => m.Name == "n3").State == MemberState.Left, what: "n3 leaving");
+        h.Before("n2", e => e is PersistDatabase { Database.Generation: 1 }, crash: true);
+        _ = h.CreateShared("n2", "dg01", "disk01");
+        h.RunUntil(() => !h["n2"].Running, what: "n2 dying before it applies its decision");
+        Assert.Equal(["n2"], h["n2"].Journal.First(r => r.Decided).Transaction.Members);
+
+        h.Settle(TimeSpan.FromSeconds(45)); // all three start together: n1, first in the definition, forms the cluster (the initiator on n2 waits out its commit call)
+
+        Assert.Equal("n1", h.Master!.Name);
+        var id = h["n2"].Journal.First(r => r.Decided).Transaction.Id;
+        Assert.Equal(TransactionState.Committed, h.States(id)["n2"]);
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
+        NoViolations(h);
+    }
+
     [Fact]
     public void A_node_joining_before_prepare_suspends_the_change_which_checks_again_including_it()
     {
