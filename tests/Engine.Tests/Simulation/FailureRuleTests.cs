@@ -185,6 +185,34 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         NoViolations(h);
     }
 
+    /// <summary>
+    /// A master's answer to a join request is held in a connection and arrives only when the node, having committed
+    /// since, asks to join again: the node keeps its newer configuration (taking the older one would lose a commit).
+    /// </summary>
+    [Fact]
+    public void A_late_join_answer_older_than_the_nodes_configuration_is_ignored()
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        var node = h.Sim.Nodes.First(n => n.Name != master).Name;
+        h.Sim.Crash(h[node]);
+        JoinAccepted? held = null;
+        h[master].CrashBefore = e => { if (e is Send { Message: JoinAccepted a } s && s.To == node) held ??= a; return false; };
+        h.Sim.Start(h[node]);
+        h.RunUntil(() => held is not null && h[node].Machine is { Phase: NodePhase.Joined }, what: $"{node} joining again");
+        h[master].CrashBefore = null;
+        Assert.True(h.Finish(h.CreateShared(master, "dg01", "disk01")).Succeeded);
+        Assert.Equal(1, h.Generation(node));
+
+        h.Sim.Crash(h[node]);
+        h.Before(node, e => SendOf<JoinRequest>(e), () => h.Sim.At(TimeSpan.Zero, () => h.Sim.Feed(h[node], new Received(h.Sim.Now, held!))));
+        h.Sim.Start(h[node]);
+        h.Settle();
+
+        Assert.Equal(1, h.Generation(node));
+        NoViolations(h);
+    }
+
     [Fact]
     public void A_node_joining_before_prepare_suspends_the_change_which_checks_again_including_it()
     {
