@@ -213,6 +213,37 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         NoViolations(h);
     }
 
+    /// <summary>
+    /// The old master's decision reaches the member in doubt late: its commit notices were held in a connection while
+    /// the cluster, formed around a node that never saw the change, evicted it and committed another change on the
+    /// same base. The member does not apply the late notice (the history would fork); the change is aborted instead.
+    /// </summary>
+    [Fact]
+    public void A_commit_notice_for_a_base_the_member_has_passed_is_not_applied()
+    {
+        var h = Cluster(3, "n2", "n3");
+        h.Before("n2", e => SendOf<CommitNotice>(e, "n3"), crash: true);
+        _ = h.CreateShared("n3", "dg01", "disk01");
+        h.RunUntil(() => !h["n2"].Running, what: "the master dying before its commit notice");
+        h.Sim.Crash(h["n3"]);
+        h.Sim.Start(h["n1"]);
+        h.Sim.Start(h["n3"]);
+        h.RunUntil(() => h.Master?.Name == "n1" && h["n3"].Machine is { Phase: NodePhase.Joined }, what: "n1 forming the cluster with n3");
+        // n2 comes back as a slave; its notices to n3 are held from the first one on.
+        h.Before("n2", e => SendOf<CommitNotice>(e, "n3"), () => h.Sim.Network.Partition(["n2"], resetConnections: false));
+        h.Sim.Start(h["n2"]);
+        h.RunUntil(() => h["n1"].Machine!.Members.Single(m => m.Name == "n2").State == MemberState.Left, what: "n2 evicted");
+        Assert.True(h.Finish(h.CreateShared("n1", "dg02", "disk02")).Succeeded);
+
+        h.Sim.Network.Heal();
+        h.Settle();
+
+        var id = h["n2"].Journal.First(r => r.Decided).Transaction.Id;
+        Assert.All(h.States(id).Values, state => Assert.Equal(TransactionState.Aborted, state));
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
+        NoViolations(h);
+    }
+
     [Fact]
     public void A_node_joining_before_prepare_suspends_the_change_which_checks_again_including_it()
     {
