@@ -23,7 +23,7 @@ public sealed partial class NodeMachine
 
     /// <summary>
     /// Each heartbeat the successor of a held decision is told again, until it answers: its acknowledgement
-    /// (<see cref="CommitHeldDecision"/>), or the abort it recorded when it took over untold (the decision is then void).
+    /// (<see cref="OnHeldDecisionAck"/>), or the abort it recorded when it took over untold (the decision is then void).
     /// </summary>
     private void HandOnDecisions(DateTimeOffset now)
     {
