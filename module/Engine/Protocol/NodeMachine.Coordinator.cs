@@ -155,7 +155,7 @@ public sealed partial class NodeMachine
 
     private void OnCommitAck(DateTimeOffset now, CommitAck ack)
     {
-        if (Active is not { Decided: true } active || active.Transaction.Id != ack.TransactionId) return;
+        if (Active is not { Decided: true } active || active.Transaction.Id != ack.TransactionId) { OnHeldDecisionAck(now, ack); return; }
         if (active.Acknowledged.Add(ack.From) && ack.From != self) NoteOf(ack.TransactionId, "Committed", now, ack.From);
         if (active.Phase == CoordinationPhase.NotifyingSuccessor && ack.From == active.Successor) NotifyRest(active);
         else if (active.Phase == CoordinationPhase.NotifyingRest) FinishIfAcknowledged(now, active);

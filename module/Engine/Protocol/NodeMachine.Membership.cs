@@ -206,6 +206,14 @@ public sealed partial class NodeMachine
     private void OnJoinAccepted(DateTimeOffset now, JoinAccepted accepted)
     {
         if (Phase is not (NodePhase.Discovering or NodePhase.Joining)) return; // a late answer to an earlier request: already joined (or left)
+        if (accepted.Generation < Database.Generation)
+        {
+            // The answer to an earlier request (a frame held in a connection) from a master behind this node: its
+            // configuration would undo commits made since. The latest request carries this node's generation and
+            // makes that master step down (Admit).
+            Log($"join accepted by {accepted.From} at generation {accepted.Generation} ignored: this node is at {Database.Generation}");
+            return;
+        }
         var db = Database.Clone();
         db.ClusterId = accepted.ClusterId;
         db.Generation = accepted.Generation;
@@ -277,6 +285,7 @@ public sealed partial class NodeMachine
             foreach (var left in Members.Where(m => m.State == MemberState.Left && m.Name != self))
                 SendTo(left.Name, new Heartbeat { ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason });
         if (!IsMaster) AskAboutDoubts(now);
+        HandOnDecisions(now);
     }
 
     private void Heard(string from, DateTimeOffset now) => lastHeard[from] = now;

@@ -75,6 +75,13 @@ public sealed partial class NodeMachine
         }
         var behind = record.Transaction.Scope == TransactionScope.Shared && record.Transaction.BaseGeneration != Database.Generation;
         if (behind && Record(notice.TransactionId) is null) { Log($"commit notice for {notice.TransactionId} at generation {record.Transaction.BaseGeneration} ignored: this node is at {Database.Generation}"); }
+        else if (record.State != TransactionState.Committed && behind && !AlreadyApplied(record.Transaction))
+        {
+            // Prepared here, but another change has since committed on its base (a notice held in a connection while
+            // a master that never saw it went on): applying it would fork the history. Not acknowledged either.
+            Log($"commit notice for {notice.TransactionId} not applied: generation {record.Transaction.BaseGeneration} has been passed here ({Database.Generation})");
+            return;
+        }
         else if (record.State != TransactionState.Committed) ApplyCommit(now, record);
         SendTo(notice.From, new CommitAck { TransactionId = notice.TransactionId, Generation = Database.Generation });
     }

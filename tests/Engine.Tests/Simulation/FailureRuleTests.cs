@@ -132,6 +132,118 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         NoViolations(h);
     }
 
+    /// <summary>
+    /// The blocking case of two-phase commit: the master decides and dies before telling its successor, the
+    /// successor's agent stops too, and the cluster forms again around the third node, which was never part of
+    /// the change. The old master, back as a slave, hands its decision on: successor first, then everyone.
+    /// </summary>
+    [Fact]
+    public void A_master_that_decided_and_comes_back_as_a_slave_carries_its_decision_through()
+    {
+        var h = Cluster(3, "n2", "n3");
+        Assert.Equal("n2", h.Master!.Name);
+        h.Before("n2", e => SendOf<CommitNotice>(e, "n3"), crash: true);
+        var run = h.CreateShared("n3", "dg01", "disk01");
+        h.RunUntil(() => !h["n2"].Running, what: "the master dying before its commit notice");
+        h.Sim.Crash(h["n3"]);
+
+        h.Settle(); // all three start together: n1, first in the definition, forms the cluster
+
+        Assert.Equal("n1", h.Master!.Name);
+        var id = run.Outcome?.Transaction?.Id ?? h["n2"].Journal.First(r => r.Decided).Transaction.Id;
+        Assert.Equal(TransactionState.Committed, h.States(id)["n2"]);
+        Assert.Equal(TransactionState.Committed, h.States(id)["n3"]);
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
+        NoViolations(h);
+    }
+
+    /// <summary>
+    /// A master alone in its membership (the old master gone, the third node left) decides a change and dies before
+    /// applying it; the cluster forms again around the old master. Back as a slave, the coordinator was the change's
+    /// only member: no one else prepared it, so it commits it and tells every member.
+    /// </summary>
+    [Fact]
+    public void A_master_that_decided_a_change_it_was_the_only_member_of_commits_it_when_back_as_a_slave()
+    {
+        var h = Cluster(3);
+        Assert.Equal("n1", h.Master!.Name);
+        h.Sim.Crash(h["n1"]);
+        h.RunUntil(() => h.Master?.Name == "n2", TimeSpan.FromSeconds(20), "n2 taking over");
+        _ = h.Sim.Request("n3", new LeaveRequest());
+        h.RunUntil(() => h["n2"].Machine!.Members.Single(m => m.Name == "n3").State == MemberState.Left, what: "n3 leaving");
+        h.Before("n2", e => e is PersistDatabase { Database.Generation: 1 }, crash: true);
+        _ = h.CreateShared("n2", "dg01", "disk01");
+        h.RunUntil(() => !h["n2"].Running, what: "n2 dying before it applies its decision");
+        Assert.Equal(["n2"], h["n2"].Journal.First(r => r.Decided).Transaction.Members);
+
+        h.Settle(TimeSpan.FromSeconds(45)); // all three start together: n1, first in the definition, forms the cluster (the initiator on n2 waits out its commit call)
+
+        Assert.Equal("n1", h.Master!.Name);
+        var id = h["n2"].Journal.First(r => r.Decided).Transaction.Id;
+        Assert.Equal(TransactionState.Committed, h.States(id)["n2"]);
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
+        NoViolations(h);
+    }
+
+    /// <summary>
+    /// A master's answer to a join request is held in a connection and arrives only when the node, having committed
+    /// since, asks to join again: the node keeps its newer configuration (taking the older one would lose a commit).
+    /// </summary>
+    [Fact]
+    public void A_late_join_answer_older_than_the_nodes_configuration_is_ignored()
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        var node = h.Sim.Nodes.First(n => n.Name != master).Name;
+        h.Sim.Crash(h[node]);
+        JoinAccepted? held = null;
+        h[master].CrashBefore = e => { if (e is Send { Message: JoinAccepted a } s && s.To == node) held ??= a; return false; };
+        h.Sim.Start(h[node]);
+        h.RunUntil(() => held is not null && h[node].Machine is { Phase: NodePhase.Joined }, what: $"{node} joining again");
+        h[master].CrashBefore = null;
+        Assert.True(h.Finish(h.CreateShared(master, "dg01", "disk01")).Succeeded);
+        Assert.Equal(1, h.Generation(node));
+
+        h.Sim.Crash(h[node]);
+        h.Before(node, e => SendOf<JoinRequest>(e), () => h.Sim.At(TimeSpan.Zero, () => h.Sim.Feed(h[node], new Received(h.Sim.Now, held!))));
+        h.Sim.Start(h[node]);
+        h.Settle();
+
+        Assert.Equal(1, h.Generation(node));
+        NoViolations(h);
+    }
+
+    /// <summary>
+    /// The old master's decision reaches the member in doubt late: its commit notices were held in a connection while
+    /// the cluster, formed around a node that never saw the change, evicted it and committed another change on the
+    /// same base. The member does not apply the late notice (the history would fork); the change is aborted instead.
+    /// </summary>
+    [Fact]
+    public void A_commit_notice_for_a_base_the_member_has_passed_is_not_applied()
+    {
+        var h = Cluster(3, "n2", "n3");
+        h.Before("n2", e => SendOf<CommitNotice>(e, "n3"), crash: true);
+        _ = h.CreateShared("n3", "dg01", "disk01");
+        h.RunUntil(() => !h["n2"].Running, what: "the master dying before its commit notice");
+        h.Sim.Crash(h["n3"]);
+        h.Sim.Start(h["n1"]);
+        h.Sim.Start(h["n3"]);
+        h.RunUntil(() => h.Master?.Name == "n1" && h["n3"].Machine is { Phase: NodePhase.Joined }, what: "n1 forming the cluster with n3");
+        // n2 comes back as a slave; its notices to n3 are held from the first one on.
+        h.Before("n2", e => SendOf<CommitNotice>(e, "n3"), () => h.Sim.Network.Partition(["n2"], resetConnections: false));
+        h.Sim.Start(h["n2"]);
+        h.RunUntil(() => h["n1"].Machine!.Members.Single(m => m.Name == "n2").State == MemberState.Left, what: "n2 evicted");
+        Assert.True(h.Finish(h.CreateShared("n1", "dg02", "disk02")).Succeeded);
+
+        h.Sim.Network.Heal();
+        h.Settle();
+
+        var id = h["n2"].Journal.First(r => r.Decided).Transaction.Id;
+        Assert.All(h.States(id).Values, state => Assert.Equal(TransactionState.Aborted, state));
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
+        NoViolations(h);
+    }
+
     [Fact]
     public void A_node_joining_before_prepare_suspends_the_change_which_checks_again_including_it()
     {
