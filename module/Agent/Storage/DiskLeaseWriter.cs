@@ -14,7 +14,8 @@ namespace VolumeManager.Agent.Storage;
 /// back as this node's (a round's writes must land before the other node's next round, a quarter lease later).
 /// The other node's lease states its expiry on that node's clock; this node takes it over only once it has also
 /// seen the slot unchanged for the whole lease (expiry less renewal) on its own monotonic clock, so a clock running
-/// ahead of the holder's cannot take a lease the holder goes on renewing.
+/// ahead of the holder's cannot take a lease the holder goes on renewing. A slot that reads torn (the other node
+/// writing it at that moment) is left alone, and taken only once it has read torn for a whole lease.
 /// </summary>
 public sealed class DiskLeaseWriter(Action<string> log, TimeProvider? time = null)
 {
@@ -34,15 +35,18 @@ public sealed class DiskLeaseWriter(Action<string> log, TimeProvider? time = nul
         return new LeaseRenewed(now, disks.Count, holder, until);
     }
 
-    /// <summary>Whether this node has read the same foreign lease in <paramref name="path"/>'s slot for at least its term, by its own clock.</summary>
-    private bool UnchangedForItsTerm(string path, DiskLease current)
+    /// <summary>Stands in <see cref="foreign"/> for a slot that reads torn (a write in progress, or one cut short).</summary>
+    private static readonly DiskLease TornSlot = new("", 0, default, default);
+
+    /// <summary>Whether this node has read the same foreign lease (or the same torn slot) in <paramref name="path"/>'s slot for at least <paramref name="term"/>, by its own clock.</summary>
+    private bool UnchangedFor(string path, DiskLease current, TimeSpan term)
     {
         if (!foreign.TryGetValue(path, out var seen) || seen.Lease != current)
         {
             foreign[path] = (current, clock.GetTimestamp());
             return false;
         }
-        return clock.GetElapsedTime(seen.Since) >= current.Expires - current.Renewed;
+        return clock.GetElapsedTime(seen.Since) >= term;
     }
 
     private DiskLease? RenewOn(string path, DiskLease lease, DateTimeOffset now)
@@ -50,10 +54,13 @@ public sealed class DiskLeaseWriter(Action<string> log, TimeProvider? time = nul
         try
         {
             using var device = DiskDevice.Open(path, write: true);
-            var current = DiskLease.Decode(device.Read(PrivateRegion.LeaseOffset, PrivateRegion.LeaseSize));
+            var read = device.Read(PrivateRegion.LeaseOffset, PrivateRegion.LeaseSize);
+            var current = DiskLease.Decode(read);
             var renewed = current is not null && written.TryGetValue(path, out var mine) && mine == current;
             written.Remove(path);
-            if (current is not null && current.Holder != lease.Holder && !UnchangedForItsTerm(path, current)) return current;
+            // A slot read while the other node writes it can come back torn: it is not free, only unreadable this round.
+            if (current is null && read.AsSpan().IndexOfAnyExcept((byte)0) >= 0 && !UnchangedFor(path, TornSlot, lease.Expires - lease.Renewed)) return null;
+            if (current is not null && current.Holder != lease.Holder && !UnchangedFor(path, current, current.Expires - current.Renewed)) return current;
             if (!DiskLease.MayTake(current, lease.Holder, now)) return current;
             foreign.Remove(path);
             var slot = lease.Encode();
