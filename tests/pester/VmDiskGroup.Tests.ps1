@@ -96,6 +96,20 @@ Describe 'Disk groups over <Transport> endpoints' -ForEach $transports {
         Get-GenerationMap -Cluster $script:cluster | Should -Be $before
     }
 
+    It 'does not count a -CheckOnly proposal as any node''s last abort reason' {
+        # Each node's own reason, from its own agent (not yet carried by heartbeats).
+        $reasons = { foreach ($session in $script:cluster.Sessions) {
+                $view = (Invoke-Command -Session $session -ScriptBlock { Invoke-VmAgentRequest -Request '{"kind":"ViewQuery"}' } | ConvertFrom-Json).view
+                "$($session.Name)=$(($view.members | Where-Object name -eq $session.Name).lastAbortReason)" } }
+        $before = & $reasons
+        $results = @(New-VmDiskGroup -Name dgchecked -Disk d04 -Shared -CheckOnly)
+        $results | ForEach-Object { $_.Passed | Should -BeTrue }
+        & $reasons | Should -Be $before
+        $record = Get-VmTransaction -Node n3 -Id $results[0].TransactionId
+        $record.State | Should -Be 'Aborted'
+        $record.Error | Should -Be "$($results[0].TransactionId) was only checked (-CheckOnly)."
+    }
+
     It 'refuses bad names and unknown disks with a clear error naming the input, writing nothing' -ForEach @(
         @{ Name = ''; Id = 'InvalidName|ParameterArgumentValidationErrorEmptyStringNotAllowed' }
         @{ Name = '../x'; Id = 'InvalidName' }

@@ -27,6 +27,8 @@ public static class ErrorIds
     public const string TransactionAborted = nameof(TransactionAborted);
     public const string EndpointUnreachable = nameof(EndpointUnreachable);
     public const string AgentHealthy = nameof(AgentHealthy);
+    /// <summary>Not a failure: how the transaction of a -CheckOnly proposal ends once its checks have run. It is no node's last abort reason.</summary>
+    public const string CheckedOnly = nameof(CheckedOnly);
     // Volumes, plexes and disks of a group (issue 4).
     /// <summary>A mirror count below 1 or above <see cref="Allocation.Allocator.MaxPlexes"/>.</summary>
     public const string InvalidMirrorCount = nameof(InvalidMirrorCount);

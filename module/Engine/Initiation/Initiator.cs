@@ -209,7 +209,9 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
     }
 
     private Task AbortQuietlyAsync(IVmEndpoint coordinator, Transaction tx, List<NodeFailure> failures, bool checkOnly) =>
-        AbortAsync(coordinator, new AbortRequest { TransactionId = tx.Id, Failures = failures, Reason = checkOnly ? $"{tx.Id} was only checked (-CheckOnly)." : null });
+        AbortAsync(coordinator, checkOnly && failures.Count == 0
+            ? new AbortRequest { TransactionId = tx.Id, ErrorId = ErrorIds.CheckedOnly, Reason = $"{tx.Id} was only checked (-CheckOnly)." }
+            : new AbortRequest { TransactionId = tx.Id, Failures = failures });
 
     private Task AbortStoppedAsync(IVmEndpoint coordinator, Transaction tx, string initiator) =>
         AbortAsync(coordinator, new AbortRequest { TransactionId = tx.Id, Reason = $"the change {tx.Id} was stopped by {initiator} before it was committed; nothing was changed." });

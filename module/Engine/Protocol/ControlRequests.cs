@@ -62,6 +62,8 @@ public sealed class AbortRequest : ControlRequest
     public List<NodeFailure> Failures { get; set; } = [];
     /// <summary>Why, when no node failed (a -CheckOnly proposal is withdrawn).</summary>
     public string? Reason { get; set; }
+    /// <summary>The abort's error id when no node failed (<see cref="ErrorIds.CheckedOnly"/> for a -CheckOnly proposal).</summary>
+    public string? ErrorId { get; set; }
 }
 
 public sealed class LeaveRequest : ControlRequest { }

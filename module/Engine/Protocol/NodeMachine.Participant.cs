@@ -124,7 +124,7 @@ public sealed partial class NodeMachine
 
     private void AbortLocally(DateTimeOffset now, string txId, string errorId, string reason, List<string> failedNodes)
     {
-        LastAbortReason = $"{txId}: {reason}";
+        if (errorId != ErrorIds.CheckedOnly) LastAbortReason = $"{txId}: {reason}";
         if (Record(txId) is not { } record || record.State == TransactionState.Committed) return;
         var wasQuiesced = record.State is TransactionState.Preparing or TransactionState.Prepared;
         if (record.State != TransactionState.Aborted)

@@ -68,7 +68,7 @@ public sealed partial class NodeMachine
     private ControlResponse AbortFromInitiator(DateTimeOffset now, AbortRequest request)
     {
         if (Active?.Transaction.Id == request.TransactionId && !Active.Decided)
-            Abort(now, request.Failures.FirstOrDefault()?.ErrorId ?? ErrorIds.TransactionAborted, request.Failures, request.Reason);
+            Abort(now, request.Failures.FirstOrDefault()?.ErrorId ?? request.ErrorId ?? ErrorIds.TransactionAborted, request.Failures, request.Reason);
         return Outcome(request.TransactionId) ?? ControlResponse.Success();
     }
 
