@@ -25,11 +25,13 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module VolumeManager -ErrorAction Stop
-    # The examples put their files under the temporary folder: make that this test's own folder.
+    # The examples put their files under the temporary folder and the current one (./state.yaml, -Path ./other):
+    # make both this test's own folder, never the repository.
     $script:savedTemp = $env:TMPDIR
     $script:temp = Join-Path ([IO.Path]::GetTempPath()) ("vmhelp-" + [Guid]::NewGuid().ToString('N').Substring(0, 10))
     $null = New-Item -ItemType Directory -Path $temp
     $env:TMPDIR = $temp
+    Push-Location -LiteralPath $temp
     $script:main = Start-VmLocalCluster -Path (Join-Path $temp 'main') -FailureTimeout 00:00:04
 
     # After an example: the main cluster's sessions are the default again; a connection an example left open is closed.
@@ -44,6 +46,7 @@ BeforeAll {
 
 AfterAll {
     if ($script:main) { Stop-VmLocalCluster -Cluster $main -Remove -Confirm:$false }
+    Pop-Location
     $env:TMPDIR = $savedTemp
     Remove-Item -LiteralPath $temp -Recurse -Force -ErrorAction Ignore
 }
