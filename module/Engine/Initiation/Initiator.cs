@@ -111,20 +111,24 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
         response.ErrorId is ErrorIds.AgentNotRunning or ErrorIds.EndpointUnreachable or ErrorIds.AgentWentAway;
 
     /// <summary>
-    /// The coordinator went away during the commit: its successor completes or aborts the change.
-    /// Ask the other members until one knows the outcome; a decision never changes, so the first final answer is the answer.
+    /// The coordinator went away during the commit: its successor completes or aborts the change, or the coordinator
+    /// itself once back. Ask the members until one knows the outcome; a decision never changes, so the first final answer is the answer.
     /// </summary>
     private async Task<ChangeOutcome> OutcomeAfterMasterLossAsync(Transaction tx, List<NodeCheckResult> checks, string master, CancellationToken ct)
     {
-        progress?.Stage(ChangeStage.Commit, $"master {master} went away; asking the other members for the outcome of {tx.Id}");
+        progress?.Stage(ChangeStage.Commit, $"master {master} went away; asking the members for the outcome of {tx.Id}");
         var deadline = clock.GetUtcNow() + (outcomeTimeout ?? TimeSpan.FromSeconds(30));
         while (clock.GetUtcNow() < deadline)
         {
-            foreach (var node in tx.Members.Where(m => m != master))
+            // The master last: back from a restart it settles what it decided (alone, when it was the only member).
+            foreach (var node in tx.Members.Where(m => m != master).Append(master))
             {
                 var record = await FinalRecordAsync(node, tx.Id, ct);
                 if (record is null) continue;
-                var changed = NodeFailure.Of(master, ErrorIds.MasterChanged, $"master {master} went away during the change; {node} {(record.State == TransactionState.Committed ? "completed" : "aborted")} it.");
+                var outcome = record.State == TransactionState.Committed ? "completed" : "aborted";
+                var changed = NodeFailure.Of(master, ErrorIds.MasterChanged, node == master
+                    ? $"master {master} went away during the change and {outcome} it when its agent returned."
+                    : $"master {master} went away during the change; {node} {outcome} it.");
                 return record.State == TransactionState.Committed
                     ? new ChangeOutcome { Succeeded = true, Stage = ChangeStage.Done, Transaction = tx, Record = record, Checks = checks, Warnings = [changed] }
                     : Failed(ChangeStage.Commit, tx, checks, [changed]);
