@@ -77,7 +77,7 @@ public sealed partial class NodeMachine
         if (Phase == NodePhase.Joined || FormingQuorum()) return null;
         var (voters, present) = FormingVoters();
         var tie = present.Count * 2 == voters.Count ? " and does not hold the disk lease that breaks the tie" : "";
-        return $"node {self} reaches {present.Count} of the {voters.Count} members of the last membership ({string.Join(", ", voters)}){tie}; " +
+        return $"node {self} reaches {present.Count} of the {voters.Count} members of the last membership ({string.Join(", ", voters.OrderBy(OrderOf))}){tie}; " +
             "without a majority it forms no cluster and makes no change.";
     }
 
