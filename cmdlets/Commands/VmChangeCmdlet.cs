@@ -44,20 +44,31 @@ public abstract partial class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
         ClusterView view;
         try { view = Await(ct => Connection.ViewAsync(node, ct)); }
         catch (EndpointException e) { throw Terminate(e, e.ErrorId, Category(e.ErrorId), e.Node); }
+        resolved = (node ?? Connection.LocalNode, view);
         var group = view.FindDiskGroup(name);
         return new GroupTarget(group, group?.Shared ?? true, group?.Owner ?? node ?? Connection.LocalNode, group?.Name ?? name);
     }
 
+    /// <summary>The view <see cref="ResolveGroup"/> read for this input, and whose it is: the change's local checks run on it, one round trip fewer.</summary>
+    private (string Node, ClusterView View)? resolved;
+
     /// <summary>A change initiated on the local node: shared, or private to <paramref name="owner"/> (checked and coordinated there).</summary>
-    protected Proposal Propose(string? owner, params Operation[] operations) => new()
+    protected Proposal Propose(string? owner, params Operation[] operations)
     {
-        Scope = owner is null ? TransactionScope.Shared : TransactionScope.Private,
-        Node = owner ?? Connection.LocalNode,
-        Initiator = Connection.LocalNode,
-        CheckOnly = CheckOnly,
-        BusyWait = Timeout < TimeSpan.Zero ? TimeSpan.Zero : Timeout,
-        Operations = [.. operations],
-    };
+        var node = owner ?? Connection.LocalNode;
+        var view = resolved is { } r && NameRules.Same(r.Node, node) ? r.View : null;
+        resolved = null;
+        return new Proposal
+        {
+            Scope = owner is null ? TransactionScope.Shared : TransactionScope.Private,
+            Node = node,
+            Initiator = Connection.LocalNode,
+            CheckOnly = CheckOnly,
+            BusyWait = Timeout < TimeSpan.Zero ? TimeSpan.Zero : Timeout,
+            Operations = [.. operations],
+            View = view,
+        };
+    }
 
     /// <summary>Runs the change through the initiator; on failure writes the errors and returns null. Under -AsJob writes the job and returns null.</summary>
     protected ChangeOutcome? RunChange(Proposal proposal, object target)

@@ -19,7 +19,7 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
     public async Task<ChangeOutcome> RunAsync(Proposal proposal, CancellationToken ct)
     {
         progress?.Stage(ChangeStage.LocalCheck, $"checking on {proposal.Node}");
-        var view = await ViewAsync(proposal, ct);
+        var view = proposal.View ?? await ViewAsync(proposal, ct);
         Resolve(view, proposal.Operations);
         var local = proposal.Operations.SelectMany(op => LocalChecks.Run(view, op)).ToList();
         if (local.Any(c => !c.Passed)) return LocalFailure(proposal.Node, local);

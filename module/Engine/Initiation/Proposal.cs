@@ -1,3 +1,4 @@
+using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Operations;
 using VolumeManager.Engine.Transactions;
 
@@ -14,4 +15,6 @@ public sealed class Proposal
     public bool CheckOnly { get; init; }
     /// <summary>How long to wait for a change in progress to finish before failing with ClusterBusy; zero fails at once.</summary>
     public TimeSpan BusyWait { get; init; }
+    /// <summary>The view of <see cref="Node"/> its caller has just read for this change (to resolve its target); read again when null.</summary>
+    public ClusterView? View { get; init; }
 }
