@@ -7,7 +7,8 @@ namespace VolumeManager.Simulation;
 /// <summary>What a random run may do to the cluster, and for how long.</summary>
 public sealed class ScenarioOptions
 {
-    public int MinNodes { get; set; } = 3;
+    /// <summary>Two: a share of the runs are two-node clusters, where the disk lease breaks every tie.</summary>
+    public int MinNodes { get; set; } = 2;
     public int MaxNodes { get; set; } = 5;
     /// <summary>How long faults and new changes keep coming.</summary>
     public TimeSpan FaultWindow { get; set; } = TimeSpan.FromSeconds(5);

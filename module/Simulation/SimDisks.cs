@@ -14,7 +14,7 @@ public sealed class SimDisks
         public long SizeBytes;
         public string? Group;
         public Guid? GroupId;
-        public DiskLease? Lease;
+        public byte[] LeaseSlot = new byte[PrivateRegion.LeaseSize];
     }
 
     private readonly List<Disk> disks = [];
@@ -49,21 +49,26 @@ public sealed class SimDisks
     }
 
     /// <summary>What the lease slot of a disk holds.</summary>
-    public DiskLease? LeaseOn(string disk) => disks.Single(d => d.Name == disk).Lease;
+    public DiskLease? LeaseOn(string disk) => DiskLease.Decode(disks.Single(d => d.Name == disk).LeaseSlot);
 
     /// <summary>
-    /// One lease round of a node, as the agent's DiskLeaseWriter does it: on every disk the node can open, the
-    /// slot is read and overwritten with the node's lease where <see cref="DiskLease.MayTake"/> allows; then tallied.
+    /// One lease round of a node, by the agent's rules (<see cref="LeaseSlots"/>, as DiskLeaseWriter runs them): on
+    /// every disk the node can open, the slot is read and overwritten where the node's rules say so; then tallied.
     /// </summary>
     internal LeaseRenewed RenewLease(SimNode node, DiskLease lease, DateTimeOffset now)
     {
-        var slots = new List<DiskLease?>();
+        var counted = new List<DiskLease?>();
         foreach (var disk in disks.Where(d => !node.InvisibleDisks.Contains(d.Name)))
         {
-            if (DiskLease.MayTake(disk.Lease, lease.Holder, now)) disk.Lease = lease;
-            slots.Add(disk.Lease);
+            var step = node.Leases.Next(disk.Name, disk.LeaseSlot, lease, now);
+            if (step.Write is { } slot)
+            {
+                disk.LeaseSlot = slot;
+                node.Leases.Wrote(disk.Name, slot);
+            }
+            counted.Add(step.Counts);
         }
-        var (holder, until) = DiskLease.Tally(slots, disks.Count, now);
+        var (holder, until) = DiskLease.Tally(counted, disks.Count, now);
         return new LeaseRenewed(now, disks.Count, holder, until);
     }
 

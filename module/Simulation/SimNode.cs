@@ -1,5 +1,6 @@
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Storage;
 using VolumeManager.Engine.Transactions;
 
 namespace VolumeManager.Simulation;
@@ -35,6 +36,8 @@ public sealed class SimNode
     public int Incarnation { get; internal set; }
     public int ProcessId { get; internal set; }
     internal SimKernel Kernel { get; set; } = null!;
+    /// <summary>The agent's memory of its lease rounds (what it last wrote, what it has read unchanged since when); gone with the agent.</summary>
+    internal LeaseSlots Leases { get; set; } = null!;
     /// <summary>Disks this node cannot open.</summary>
     public HashSet<string> InvisibleDisks { get; } = [];
     /// <summary>When set, the agent dies just before carrying out the first effect this matches.</summary>

@@ -4,6 +4,7 @@ using VolumeManager.Engine.Invariants;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Protocol;
 using VolumeManager.Engine.Serialization;
+using VolumeManager.Engine.Storage;
 using VolumeManager.Engine.Transactions;
 
 namespace VolumeManager.Simulation;
@@ -150,6 +151,7 @@ public sealed class Simulator
         if (node.Incarnation > 1) Ledger.Restarted(node.Name, database, journal);
         node.Machine = new NodeMachine(node.Name, Cluster, Options.Protocol, new Random(Random.Next()), node.ProcessId, database, journal);
         node.Kernel = new SimKernel(this, node);
+        node.Leases = new LeaseSlots(Time);
         Trace.Add(Elapsed, $"{node.Name} agent starts (pid {node.ProcessId}, generation {database.Generation}, {journal.Count} journal records)");
         var incarnation = node.Incarnation;
         At(Between(TimeSpan.Zero, Options.TickInterval), () => TickLoop(node, incarnation));

@@ -175,6 +175,14 @@ public sealed partial class NodeMachine
             return;
         }
         var member = Member(join.From);
+        if ((member is null || member.State == MemberState.Left) && !MasterHasQuorum)
+        {
+            // A node outside the membership adds a voter. Admitted by a master without a majority of its members,
+            // the grown membership's majority need not meet the old one's, which the other side can still form a
+            // cluster from. The joiner asks again after its join timeout.
+            Log($"join of {join.From} waits: this master reaches no majority of its members");
+            return;
+        }
         if (member is null || member.State == MemberState.Left)
         {
             Members.RemoveAll(m => m.Name == join.From);

@@ -1,6 +1,7 @@
 using VolumeManager.Agent.Storage;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Storage;
+using VolumeManager.Engine.Tests.Engine;
 using VolumeManager.Engine.Tests.Transport;
 
 namespace VolumeManager.Engine.Tests.Agent;
@@ -120,17 +121,6 @@ public sealed class DiskLeaseWriterTests : IDisposable
         var rounds = 0;
         for (; rounds < 10 && n2.Renew(Lease("n2", t + skew), disks, t + skew).Holder != "n2"; rounds++, t = t.AddSeconds(1), local.Advance(TimeSpan.FromSeconds(1))) { }
         Assert.Equal(4, rounds);
-    }
-
-    private sealed class SteppedClock : TimeProvider
-    {
-        private long ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => ticks;
-
-        public void Advance(TimeSpan by) => ticks += by.Ticks;
     }
 
     [Fact]

@@ -61,6 +61,28 @@ public sealed class DiskLeaseTests(ITestOutputHelper output)
         Assert.True(h.Sim.Disks.Names.Count(d => h.Sim.Disks.LeaseOn(d)?.Holder == holder) * 2 > h.Sim.Disks.Names.Count());
     }
 
+    /// <summary>
+    /// The simulator runs the agent's lease rules: a lone node of a two-node cluster writes its lease into every slot
+    /// on its first round, but a slot counts for it only once a later round reads back what it wrote, so it holds the
+    /// lease from its second round (a quarter lease later), not from its first.
+    /// </summary>
+    [Fact]
+    public void In_the_simulator_a_lone_node_holds_the_lease_from_its_second_round()
+    {
+        var h = new SimHarness(2);
+        var n1 = h["n1"];
+        h.Sim.Start(n1);
+        var step = TimeSpan.FromMilliseconds(1);
+        Assert.True(h.Sim.RunUntil(() => h.Sim.Disks.Names.All(d => h.Sim.Disks.LeaseOn(d)?.Holder == "n1"), TimeSpan.FromSeconds(3), step), "n1's first lease round");
+        var firstRound = h.Sim.Elapsed;
+        Assert.Null(n1.Machine!.LeaseHolder);
+
+        Assert.True(h.Sim.RunUntil(() => n1.Machine!.LeaseHolder is not null, TimeSpan.FromSeconds(3), step), "n1 holding the lease");
+        Assert.Equal("n1", n1.Machine!.LeaseHolder);
+        var round = h.Protocol.LeaseDuration / 4;
+        Assert.InRange(h.Sim.Elapsed - firstRound, round, round + h.Sim.Options.TickInterval);
+    }
+
     [Fact]
     public void A_three_node_cluster_writes_no_lease()
     {

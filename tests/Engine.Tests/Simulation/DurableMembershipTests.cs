@@ -84,6 +84,30 @@ public sealed class DurableMembershipTests(ITestOutputHelper output)
         NoViolations(h);
     }
 
+    /// <summary>
+    /// n1 formed the cluster of four with n3 alone (n2 and n4 still Joining), then n3 left: n1 reaches one of its three
+    /// members. Admitting n3 again would give n1 a tie of four that it wins (n1, n3), while n2 and n4 hold a majority
+    /// of the three-member membership n3 left behind and could form a second cluster from it (chaos seed 8495). So a
+    /// master without a majority admits no node from outside its membership; once n2 and n4 have joined, it admits n3.
+    /// </summary>
+    [Fact]
+    public void A_master_without_a_majority_admits_no_node_from_outside_its_membership()
+    {
+        var h = new SimHarness(4).Boot("n1", "n3");
+        var leave = h.Sim.Request("n3", new LeaveRequest());
+        h.RunUntil(() => leave.IsCompleted && h["n1"].Machine!.Members.Single(m => m.Name == "n3").State == MemberState.Left, null, "the leave of n3");
+        h.Sim.Restart(h["n3"]);
+        h.RunFor(TimeSpan.FromSeconds(2));
+        Assert.True(h["n1"].Machine!.IsMaster);
+        Assert.NotEqual(MemberState.Joined, h["n1"].Machine!.Members.FirstOrDefault(m => m.Name == "n3")?.State);
+
+        h.Sim.Start(h["n2"]);
+        h.Sim.Start(h["n4"]);
+        h.Settle();
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(MemberState.Joined, h.Master!.Machine!.Members.Single(m => m.Name == n.Name).State));
+        NoViolations(h);
+    }
+
     [Fact]
     public void After_every_agent_restarts_the_cluster_forms_from_the_last_membership()
     {

@@ -6,9 +6,10 @@ using Xunit.Abstractions;
 namespace VolumeManager.Engine.Tests.Simulation;
 
 /// <summary>
-/// The fast sweeps: 10,000 seeds (VM_SIM_SWEEP_SEEDS to change, VM_SIM_SWEEP_FIRST for the first seed) of 3–5
-/// nodes, on every core, within a time budget (VM_SIM_SWEEP_BUDGET seconds, default 300). A failure names each
-/// failing seed with the one-line command that replays it.
+/// The fast sweeps: 10,000 seeds (VM_SIM_SWEEP_SEEDS to change, VM_SIM_SWEEP_FIRST for the first seed) of 2–5
+/// nodes (a quarter of them two-node clusters, whose ties the disk lease breaks), on every core, within a time
+/// budget (VM_SIM_SWEEP_BUDGET seconds, default 300). A failure names each failing seed with the one-line command
+/// that replays it.
 /// </summary>
 [Trait("Category", "Simulation")]
 public sealed class SimulationSweepTests(ITestOutputHelper output)
