@@ -123,8 +123,6 @@ public sealed class DiskLeaseTests(ITestOutputHelper output)
         h.Sim.Network.Heal();
         h.Settle();
         Assert.Equal(1, h.Generation(other)); // it rejoins and takes the holder's configuration
-        var violations = h.Violations();
-        if (violations.Count > 0) output.WriteLine(h.Trace);
-        Assert.Empty(violations);
+        h.AssertNoViolations(output);
     }
 }

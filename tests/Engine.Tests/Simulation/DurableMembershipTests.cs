@@ -12,13 +12,6 @@ public sealed class DurableMembershipTests(ITestOutputHelper output)
 {
     private static SimHarness Cluster(int nodes) => new SimHarness(nodes).Boot();
 
-    private void NoViolations(SimHarness h)
-    {
-        var violations = h.Violations();
-        if (violations.Count > 0) output.WriteLine(h.Trace);
-        Assert.Empty(violations);
-    }
-
     [Fact]
     public void Every_member_makes_the_membership_and_epoch_durable()
     {
@@ -81,7 +74,7 @@ public sealed class DurableMembershipTests(ITestOutputHelper output)
         h.Sim.Network.Heal();
         h.Settle();
         Assert.Equal("n1", h.Master!.Name);
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     /// <summary>
@@ -105,7 +98,7 @@ public sealed class DurableMembershipTests(ITestOutputHelper output)
         h.Sim.Start(h["n4"]);
         h.Settle();
         Assert.All(h.Sim.Nodes, n => Assert.Equal(MemberState.Joined, h.Master!.Machine!.Members.Single(m => m.Name == n.Name).State));
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     [Fact]
@@ -122,7 +115,7 @@ public sealed class DurableMembershipTests(ITestOutputHelper output)
         h.RunUntil(() => h.Master is { } m && m.Machine!.Members.Count(x => x.State == MemberState.Joined) == 2, TimeSpan.FromSeconds(10), "n1 and n2 forming");
 
         Assert.Equal(["n1", "n2"], h.Master!.Machine!.Members.Select(m => m.Name).Order());
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     [Fact]

@@ -19,13 +19,6 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
     private static string Successor(SimHarness h) =>
         h.Master!.Machine!.Members.Where(m => m.Name != h.Master.Name && m.State == MemberState.Joined).OrderBy(m => m.Rank).First().Name;
 
-    private void NoViolations(SimHarness h)
-    {
-        var violations = h.Violations();
-        if (violations.Count > 0) output.WriteLine(h.Trace);
-        Assert.Empty(violations);
-    }
-
     [Fact]
     public void An_agent_that_goes_away_before_the_decision_fails_the_change_everywhere_and_no_generation_moves()
     {
@@ -46,7 +39,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         h.Settle(); // the agent comes back: it settles what it prepared from the master, and takes nothing else
         Assert.Equal(TransactionState.Aborted, h.States(id)[victim]);
         Assert.All(h.Sim.Nodes, n => Assert.Equal(0, h.Generation(n.Name)));
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     [Fact]
@@ -66,7 +59,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         Assert.All(h.Sim.Nodes, n => Assert.Equal(0, h.Generation(n.Name)));
         Assert.Equal(MemberState.Left, h[master].Machine!.Members.Single(m => m.Name == leaver).State);
         h.Settle();
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     [Fact]
@@ -83,7 +76,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         foreach (var node in h.Sim.Nodes.Where(n => n.Name != leaver)) Assert.Equal(1, h.Generation(node.Name));
         h.Settle(); // the node that left is added again: it takes the master's configuration
         Assert.Equal(1, h.Generation(leaver));
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     [Fact]
@@ -107,7 +100,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         Assert.Equal(1, h.Generation(third));
         h.Settle(); // the old master returns as a slave and takes the configuration
         Assert.Equal(1, h.Generation(master));
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     [Fact]
@@ -129,7 +122,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         h.Settle(); // the old master had decided; it returns, learns the abort and takes the configuration
         Assert.Equal(TransactionState.Aborted, h.States(outcome.Transaction!.Id)[master]);
         Assert.All(h.Sim.Nodes, n => Assert.Equal(0, h.Generation(n.Name)));
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     /// <summary>
@@ -154,7 +147,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         Assert.Equal(TransactionState.Committed, h.States(id)["n2"]);
         Assert.Equal(TransactionState.Committed, h.States(id)["n3"]);
         Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     /// <summary>
@@ -184,7 +177,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         var id = h["n2"].Journal.First(r => r.Decided).Transaction.Id;
         Assert.Equal(TransactionState.Committed, h.States(id)["n2"]);
         Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     /// <summary>
@@ -212,7 +205,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         h.Settle();
 
         Assert.Equal(1, h.Generation(node));
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     /// <summary>
@@ -243,7 +236,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         var id = h["n2"].Journal.First(r => r.Decided).Transaction.Id;
         Assert.All(h.States(id).Values, state => Assert.Equal(TransactionState.Aborted, state));
         Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     [Fact]
@@ -268,7 +261,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
         Assert.Equal(TransactionState.Committed, h.States(outcome.Transaction.Id)["n4"]);
         h.Settle();
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     [Fact]
@@ -292,7 +285,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         Assert.Equal(1, generationAtJoin); // admitted only once the change had committed
         Assert.Equal(1, h.Generation("n4"));
         h.Settle();
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     [Fact]
@@ -311,7 +304,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         Assert.Contains(outcome.Failures, f => f.Node == down && f.ErrorId == ErrorIds.AgentNotRunning);
         Assert.All(h.Sim.Nodes, n => Assert.Equal(0, h.Generation(n.Name)));
         h.Settle();
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     [Fact]
@@ -329,7 +322,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         Assert.DoesNotContain(gone, outcome.Transaction!.Members);
         Assert.Equal(0, h.Generation(gone));
         h.Settle();
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     [Fact]
@@ -349,7 +342,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         Assert.Equal(2, h.Generation(returning));
         Assert.Equal(h[master].Machine!.Database.Shared.Select(g => g.Name), h[returning].Machine!.Database.Shared.Select(g => g.Name));
         Assert.Equal(Serialization.DatabaseYaml.SharedHash(h[master].Machine!.Database), Serialization.DatabaseYaml.SharedHash(h[returning].Machine!.Database));
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     [Fact]
@@ -376,7 +369,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         h.Sim.Network.Heal();
         h.Settle();
         Assert.Equal(1, h.Generation(master)); // the old master rejoins and takes the majority's configuration
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     public static IEnumerable<object[]> Steps() => new[]
@@ -402,7 +395,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         var id = run.Outcome?.Transaction?.Id;
         if (id is not null && h.States(id).Values.Distinct().Count() != 1) output.WriteLine(h.Trace);
         if (id is not null) Assert.Single(h.States(id).Values.Distinct());
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     /// <summary>A fourth node starts just before each step of the master: before prepare it is taken into the change, after prepare it waits.</summary>
@@ -422,7 +415,7 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
         }
         h.Settle();
         Assert.All(h.Sim.Nodes, n => Assert.Equal(secondChange ? 2 : 1, h.Generation(n.Name)));
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     private static Func<Effect, bool> StepMatcher(string step) => step switch

@@ -31,8 +31,6 @@ public sealed class MinorityChangeTests(ITestOutputHelper output)
         h.Sim.Network.Heal();
         h.Settle();
         Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
-        var violations = h.Violations();
-        if (violations.Count > 0) output.WriteLine(h.Trace);
-        Assert.Empty(violations);
+        h.AssertNoViolations(output);
     }
 }

@@ -37,7 +37,7 @@ public sealed class StoppedChangeTests(ITestOutputHelper output)
         h.Settle();
         Assert.All(h.Sim.Nodes, n => Assert.NotEqual(TransactionState.Committed, h.States(id).GetValueOrDefault(n.Name)));
         Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     [Fact]
@@ -56,20 +56,13 @@ public sealed class StoppedChangeTests(ITestOutputHelper output)
         var id = MastersLast(h).Transaction.Id;
         Assert.All(h.Sim.Nodes, n => Assert.Equal(TransactionState.Committed, h.States(id)[n.Name]));
         Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
-        NoViolations(h);
+        h.AssertNoViolations(output);
     }
 
     private static TransactionRecord MastersLast(SimHarness h) => h.Master!.Machine!.Records.Last(r => r.Transaction.Scope == TransactionScope.Shared);
 
     private static Dictionary<string, IVmEndpoint> Wrap(IReadOnlyDictionary<string, IVmEndpoint> endpoints, string node, Func<IVmEndpoint, IVmEndpoint> wrap) =>
         endpoints.ToDictionary(e => e.Key, e => e.Key == node ? wrap(e.Value) : e.Value);
-
-    private void NoViolations(SimHarness h)
-    {
-        var violations = h.Violations();
-        if (violations.Count > 0) output.WriteLine(h.Trace);
-        Assert.Empty(violations);
-    }
 
     /// <summary>
     /// A node's endpoint at the moment the administrator stops the change: the stop lands while its check (or the
