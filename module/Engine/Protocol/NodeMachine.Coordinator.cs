@@ -184,7 +184,8 @@ public sealed partial class NodeMachine
         if (Record(tx.Id) is null) Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Proposed, Updated = now }, durable: false);
         AbortLocally(now, tx.Id, errorId, reason, failed);
         var notice = new AbortNotice { TransactionId = tx.Id, ErrorId = errorId, Reason = reason, FailedNodes = failed };
-        foreach (var member in tx.Members.Where(m => m != self && IsReachable(m))) SendTo(member, notice);
+        // Down members too: nothing resends an abort, and a member that is only slow would keep its record open for good.
+        foreach (var member in tx.Members.Where(m => m != self && Member(m) is { State: MemberState.Joined or MemberState.Down })) SendTo(member, notice);
         Log($"aborted {tx.Id}: {reason}");
         Reply(active.CommitRequestId, ControlResponse.Failure(errorId, reason, failures));
         Active = null;
