@@ -1,4 +1,3 @@
-using VolumeManager.Engine.Checks;
 using VolumeManager.Engine.Initiation;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Protocol;
@@ -38,20 +37,13 @@ public sealed class AbortNoticeTests(ITestOutputHelper output)
     }
 
     /// <summary>The master's endpoint: the withdrawal of the checked change waits until the slow member's frames are held and the master counts it Down.</summary>
-    private sealed class AbortWhenDown(IVmEndpoint inner, SimHarness h, string slow) : IVmEndpoint
+    private sealed class AbortWhenDown(IVmEndpoint inner, SimHarness h, string slow) : DelegatingEndpoint(inner)
     {
-        public string Node => inner.Node;
-        public Task<ClusterView> GetViewAsync(CancellationToken ct) => inner.GetViewAsync(ct);
-        public Task<ControlResponse> BeginAsync(BeginRequest request, CancellationToken ct) => inner.BeginAsync(request, ct);
-        public Task<NodeCheckResult> CheckAsync(Transaction transaction, CancellationToken ct) => inner.CheckAsync(transaction, ct);
-        public Task<ControlResponse> CommitAsync(string transactionId, CancellationToken ct) => inner.CommitAsync(transactionId, ct);
-        public Task<List<TransactionRecord>> GetTransactionsAsync(string? id, CancellationToken ct) => inner.GetTransactionsAsync(id, ct);
-
-        public async Task<ControlResponse> AbortAsync(AbortRequest request, CancellationToken ct)
+        public override async Task<ControlResponse> AbortAsync(AbortRequest request, CancellationToken ct)
         {
             h.Sim.Network.Partition([slow], resetConnections: false);
             await Task.Delay(h.Protocol.DownAfter * 2, h.Sim.Time, ct);
-            return await inner.AbortAsync(request, ct);
+            return await Inner.AbortAsync(request, ct);
         }
     }
 }

@@ -437,18 +437,12 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
     private static Func<Effect, bool> Chain(Func<Effect, bool>? first, Func<Effect, bool> second) => e => (first?.Invoke(e) ?? false) | second(e);
 
     /// <summary>The master's endpoint with its commit call held until a task completes.</summary>
-    private sealed class HeldCommitEndpoint(IVmEndpoint inner, Task held) : IVmEndpoint
+    private sealed class HeldCommitEndpoint(IVmEndpoint inner, Task held) : DelegatingEndpoint(inner)
     {
-        public string Node => inner.Node;
-        public Task<ClusterView> GetViewAsync(CancellationToken ct) => inner.GetViewAsync(ct);
-        public Task<ControlResponse> BeginAsync(BeginRequest request, CancellationToken ct) => inner.BeginAsync(request, ct);
-        public Task<NodeCheckResult> CheckAsync(Transaction transaction, CancellationToken ct) => inner.CheckAsync(transaction, ct);
-        public async Task<ControlResponse> CommitAsync(string transactionId, CancellationToken ct)
+        public override async Task<ControlResponse> CommitAsync(string transactionId, CancellationToken ct)
         {
             await held;
-            return await inner.CommitAsync(transactionId, ct);
+            return await Inner.CommitAsync(transactionId, ct);
         }
-        public Task<ControlResponse> AbortAsync(AbortRequest request, CancellationToken ct) => inner.AbortAsync(request, ct);
-        public Task<List<TransactionRecord>> GetTransactionsAsync(string? id, CancellationToken ct) => inner.GetTransactionsAsync(id, ct);
     }
 }

@@ -1,6 +1,5 @@
 using VolumeManager.Engine.Checks;
 using VolumeManager.Engine.Initiation;
-using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Protocol;
 using VolumeManager.Engine.Transactions;
 using VolumeManager.Simulation;
@@ -68,28 +67,21 @@ public sealed class StoppedChangeTests(ITestOutputHelper output)
     /// A node's endpoint at the moment the administrator stops the change: the stop lands while its check (or the
     /// master's commit call, which has already reached the master) is out, and the call ends as a stopped pipeline does.
     /// </summary>
-    private sealed class StoppingEndpoint(IVmEndpoint inner, CancellationTokenSource stop, bool atCommit) : IVmEndpoint
+    private sealed class StoppingEndpoint(IVmEndpoint inner, CancellationTokenSource stop, bool atCommit) : DelegatingEndpoint(inner)
     {
-        public string Node => inner.Node;
-        public Task<ClusterView> GetViewAsync(CancellationToken ct) => inner.GetViewAsync(ct);
-        public Task<ControlResponse> BeginAsync(BeginRequest request, CancellationToken ct) => inner.BeginAsync(request, ct);
-
-        public async Task<NodeCheckResult> CheckAsync(Transaction transaction, CancellationToken ct)
+        public override async Task<NodeCheckResult> CheckAsync(Transaction transaction, CancellationToken ct)
         {
-            if (atCommit) return await inner.CheckAsync(transaction, ct);
+            if (atCommit) return await Inner.CheckAsync(transaction, ct);
             await stop.CancelAsync();
             throw new OperationCanceledException(ct);
         }
 
-        public async Task<ControlResponse> CommitAsync(string transactionId, CancellationToken ct)
+        public override async Task<ControlResponse> CommitAsync(string transactionId, CancellationToken ct)
         {
-            if (!atCommit) return await inner.CommitAsync(transactionId, ct);
-            _ = inner.CommitAsync(transactionId, CancellationToken.None);
+            if (!atCommit) return await Inner.CommitAsync(transactionId, ct);
+            _ = Inner.CommitAsync(transactionId, CancellationToken.None);
             await stop.CancelAsync();
             throw new OperationCanceledException(ct);
         }
-
-        public Task<ControlResponse> AbortAsync(AbortRequest request, CancellationToken ct) => inner.AbortAsync(request, ct);
-        public Task<List<TransactionRecord>> GetTransactionsAsync(string? id, CancellationToken ct) => inner.GetTransactionsAsync(id, ct);
     }
 }
