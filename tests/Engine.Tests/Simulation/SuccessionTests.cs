@@ -116,7 +116,9 @@ public sealed class SuccessionTests(ITestOutputHelper output)
         var run = h.CreateShared(master, "dg01", "disk01");
         h.RunUntil(() => !h[master].Running, TimeSpan.FromSeconds(20), "the master dying after the new successor committed");
         Assert.Equal(TransactionState.Committed, h[next].LastState(h[next].Journal.Last().Transaction.Id));
-        h.RunFor(h.Protocol.FailureTimeout * 3); // long enough for the cut-off successor to take over, were it allowed to
+        h.RunUntil(() => h[successor].Machine is { IsMaster: true } or { Phase: NodePhase.Discovering }, h.Protocol.FailureTimeout * 3,
+            $"{successor} taking over or looking for the cluster again");
+        Assert.False(h[successor].Machine!.IsMaster, $"{successor} took over on a stale view");
         h.Sim.Network.Heal();
         h.Settle(TimeSpan.FromSeconds(60));
         h.RunUntil(() => run.Done, TimeSpan.FromSeconds(60), "the initiator returning");
@@ -124,6 +126,27 @@ public sealed class SuccessionTests(ITestOutputHelper output)
         var id = h[next].Journal.Last().Transaction.Id;
         Assert.All(h.Sim.Nodes, n => Assert.Equal(TransactionState.Committed, h.States(id)[n.Name]));
         Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
+        h.AssertNoViolations(output);
+    }
+
+    [Fact]
+    public void A_master_known_dead_is_taken_over_long_before_the_failure_timeout_and_the_initiator_hears_at_once()
+    {
+        var h = new SimHarness(4).Boot();
+        var master = h.Master!.Name;
+        var successor = Successor(h);
+        var diedAt = TimeSpan.Zero;
+        h.Before(master, e => SendOf<CommitNotice>(e, successor), () => diedAt = h.Sim.Elapsed, crash: true);
+
+        var outcome = h.Finish(h.CreateShared(successor, "dg01", "disk01"));
+
+        var returned = h.Sim.Elapsed - diedAt;
+        output.WriteLine($"the master died at {diedAt.TotalMilliseconds:0} ms; the initiator returned {returned.TotalMilliseconds:0} ms later (failure timeout {h.Protocol.FailureTimeout.TotalMilliseconds:0} ms)");
+        Assert.False(outcome.Succeeded);
+        Assert.Contains(outcome.Failures, f => f.Node == master && f.ErrorId == Checks.ErrorIds.MasterChanged);
+        Assert.True(returned < h.Protocol.FailureTimeout, $"the initiator returned {returned.TotalMilliseconds:0} ms after the master died");
+        Assert.Equal(successor, h.Master?.Name);
+        h.Settle();
         h.AssertNoViolations(output);
     }
 
