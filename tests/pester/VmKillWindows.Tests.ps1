@@ -15,12 +15,6 @@ BeforeAll {
         [int](Get-Content -LiteralPath (Join-Path (Get-StateDirectory $script:cluster $Node) 'vmconfigd.pid'))
     }
 
-    # The master, then the slaves by rank (the successor first).
-    function Select-Roles {
-        $master = (Get-VmCluster).Master
-        @($master) + @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank).Name
-    }
-
     # The newest transaction a node's agent knows, with its phases (the coordinator notes each member's Prepared and Committed).
     function Get-LastTransaction([string] $Node) {
         @(Get-TestTransaction -Cluster $script:cluster -Node $Node)[-1]

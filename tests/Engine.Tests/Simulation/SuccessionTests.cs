@@ -3,6 +3,7 @@ using VolumeManager.Engine.Protocol;
 using VolumeManager.Engine.Transactions;
 using VolumeManager.Simulation;
 using Xunit.Abstractions;
+using static VolumeManager.Engine.Tests.Simulation.ScheduleSteps;
 
 namespace VolumeManager.Engine.Tests.Simulation;
 
@@ -14,11 +15,6 @@ namespace VolumeManager.Engine.Tests.Simulation;
 [Trait("Category", "Simulation")]
 public sealed class SuccessionTests(ITestOutputHelper output)
 {
-    private static bool SendOf<T>(Effect e, string? to = null) where T : Message => e is Send { Message: T } s && (to is null || s.To == to);
-
-    private static string Successor(SimHarness h) =>
-        h.Master!.Machine!.Members.Where(m => m.Name != h.Master.Name && m.State == MemberState.Joined).OrderBy(m => m.Rank).First().Name;
-
     /// <summary>The steps of the successor's commit it may die before, and of the master's notices it may die before.</summary>
     public static TheoryData<string, string> SuccessorAndMasterSteps()
     {
