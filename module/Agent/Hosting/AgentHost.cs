@@ -6,6 +6,7 @@ using VolumeManager.Agent.Storage;
 using VolumeManager.Engine.Cluster;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Transactions;
 using VolumeManager.Engine.Serialization;
 using VolumeManager.Transport;
 
@@ -137,7 +138,22 @@ public sealed class AgentHost : IAsyncDisposable
             case DiskCopiesQuery copies: return WireJson.Serialize(new ControlResponse { Ok = true, Copies = copyReader.Read(copies.DiskGroup) });
             case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = resync.Tasks, Freezes = kernel.Freezes } });
         }
-        return WireJson.Serialize(await SubmitAsync(parsed, ct));
+        var response = await SubmitAsync(parsed, ct);
+        if (parsed is TransactionsQuery) response.Records = response.Records.Select(WithKernelFreeze).ToList();
+        return WireJson.Serialize(response);
+    }
+
+    /// <summary>
+    /// A transaction's freeze as this node's kernel measured it — its gates closed to new I/O until they opened,
+    /// the longest over its disk groups — where the kernel still holds it; else the machine's own account.
+    /// </summary>
+    private TransactionRecord WithKernelFreeze(TransactionRecord record)
+    {
+        var measured = kernel.Freezes.Where(f => f.TransactionId == record.Transaction.Id).Select(f => f.Milliseconds).DefaultIfEmpty(-1).Max();
+        if (measured < 0 || !record.IsFinal) return record;
+        var exact = record.With(record.State, record.Updated);
+        exact.FreezeMilliseconds = measured;
+        return exact;
     }
 
     /// <summary>A request to this node's state machine, answered when the machine replies (the control socket's path, and the resync service's).</summary>
