@@ -32,6 +32,8 @@ internal sealed class NbdConnection
         this.ct = ct;
     }
 
+    private const uint InlineWriteLimit = 64 * 1024;
+
     private INbdExport Export => session.Export;
 
     public void Run()
@@ -66,9 +68,18 @@ internal sealed class NbdConnection
                 continue;
             }
             Interlocked.Increment(ref references);
-            ThreadPool.UnsafeQueueUserWorkItem(static r => _ = r.Connection.ExecuteAsync(r), request, preferLocal: false);
+            if (RunsInline(request)) ExecuteAsync(request).GetAwaiter().GetResult();
+            else ThreadPool.UnsafeQueueUserWorkItem(static r => _ = r.Connection.ExecuteAsync(r), request, preferLocal: false);
         }
     }
+
+    /// <summary>
+    /// On an image file (page cache) a read, or a small write, costs less than handing it to another thread, so it
+    /// runs on the reader's thread; anything that may wait for a device (a block device, FLUSH, FUA, large writes)
+    /// runs concurrently on the pool.
+    /// </summary>
+    private bool RunsInline(NbdRequest r) => Export.MinimumBlockSize == 1 && (r.Flags & CmdFlagFua) == 0
+        && (r.Type == CmdRead || r.Type == CmdWrite && r.Length <= InlineWriteLimit);
 
     /// <summary>A write's payload, read before anything else so the stream stays in step; an oversized one is read past and refused.</summary>
     private bool ReadPayload(NbdRequest request)
