@@ -14,7 +14,8 @@ public sealed class DiskDevice : IDisposable
     }
 
     public string Path { get; }
-    public long Length => stream.Length;
+    /// <summary>The size in bytes; a block device's from BLKGETSIZE64 (its file length reads 0).</summary>
+    public long Length => NativeMethods.ioctl((int)stream.SafeFileHandle.DangerousGetHandle(), NativeMethods.BLKGETSIZE64, out var size) == 0 ? size : stream.Length;
 
     public static DiskDevice Open(string path, bool write = false) => new(path,
         new FileStream(path, FileMode.Open, write ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None));
@@ -22,13 +23,13 @@ public sealed class DiskDevice : IDisposable
     /// <summary>The private region's used bytes, the configuration copy included: one read for the identity and the copy's header, a second for the copy.</summary>
     public byte[] ReadPrivateRegion()
     {
-        var head = Read(0, (int)Math.Min(PrivateRegion.FirstRead, stream.Length));
-        var used = Math.Min(PrivateRegion.UsedLength(head), (int)Math.Min(PrivateRegion.Size, stream.Length));
+        var head = Read(0, (int)Math.Min(PrivateRegion.FirstRead, Length));
+        var used = Math.Min(PrivateRegion.UsedLength(head), (int)Math.Min(PrivateRegion.Size, Length));
         return used <= head.Length ? head : Read(0, used);
     }
 
     /// <summary>The identity part of the private region only (no configuration copy): what a disk scan reads.</summary>
-    public byte[] ReadIdentity() => Read(0, (int)Math.Min(PrivateRegion.CopyOffset, stream.Length));
+    public byte[] ReadIdentity() => Read(0, (int)Math.Min(PrivateRegion.CopyOffset, Length));
 
     public byte[] Read(long offset, int length)
     {
