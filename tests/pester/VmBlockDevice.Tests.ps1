@@ -1,11 +1,12 @@
 #Requires -Modules Pester
-# A volume over disks that are not plain image files, as root (FUSE, loop devices): a plex whose disk returns I/O
-# errors (nbdkit's error filter behind nbdfuse, as in PLATFORM.md) while reads fail over to the other plex.
-# Skipped, saying so, when not root or when nbdkit, nbdfuse or qemu-io is missing.
+# As root (FUSE, loop devices, mount): a plex whose disk returns I/O errors (nbdkit's error filter behind nbdfuse,
+# as in PLATFORM.md) while reads fail over to the other plex; and ext4 on a mirrored volume while the mirror is
+# replaced and the volume grown (examples/Filesystem-OnVolume.ps1). Skipped, saying so, when not root or when
+# nbdkit, nbdfuse, qemu-io or e2fsprogs is missing.
 
 BeforeDiscovery {
     $script:skipWhy = if ((id -u) -ne '0') { 'not root (FUSE and loop devices need root)' }
-        elseif ($m = @('nbdkit', 'nbdfuse', 'qemu-io', 'fusermount3') | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) }) { "$($m -join ', ') not installed" }
+        elseif ($m = @('nbdkit', 'nbdfuse', 'qemu-io', 'fusermount3', 'mkfs.ext4', 'losetup') | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) }) { "$($m -join ', ') not installed" }
 }
 
 BeforeAll {
@@ -70,5 +71,27 @@ Describe 'A plex whose disk fails' -Skip:([bool]$script:skipWhy) {
         $errors[0].disk | Should -Be 'd01'
         $errors[0].operation | Should -Be 'Read'
         $errors[0].servedFrom | Should -Be $plexes[1].Name
+    }
+}
+
+Describe 'ext4 on a mirrored volume' -Skip:([bool]$script:skipWhy) {
+    BeforeAll {
+        $script:fsCluster = New-TestCluster -Transport Local -NodeCount 2 -DiskCount 3
+    }
+    AfterAll {
+        $script:fsCluster | Remove-TestCluster
+    }
+
+    It 'stays clean while its mirror is replaced and the volume grown under it: fsck -n clean, files identical through the other node' {
+        $example = Join-Path $PSScriptRoot '..' '..' 'examples' 'Filesystem-OnVolume.ps1'
+        $result = & $example -Cluster $script:fsCluster -DiskGroup dgfs -Disk d01, d02, d03 -Volume fs -Size 24MB -GrowTo 40MB -Node n1 -CheckNode n2
+        $result.FsckExitCode | Should -Be 0 -Because $result.Fsck
+        $result.IdenticalOn | Should -Be 'n2'
+        $result.Files.Count | Should -Be 12
+        $result.FilesystemBytes | Should -BeGreaterThan 30MB -Because 'resize2fs grew the filesystem past the first 24 MB'
+        $result.Volume.Size | Should -Be 40MB
+        @($result.Volume.Plexes).Count | Should -Be 2
+        $result.Volume.Plexes.State | Should -Be @('Active', 'Active')
+        losetup -a | Out-String | Should -Not -Match 'vmfs-' -Because 'the example detaches its loop devices'
     }
 }
