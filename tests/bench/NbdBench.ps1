@@ -1,8 +1,9 @@
 # fio through the nbd engine against a node's NBD exports (a 1-plex and a 2-way mirrored volume), against two
 # baselines measured in the same run on images of the same size in the same folder: fio on the raw image file
 # (io_uring: the limit of this machine) and fio through `nbdkit file` (what a user would pick instead). Then the
-# freeze windows of changes made while fio writes through node n2.
-param([int] $MiB = 256, [int] $Seconds = 5, [int] $Changes = 20)
+# freeze windows of changes made while fio writes through node n2. Every target runs each pattern once per round,
+# rounds interleaved, and the table shows each one's median: on a shared machine the load moves between runs.
+param([int] $MiB = 256, [int] $Seconds = 3, [int] $Rounds = 3, [int] $Changes = 20)
 
 $patterns = @(
     @{ Name = 'seq write 1M'; Rw = 'write'; Bs = '1M'; Depth = 4; Kind = 'write' }
@@ -48,9 +49,15 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -Body {
             '1 plex' = @('--ioengine=nbd', "--uri=$((Get-VmVolume -DiskGroup bnbd -Name plain -Node n1).NbdUri)")
             '2-way mirror' = @('--ioengine=nbd', "--uri=$((Get-VmVolume -DiskGroup bnbd -Name mirror -Node n1).NbdUri)")
         }
+        $runs = @{}
+        foreach ($round in 1..$Rounds) {
+            foreach ($pattern in $patterns) {
+                foreach ($target in $targets.Keys) { $runs["$target|$($pattern.Name)"] += @(Invoke-Fio $targets[$target] $pattern $path) }
+            }
+        }
         $results = @{}
-        foreach ($pattern in $patterns) {
-            foreach ($target in $targets.Keys) { $results["$target|$($pattern.Name)"] = Invoke-Fio $targets[$target] $pattern $path }
+        foreach ($key in $runs.Keys) {
+            $results[$key] = [pscustomobject]@{ MiBps = (Get-Stats $runs[$key].MiBps).Median; Iops = (Get-Stats $runs[$key].Iops).Median }
         }
     }
     finally { if (Test-Path $kitPid) { Stop-Process -Id ([int](Get-Content $kitPid)) -Force -ErrorAction Ignore } }
@@ -70,7 +77,7 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -Body {
             'nbdkit/raw'       = Get-Ratio (& $r 'nbdkit file').$use (& $r 'raw file').$use
         }
     }
-    Write-BenchTable "fio through NBD on node n1, $MiB MiB volumes, $Seconds s per run (goals: 1 plex >= 1.0x nbdkit, mirror writes >= 0.5x nbdkit; the raw file is the limit):" $rows
+    Write-BenchTable "fio through NBD on node n1, $MiB MiB volumes, median of $Rounds runs of $Seconds s (goals: 1 plex >= 1.0x nbdkit, mirror writes >= 0.5x nbdkit; the raw file is the limit):" $rows
 
     # Freeze windows while fio writes 4 KiB at random through n2, change after change made from n1.
     $fioOut = Join-Path $path 'freeze-fio.json'

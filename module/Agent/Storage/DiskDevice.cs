@@ -17,8 +17,12 @@ public sealed class DiskDevice : IDisposable
     /// <summary>The size in bytes; a block device's from BLKGETSIZE64 (its file length reads 0).</summary>
     public long Length => NativeMethods.ioctl((int)stream.SafeFileHandle.DangerousGetHandle(), NativeMethods.BLKGETSIZE64, out var size) == 0 ? size : stream.Length;
 
+    /// <summary>
+    /// Opened for writing, the device is O_SYNC (WriteThrough): each write is durable on its own, syncing only its
+    /// range, so a private-region write never waits for the volume data the data path has not flushed yet.
+    /// </summary>
     public static DiskDevice Open(string path, bool write = false) => new(path,
-        new FileStream(path, FileMode.Open, write ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None));
+        new FileStream(path, FileMode.Open, write ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite, 1, write ? FileOptions.WriteThrough : FileOptions.None));
 
     /// <summary>The private region's used bytes, the configuration copy included: one read for the identity and the copy's header, a second for the copy.</summary>
     public byte[] ReadPrivateRegion()
@@ -46,14 +50,8 @@ public sealed class DiskDevice : IDisposable
 
     public Microsoft.Win32.SafeHandles.SafeFileHandle Handle => stream.SafeFileHandle;
 
-    /// <summary>Makes every write so far durable.</summary>
-    public void Flush() => stream.Flush(flushToDisk: true);
-
-    public void WriteDurably(long offset, ReadOnlySpan<byte> data)
-    {
-        RandomAccess.Write(stream.SafeFileHandle, data, offset);
-        stream.Flush(flushToDisk: true);
-    }
+    /// <summary>Durable when it returns (the device is open O_SYNC for writing).</summary>
+    public void WriteDurably(long offset, ReadOnlySpan<byte> data) => RandomAccess.Write(stream.SafeFileHandle, data, offset);
 
     public void Dispose() => stream.Dispose();
 }
