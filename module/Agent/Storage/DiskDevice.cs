@@ -18,11 +18,17 @@ public sealed class DiskDevice : IDisposable
     public long Length => NativeMethods.ioctl((int)stream.SafeFileHandle.DangerousGetHandle(), NativeMethods.BLKGETSIZE64, out var size) == 0 ? size : stream.Length;
 
     /// <summary>
-    /// Opened for writing, the device is O_SYNC (WriteThrough): each write is durable on its own, syncing only its
-    /// range, so a private-region write never waits for the volume data the data path has not flushed yet.
+    /// Opened for writing, the device is O_DSYNC: each write is durable on its own, syncing only its range (and no
+    /// journal commit for timestamps), so a private-region write never waits for volume data the data path has not
+    /// flushed yet.
     /// </summary>
-    public static DiskDevice Open(string path, bool write = false) => new(path,
-        new FileStream(path, FileMode.Open, write ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite, 1, write ? FileOptions.WriteThrough : FileOptions.None));
+    public static DiskDevice Open(string path, bool write = false)
+    {
+        if (!write) return new(path, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None));
+        var fd = NativeMethods.open(path, NativeMethods.O_RDWR | NativeMethods.O_DSYNC | NativeMethods.O_CLOEXEC);
+        if (fd < 0) throw new IOException($"cannot open {path} for writing (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
+        return new(path, new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.ReadWrite, 1));
+    }
 
     /// <summary>The private region's used bytes, the configuration copy included: one read for the identity and the copy's header, a second for the copy.</summary>
     public byte[] ReadPrivateRegion()
@@ -50,7 +56,7 @@ public sealed class DiskDevice : IDisposable
 
     public Microsoft.Win32.SafeHandles.SafeFileHandle Handle => stream.SafeFileHandle;
 
-    /// <summary>Durable when it returns (the device is open O_SYNC for writing).</summary>
+    /// <summary>Durable when it returns (the device is open O_DSYNC for writing).</summary>
     public void WriteDurably(long offset, ReadOnlySpan<byte> data) => RandomAccess.Write(stream.SafeFileHandle, data, offset);
 
     public void Dispose() => stream.Dispose();

@@ -28,6 +28,7 @@ internal static partial class NativeMethods
     // Linux x86-64 values (the platform the agent runs on).
     internal const int O_RDONLY = 0;
     internal const int O_RDWR = 2;
+    internal const int O_DSYNC = 0x1000;
     internal const int O_DIRECT = 0x4000;
     internal const int O_DIRECTORY = 0x10000;
     internal const int O_CLOEXEC = 0x80000;
