@@ -88,7 +88,10 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -Body {
         Start-Sleep -Seconds 1   # fio connected and writing before the first change
         $latency = foreach ($i in 1..$Changes) { Measure-Ms { Resize-VmVolume -DiskGroup bnbd -Name grown -Size (($i + 1) * 1MB) } }
     }
-    finally { Stop-Process -Id $fio.Id -ErrorAction Ignore; $fio.WaitForExit() }
+    finally {
+        kill -TERM $fio.Id   # fio ends its job on SIGTERM
+        if (-not $fio.WaitForExit(30000)) { kill -KILL $fio.Id }
+    }
     $ids = @(Get-VmTransaction -Node n1 | Select-Object -Last $Changes).Id
     $freezes = foreach ($node in 'n1', 'n2', 'n3') {
         $kernel = (Invoke-VmAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Join-Path $path 'nodes' $node 'state') | ConvertFrom-Json).kernel
