@@ -11,9 +11,9 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'VolumeManager.TestHelpers.psm1') -Force
     $script:missing = @('nbdinfo', 'nbdcopy', 'qemu-io', 'fio') | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) }
     if ($script:missing) { Write-Warning "NBD client tests skipped: $($script:missing -join ', ') not installed (apt-get install libnbd-bin qemu-utils fio)."; return }
-    $script:cluster = New-TestCluster -Transport Local -DiskCount 8
+    $script:cluster = New-TestCluster -Transport Local -DiskCount 10
     $script:temp = Split-Path $script:cluster.Path
-    New-VmDiskGroup -Name dgn -Disk d01, d02, d03, d04, d05, d06, d07, d08 -Shared | Out-Null
+    New-VmDiskGroup -Name dgn -Disk d01, d02, d03, d04, d05, d06, d07, d08, d09, d10 -Shared | Out-Null
 
     # A plex's bytes straight from the disk images, subdisk by subdisk: what that plex alone holds.
     function Get-PlexHash([string] $Volume, [string] $Plex, [long] $Length) {
