@@ -74,11 +74,12 @@ internal sealed class NbdConnection
     }
 
     /// <summary>
-    /// On an image file (page cache) a read, or a small write, costs less than handing it to another thread, so it
-    /// runs on the reader's thread; anything that may wait for a device (a block device, FLUSH, FUA, large writes)
-    /// runs concurrently on the pool.
+    /// On an image file (page cache) a read or a small write costs less than handing it to another thread, so it runs
+    /// on the reader's thread when no other request is waiting; when more requests are already here they run
+    /// concurrently on the pool, as does anything that may wait for a device (block devices, FUA, large writes).
     /// </summary>
     private bool RunsInline(NbdRequest r) => Export.MinimumBlockSize == 1 && (r.Flags & CmdFlagFua) == 0
+        && reader.Buffered < RequestHeaderLength
         && (r.Type == CmdRead || r.Type == CmdWrite && r.Length <= InlineWriteLimit);
 
     /// <summary>A write's payload, read before anything else so the stream stays in step; an oversized one is read past and refused.</summary>

@@ -10,6 +10,9 @@ internal sealed class SocketReader(Socket socket)
     private int start;
     private int end;
 
+    /// <summary>Bytes received and not read yet: another request already waiting when it holds a whole header.</summary>
+    public int Buffered => end - start;
+
     public void ReadExactly(Span<byte> into)
     {
         var buffered = Math.Min(end - start, into.Length);
