@@ -20,6 +20,9 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
     [Parameter] [ValidateRange(1, 64)] public int DiskCount { get; set; } = 6;
     [Parameter] [ValidateRange(2L * 1024 * 1024, long.MaxValue)] public long DiskSize { get; set; } = 256L * 1024 * 1024;
     [Parameter(Position = 0)] public string? Path { get; set; }
+
+    /// <summary>Existing disk image files or block devices (e.g. loop devices) to use instead of new images; their first MiB is overwritten.</summary>
+    [Parameter] public string[]? Disk { get; set; }
     [Parameter] public LocalTransport Transport { get; set; } = LocalTransport.Local;
     [Parameter] public TimeSpan FailureTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -71,6 +74,32 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
         if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
             throw Terminate(new IOException($"The folder {root} is not empty and holds no {LocalClusterLayout.DefinitionFile}; give an empty or new folder."),
                 "LocalClusterPathNotEmpty", ErrorCategory.ResourceExists, root);
-        return LocalClusterLayout.Create(root, NodeCount, DiskCount, DiskSize, Transport, FailureTimeout);
+        return LocalClusterLayout.Create(root, NodeCount, DiskCount, DiskSize, Transport, FailureTimeout, Disk is null ? null : ExistingDisks(Disk));
+    }
+
+    /// <summary>Full paths of -Disk, each an existing file or block device of at least 2 MiB; -DiskCount and -DiskSize do not apply.</summary>
+    private List<string> ExistingDisks(string[] paths)
+    {
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(DiskCount)) || MyInvocation.BoundParameters.ContainsKey(nameof(DiskSize)))
+            throw Terminate(new ArgumentException("-Disk uses the given files or devices as they are: leave out -DiskCount and -DiskSize."),
+                "DiskParameterConflict", ErrorCategory.InvalidArgument, Disk);
+        var full = new List<string>();
+        foreach (var path in paths)
+        {
+            var resolved = GetUnresolvedProviderPathFromPSPath(path);
+            string? problem = null;
+            try
+            {
+                using var disk = new FileStream(resolved, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+                if (Hosting.DiskSize.Of(disk) < 2L * 1024 * 1024) problem = "it is smaller than 2 MiB";
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { problem = e.Message; }
+            if (problem is not null)
+                throw Terminate(new IOException($"The disk '{path}' cannot be used: {problem}."), ErrorIds.DiskNotAccessible, ErrorCategory.OpenError, path);
+            if (full.Contains(resolved))
+                throw Terminate(new ArgumentException($"The disk '{path}' is named twice."), "DiskParameterConflict", ErrorCategory.InvalidArgument, path);
+            full.Add(resolved);
+        }
+        return full;
     }
 }

@@ -24,6 +24,9 @@ public abstract class VmCmdlet : PSCmdlet
 
     internal ClusterConnection Connection => TargetCluster.Connection;
 
+    /// <summary>A node's state directory as the cluster definition has it (where its agent's sockets are).</summary>
+    internal string? StateDirectoryOf(string node) => Connection.Definition.Nodes.FirstOrDefault(n => n.Name == node)?.StateDirectory;
+
     protected VmCluster TargetCluster => Cluster ?? ClusterRegistry.Default ?? throw Terminate(
         new InvalidOperationException("No cluster is connected. Use Connect-VmCluster or Start-VmLocalCluster first, or pass -Cluster."),
         "NoClusterConnected", ErrorCategory.ConnectionError, null);

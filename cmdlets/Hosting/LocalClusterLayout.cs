@@ -11,12 +11,16 @@ internal static class LocalClusterLayout
 {
     public const string DefinitionFile = "cluster.yaml";
 
-    public static ClusterDefinition Create(string root, int nodes, int disks, long diskSize, LocalTransport transport, TimeSpan failureTimeout)
+    /// <summary>A new cluster over <paramref name="disks"/> new sparse images, or over <paramref name="existing"/> files or block devices when given.</summary>
+    public static ClusterDefinition Create(string root, int nodes, int disks, long diskSize, LocalTransport transport, TimeSpan failureTimeout,
+        IReadOnlyList<string>? existing = null)
     {
         Directory.CreateDirectory(root);
         var keyFile = Path.Combine(root, "cluster.key");
         ClusterKey.Create(keyFile);
-        var diskPaths = Enumerable.Range(1, disks).Select(i => CreateDisk(root, $"d{i:D2}", diskSize)).ToList();
+        var diskPaths = existing is null
+            ? Enumerable.Range(1, disks).Select(i => CreateDisk(root, $"d{i:D2}", diskSize)).ToList()
+            : existing.Select((path, i) => TakeDisk(path, $"d{i + 1:D2}")).ToList();
         var definition = new ClusterDefinition
         {
             Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(root)),
@@ -43,12 +47,21 @@ internal static class LocalClusterLayout
         return path;
     }
 
+    /// <summary>An existing file or block device becomes disk <paramref name="name"/>: its first MiB (the private region) is written over.</summary>
+    private static string TakeDisk(string path, string name)
+    {
+        using var disk = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        disk.Write(PrivateRegion.Encode(new PrivateRegionContent { DiskId = Guid.NewGuid(), DiskName = name }));
+        disk.Flush(flushToDisk: true);
+        return path;
+    }
+
     /// <summary>Each node sees the shared disks through links in its own dev folder, so a test can hide one disk from one node.</summary>
     private static NodeDefinition CreateNode(string root, string name, int order, List<string> disks, LocalTransport transport)
     {
         var folder = Path.Combine(root, "nodes", name);
         var dev = Directory.CreateDirectory(Path.Combine(folder, "dev")).FullName;
-        foreach (var disk in disks) File.CreateSymbolicLink(Path.Combine(dev, Path.GetFileName(disk)), disk);
+        for (var i = 0; i < disks.Count; i++) File.CreateSymbolicLink(Path.Combine(dev, $"d{i + 1:D2}-{Path.GetFileName(disks[i])}"), disks[i]);
         return new NodeDefinition
         {
             Name = name, Order = order,

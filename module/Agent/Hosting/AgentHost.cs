@@ -37,6 +37,7 @@ public sealed class AgentHost : IAsyncDisposable
     private Journal journal = null!;
     private long nextRequest;
     private VolumeIo? io;
+    private Nbd.NbdServer? nbd;
 
     private ResyncService resync = null!;
 
@@ -81,6 +82,8 @@ public sealed class AgentHost : IAsyncDisposable
         await interconnect.StartAsync(ct);
         control = new ControlServer(state.SocketPath, token, HandleControlAsync, log.Write);
         await control.StartAsync(ct);
+        nbd = new Nbd.NbdServer(state.NbdSocketPath, new Nbd.VolumeExports(Io), log.Write);
+        nbd.Start();
         resync = new ResyncService(new ResyncHost(node.Name, () => machine.Database, Coordinates, SubmitAsync, faults.PassAsync, log.Write),
             kernel, new ResyncCopier(Io));
         state.WritePid(Environment.ProcessId);
@@ -136,7 +139,7 @@ public sealed class AgentHost : IAsyncDisposable
             case VolumeWriteRequest write: return WireJson.Serialize(await Io.WriteAsync(write, ct));
             case VolumeReadRequest read: return WireJson.Serialize(await Io.ReadAsync(read, ct));
             case DiskCopiesQuery copies: return WireJson.Serialize(new ControlResponse { Ok = true, Copies = copyReader.Read(copies.DiskGroup) });
-            case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = resync.Tasks, Freezes = kernel.Freezes } });
+            case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = resync.Tasks, Freezes = kernel.Freezes, IoErrors = kernel.IoErrors } });
         }
         var response = await SubmitAsync(parsed, ct);
         if (parsed is TransactionsQuery) response.Records = response.Records.Select(WithKernelFreeze).ToList();
@@ -239,6 +242,8 @@ public sealed class AgentHost : IAsyncDisposable
     {
         inputs.Writer.TryComplete();
         if (control is not null) await control.DisposeAsync();
+        nbd?.Dispose();
+        io?.Dispose();
         if (interconnect is not null) await interconnect.DisposeAsync();
         journal?.Dispose();
     }

@@ -22,6 +22,8 @@ public sealed class StateDirectory : IDisposable
     public string JournalPath => System.IO.Path.Combine(Path, "journal.jsonl");
     public string TokenPath => System.IO.Path.Combine(Path, "node.token");
     public string SocketPath => System.IO.Path.Combine(Path, "vmconfigd.sock");
+    /// <summary>The NBD server's socket: every volume the kernel holds, as an export named &lt;diskgroup&gt;/&lt;volume&gt;.</summary>
+    public string NbdSocketPath => System.IO.Path.Combine(Path, "nbd.sock");
     public string PidPath => System.IO.Path.Combine(Path, "vmconfigd.pid");
     public string LogPath => System.IO.Path.Combine(Path, "vmconfigd.log");
 

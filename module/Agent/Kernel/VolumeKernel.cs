@@ -2,7 +2,7 @@ using VolumeManager.Engine.Model;
 
 namespace VolumeManager.Agent.Kernel;
 
-/// <summary>The node's user-space kernel: one I/O gate per disk group, quiesced per transaction; it keeps a record of every freeze.</summary>
+/// <summary>The node's user-space kernel: one I/O gate per disk group, quiesced per transaction; it keeps a record of every freeze and of plexes' I/O errors.</summary>
 public sealed class VolumeKernel(TimeSpan drainBound)
 {
     private const int KeptFreezes = 500;
@@ -10,10 +10,23 @@ public sealed class VolumeKernel(TimeSpan drainBound)
     private readonly Dictionary<string, List<string>> quiescedBy = [];
     private readonly Dictionary<(string, string), DateTimeOffset> closedAt = [];
     private readonly LinkedList<FreezeRecord> freezes = new();
+    private readonly LinkedList<PlexIoError> ioErrors = new();
     private readonly object sync = new();
 
     /// <summary>The latest freezes, oldest first.</summary>
     public List<FreezeRecord> Freezes { get { lock (sync) return [.. freezes]; } }
+
+    /// <summary>The latest I/O errors of plexes' disks, oldest first.</summary>
+    public List<PlexIoError> IoErrors { get { lock (sync) return [.. ioErrors]; } }
+
+    public void RecordIoError(PlexIoError error)
+    {
+        lock (sync)
+        {
+            ioErrors.AddLast(error);
+            if (ioErrors.Count > KeptFreezes) ioErrors.RemoveFirst();
+        }
+    }
 
     public IoGate Gate(string diskGroup)
     {

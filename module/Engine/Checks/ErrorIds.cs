@@ -37,6 +37,8 @@ public static class ErrorIds
     /// <summary>Removing a disk group's last disk.</summary>
     public const string LastDisk = nameof(LastDisk);
     public const string PlexNotFound = nameof(PlexNotFound);
+    /// <summary>A volume read or write failed: its disks returned I/O errors on every plex that could serve it, or the request was not aligned for a block device.</summary>
+    public const string VolumeIoFailed = nameof(VolumeIoFailed);
     public const string InvalidPlexState = nameof(InvalidPlexState);
     /// <summary>A proposal's subdisk layout does not fit the node's copy of the disk group (or carries none).</summary>
     public const string InvalidLayout = nameof(InvalidLayout);
