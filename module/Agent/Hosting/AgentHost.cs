@@ -113,17 +113,26 @@ public sealed class AgentHost : IAsyncDisposable
             switch (frame)
             {
                 case PeerMessage m when faults.Drops(m.From): break; // the link is cut (test fault "drop:<peer>")
-                case PeerMessage m: Feed(Decode(m)); break;
+                case PeerMessage m: if (Decode(m) is { } received) Feed(received); break;
                 case PeerDisconnected d: Feed(new PeerLost(Now, d.From)); break;
             }
         }
     }
 
-    private Input Decode(PeerMessage frame)
+    /// <summary>A payload that does not decode is dropped and logged; the link and this loop go on.</summary>
+    private Input? Decode(PeerMessage frame)
     {
-        var message = WireJson.Deserialize<Message>(frame.Payload);
-        message.From = frame.From;
-        return new Received(Now, message);
+        try
+        {
+            var message = WireJson.Deserialize<Message>(frame.Payload);
+            message.From = frame.From;
+            return new Received(Now, message);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            log.Write($"dropped a {frame.Payload.Length}-byte message from {frame.From}: it does not decode: {e.Message}");
+            return null;
+        }
     }
 
     private async Task<byte[]> HandleControlAsync(byte[] request, CancellationToken ct)
