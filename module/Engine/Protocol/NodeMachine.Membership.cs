@@ -286,12 +286,12 @@ public sealed partial class NodeMachine
         lastHeartbeat = now;
         if (Member(self) is { } me) { me.Generation = Database.Generation; me.LastAbortReason = LastAbortReason; }
         foreach (var other in Others)
-            SendTo(other, new Heartbeat { ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason });
+            SendTo(other, NewHeartbeat());
         // A master also beats at the members it counts Left: one that is master of its own (a second cluster
         // after a partition) answers with its membership, and the older of the two steps down.
         if (IsMaster)
             foreach (var left in Members.Where(m => m.State == MemberState.Left && m.Name != self))
-                SendTo(left.Name, new Heartbeat { ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason });
+                SendTo(left.Name, NewHeartbeat());
         if (!IsMaster) AskAboutDoubts(now);
         HandOnDecisions(now);
     }
@@ -300,6 +300,7 @@ public sealed partial class NodeMachine
 
     private void OnHeartbeat(DateTimeOffset now, Heartbeat beat)
     {
+        NoteLeaseDisks(beat);
         var member = Member(beat.From);
         if (member is null && !IsMaster) return;
         // Not in this master's membership at all (it formed again from a smaller durable membership): as Left.
