@@ -13,7 +13,7 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
     {
         try
         {
-            socket.NoDelay = true;
+            LinkSockets.Configure(socket, context.Options);
             await using var stream = new NetworkStream(socket, ownsSocket: true);
             InboundSession? session = await AcceptHelloAsync(stream, socket.RemoteEndPoint, ct).ConfigureAwait(false);
             if (session is not null)

@@ -116,7 +116,8 @@ internal sealed class PeerLink : IAsyncDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(Options.HandshakeTimeout);
-        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        LinkSockets.Configure(socket, Options);
         try
         {
             await socket.ConnectAsync(target, timeout.Token).ConfigureAwait(false);
