@@ -51,7 +51,7 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
-            var id = e is Endpoints.EndpointOpenException ? ErrorIds.EndpointUnreachable : ErrorIds.AgentNotRunning;
+            var id = e is Endpoints.EndpointOpenException open ? open.ErrorId : ErrorIds.AgentNotRunning;
             throw Terminate(e, id, ErrorCategory.OpenError, root);
         }
         finally
