@@ -111,6 +111,35 @@ Describe 'A four-node cluster with one network namespace per node' -Skip:(-not $
         foreach ($node in $script:nodes) { (Get-VmDiskGroup -Cluster $script:cluster -Name dgcut -Node $node).Disks | Should -Be @('d02') }
     }
 
+    It 'aborts a change when a slave''s link goes down after it prepared, naming the slave; healed, the slave converges' {
+        # The seed: an agent goes away before the commit decision: the change fails, nothing is half-applied.
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        $master = (Get-AgentView $script:cluster $script:nodes[0]).Master
+        $slave = @($script:nodes | Where-Object { $_ -ne $master })[-1]
+        Set-TestFault -Cluster $script:cluster -Node $slave -Rule 'hold-before:Prepared'
+        $job = Start-ThreadJob -ScriptBlock {
+            param($cluster)
+            New-VmDiskGroup -Cluster $cluster -Name dgprepared -Disk d03 -Shared -ErrorVariable failed -ErrorAction SilentlyContinue
+            $failed
+        } -ArgumentList $script:cluster
+        try {
+            Wait-Until { @(Get-TestTransaction -Cluster $script:cluster -Node $slave | Where-Object { $_.state -eq 'Prepared' }).Count -gt 0 } -Because "$slave to prepare"
+            Set-TestLink -Cluster $script:cluster -Node $slave -State down
+            Clear-TestFault -Cluster $script:cluster -Node $slave
+            $errors = @($job | Wait-Job -Timeout 90 | Receive-Job | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+            $errors.Count | Should -BeGreaterOrEqual 1
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'AgentWentAway,*'
+            $errors[0].TargetObject | Should -Be $slave
+            foreach ($node in $script:nodes | Where-Object { $_ -ne $slave }) { (Get-AgentView $script:cluster $node).Generation | Should -Be $before }
+        }
+        finally {
+            Set-TestLink -Cluster $script:cluster -Node $slave -State up
+            $job | Remove-Job -Force -ErrorAction Ignore
+        }
+        Wait-Until { Test-Converged $script:cluster $script:nodes $before } -Timeout ([TimeSpan]::FromSeconds(60)) -Because "$slave, healed, to rejoin and settle the aborted change"
+        foreach ($node in $script:nodes) { Get-VmDiskGroup -Cluster $script:cluster -Node $node | Where-Object Name -eq dgprepared | Should -BeNullOrEmpty }
+    }
+
     It 'refuses a node whose SSH host key changed, naming the node (HostKeyChanged), and the cluster goes on' {
         $before = Assert-ClusterConsistent -Cluster $script:cluster
         $node = $script:network[-1]
