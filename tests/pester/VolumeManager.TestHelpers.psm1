@@ -137,6 +137,12 @@ function Get-GenerationMap {
     (Get-NodeView -Cluster $Cluster | Sort-Object Node | ForEach-Object { "$($_.Node)=$($_.Generation)" }) -join ','
 }
 
+# The master, then the slaves by rank (the successor first).
+function Select-Roles {
+    $master = (Get-VmCluster).Master
+    @($master) + @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank).Name
+}
+
 # Ends a process and every process below it (a pwsh and the endpoints and ssh clients it started), by id.
 function Stop-ProcessTree {
     [CmdletBinding()]
@@ -164,4 +170,4 @@ function Wait-Until {
     throw "timed out after $($Timeout.TotalSeconds) s waiting for $Because"
 }
 
-Export-ModuleMember -Function Get-TestNetwork, Set-TestLink, Get-AgentView, Stop-ProcessTree, New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until
+Export-ModuleMember -Function Get-TestNetwork, Set-TestLink, Get-AgentView, Stop-ProcessTree, New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until, Select-Roles

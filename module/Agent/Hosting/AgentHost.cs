@@ -158,7 +158,7 @@ public sealed class AgentHost : IAsyncDisposable
     {
         switch (parsed)
         {
-            case ViewQuery v: v.Visible = scanner.Scan(); break;
+            case ViewQuery { MembersOnly: false } v: v.Visible = scanner.Scan(); break;
             case CheckRequest c: c.Visible = scanner.Scan(); break;
         }
         var id = Interlocked.Increment(ref nextRequest);

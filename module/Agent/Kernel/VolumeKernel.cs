@@ -33,13 +33,13 @@ public sealed class VolumeKernel(TimeSpan drainBound)
         {
             var gate = Gate(group);
             var inFlight = gate.InFlight;
-            lock (sync) closed.Add(group);
+            // The freeze runs from the moment the gate closes to new I/O, the drain included, to the moment it opens.
+            lock (sync) { closed.Add(group); closedAt[(transactionId, group)] = DateTimeOffset.UtcNow; }
             if (!await gate.QuiesceAsync(drainBound))
             {
                 Resume(transactionId);
                 return $"I/O to disk group '{group}' did not drain within {drainBound.TotalSeconds:0.###} s ({inFlight} in flight).";
             }
-            lock (sync) closedAt[(transactionId, group)] = DateTimeOffset.UtcNow;
         }
         return null;
     }
@@ -61,7 +61,7 @@ public sealed class VolumeKernel(TimeSpan drainBound)
     {
         lock (sync)
         {
-            if (!closedAt.Remove((transactionId, group), out var closed)) return;   // never drained: no freeze to record
+            if (!closedAt.Remove((transactionId, group), out var closed)) return;
             freezes.AddLast(new FreezeRecord { TransactionId = transactionId, DiskGroup = group, Closed = closed, Opened = DateTimeOffset.UtcNow, InFlightAtOpen = inFlight });
             if (freezes.Count > KeptFreezes) freezes.RemoveFirst();
         }

@@ -46,11 +46,8 @@ public sealed partial class NodeMachine
         leaseUntil = until;
     }
 
-    private Heartbeat NewHeartbeat() => new()
-    {
-        ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason,
-        LeaseDisks = TwoNodeCluster && leaseSet.Count > 0 ? [.. leaseSet] : null,
-    };
+    /// <summary>What a heartbeat tells the other node of a two-node cluster: the disks this node counts the lease over.</summary>
+    private List<string>? LeaseDisksToShare() => TwoNodeCluster && leaseSet.Count > 0 ? [.. leaseSet] : null;
 
     private void NoteLeaseDisks(Heartbeat beat)
     {
