@@ -26,11 +26,15 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
     [Parameter] public LocalTransport Transport { get; set; } = LocalTransport.Local;
     [Parameter] public TimeSpan FailureTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Namespace: each node in its own network namespace with its own address, over SSH (root only).</summary>
+    [Parameter] public LocalIsolation Isolation { get; set; } = LocalIsolation.None;
+
     /// <summary>For test harnesses: start the agents with the fault hook enabled (crash or hold at a named protocol step).</summary>
     [Parameter(DontShow = true)] public SwitchParameter EnableFaultInjection { get; set; }
 
     protected override void ProcessRecord()
     {
+        if (Isolation == LocalIsolation.Namespace) CheckIsolation();
         var root = GetUnresolvedProviderPathFromPSPath(Path ?? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "vmcluster-" + Guid.NewGuid().ToString("N")[..8]));
         var created = !File.Exists(System.IO.Path.Combine(root, LocalClusterLayout.DefinitionFile));
         var definition = LoadOrCreate(root);
@@ -42,6 +46,7 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
             Await(local.StartAgentsAsync);
             Await(local.StartEndpointsAsync);
             var cluster = Await(ct => ClusterConnector.ConnectAsync(definition, local.Transport.ToString(), this, ct));
+            cluster.Isolation = local.Network is null ? LocalIsolation.None : LocalIsolation.Namespace;
             cluster.Connection.Local = local;
             ClusterRegistry.Default = cluster;
             connected = true;
@@ -49,7 +54,7 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
         }
         catch (Exception e) when (e is not PipelineStoppedException)
         {
-            var id = e is Endpoints.EndpointOpenException ? ErrorIds.EndpointUnreachable : ErrorIds.AgentNotRunning;
+            var id = e is Endpoints.EndpointOpenException open ? open.ErrorId : ErrorIds.AgentNotRunning;
             throw Terminate(e, id, ErrorCategory.OpenError, root);
         }
         finally
@@ -74,7 +79,18 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
         if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
             throw Terminate(new IOException($"The folder {root} is not empty and holds no {LocalClusterLayout.DefinitionFile}; give an empty or new folder."),
                 "LocalClusterPathNotEmpty", ErrorCategory.ResourceExists, root);
-        return LocalClusterLayout.Create(root, NodeCount, DiskCount, DiskSize, Transport, FailureTimeout, Disk is null ? null : ExistingDisks(Disk));
+        var network = Isolation == LocalIsolation.Namespace ? NamespaceNetwork.Plan([.. Enumerable.Range(1, NodeCount).Select(i => $"n{i}")]) : null;
+        return LocalClusterLayout.Create(root, NodeCount, DiskCount, DiskSize, network is null ? Transport : LocalTransport.Ssh, FailureTimeout, network,
+            Disk is null ? null : ExistingDisks(Disk));
+    }
+
+    private void CheckIsolation()
+    {
+        try { NamespaceNetwork.RequireRoot(); }
+        catch (UnauthorizedAccessException e) { throw Terminate(e, ErrorIds.NotRoot, ErrorCategory.PermissionDenied, "Namespace"); }
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Transport)) && Transport != LocalTransport.Ssh)
+            throw Terminate(new ArgumentException("Namespace isolation reaches every node over SSH at its own address; leave out -Transport or give -Transport Ssh."),
+                "IsolationNeedsSsh", ErrorCategory.InvalidArgument, Transport);
     }
 
     /// <summary>Full paths of -Disk, each an existing file or block device of at least 2 MiB; -DiskCount and -DiskSize do not apply.</summary>

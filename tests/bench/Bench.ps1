@@ -6,10 +6,12 @@
 #   Scale   Get-VmVolume and one change at 10,000 volumes against the same at 10
 #   Simulator  changes per second through the deterministic simulator at 8 and 64 nodes, against the 8-node rate
 #   Succession the longest write stall on a healthy node when a change's successor dies after the decision, against the failure timeout
+#   Namespace  New-VmVolume on warm namespace clusters (a node per network namespace, SSH) against an empty fan-out;
+#              8 nodes against 2 (root only)
 [CmdletBinding()]
 param(
-    [ValidateSet('Change', 'Io', 'Nbd', 'Scale', 'Simulator', 'Succession')]
-    [string[]] $Part = @('Change', 'Io', 'Nbd', 'Scale', 'Simulator', 'Succession'),
+    [ValidateSet('Change', 'Io', 'Nbd', 'Scale', 'Simulator', 'Succession', 'Namespace')]
+    [string[]] $Part = @('Change', 'Io', 'Nbd', 'Scale', 'Simulator', 'Succession', 'Namespace'),
     [int] $Iterations = 20,
     [string[]] $Shape = @('Local:3', 'Ssh:2', 'Ssh:3', 'Ssh:4', 'Ssh:8')
 )
@@ -24,3 +26,4 @@ if ('Nbd' -in $Part) { & (Join-Path $PSScriptRoot 'NbdBench.ps1') }
 if ('Scale' -in $Part) { & (Join-Path $PSScriptRoot 'ScaleBench.ps1') }
 if ('Simulator' -in $Part) { & (Join-Path $PSScriptRoot 'SimulatorBench.ps1') }
 if ('Succession' -in $Part) { & (Join-Path $PSScriptRoot 'SuccessionBench.ps1') }
+if ('Namespace' -in $Part) { & (Join-Path $PSScriptRoot 'NamespaceBench.ps1') -Iterations $Iterations }

@@ -40,6 +40,8 @@ public sealed class AgentHost : IAsyncDisposable
     private Nbd.NbdServer? nbd;
 
     private ResyncService resync = null!;
+    private HeartbeatPacer pacer = null!;
+    private int leaseRoundRunning;
 
     private VolumeIo Io => io ??= new VolumeIo(kernel, () => machine.Database, scanner);
 
@@ -63,6 +65,7 @@ public sealed class AgentHost : IAsyncDisposable
         using var ticker = TickAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var pump = PumpInterconnectAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var resyncing = resync.RunAsync(TimeSpan.FromMilliseconds(250), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        using var pacing = pacer.RunAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         Feed(new Started(Now));
         await foreach (var input in inputs.Reader.ReadAllAsync(ct))
             Execute(input is Released released ? released.Effects : machine.Handle(input), hold: input is not Released);
@@ -80,6 +83,7 @@ public sealed class AgentHost : IAsyncDisposable
             new InterconnectOptions { ReconnectDelayMax = cluster.HeartbeatInterval });
         foreach (var peer in cluster.Nodes.Where(n => n.Name != node.Name)) interconnect.RegisterPeer(peer.Name, Endpoint(peer.Interconnect));
         await interconnect.StartAsync(ct);
+        pacer = new HeartbeatPacer(cluster.HeartbeatInterval, (peer, payload) => interconnect.Send(peer, payload));
         control = new ControlServer(state.SocketPath, token, HandleControlAsync, log.Write);
         await control.StartAsync(ct);
         nbd = new Nbd.NbdServer(state.NbdSocketPath, new Nbd.VolumeExports(Io), log.Write);
@@ -99,7 +103,7 @@ public sealed class AgentHost : IAsyncDisposable
         return new IPEndPoint(address, int.Parse(hostPort[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    private static DateTimeOffset Now => DateTimeOffset.UtcNow;
+    private static DateTimeOffset Now => MonotonicClock.Now;
 
     private void Feed(Input input) => inputs.Writer.TryWrite(input);
 
@@ -117,17 +121,26 @@ public sealed class AgentHost : IAsyncDisposable
             switch (frame)
             {
                 case PeerMessage m when faults.Drops(m.From): break; // the link is cut (test fault "drop:<peer>")
-                case PeerMessage m: Feed(Decode(m)); break;
+                case PeerMessage m: if (Decode(m) is { } received) Feed(received); break;
                 case PeerDisconnected d: Feed(new PeerLost(Now, d.From)); break;
             }
         }
     }
 
-    private Input Decode(PeerMessage frame)
+    /// <summary>A payload that does not decode is dropped and logged; the link and this loop go on.</summary>
+    private Input? Decode(PeerMessage frame)
     {
-        var message = WireJson.Deserialize<Message>(frame.Payload);
-        message.From = frame.From;
-        return new Received(Now, message);
+        try
+        {
+            var message = WireJson.Deserialize<Message>(frame.Payload);
+            message.From = frame.From;
+            return new Received(Now, message);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            log.Write($"dropped a {frame.Payload.Length}-byte message from {frame.From}: it does not decode: {e.Message}");
+            return null;
+        }
     }
 
     private async Task<byte[]> HandleControlAsync(byte[] request, CancellationToken ct)
@@ -219,16 +232,35 @@ public sealed class AgentHost : IAsyncDisposable
         {
             case Send s when s.To == node.Name: Feed(new Received(Now, s.Message)); break;
             case Send s when faults.Drops(s.To): break;
-            case Send s: interconnect.Send(s.To, WireJson.Serialize<Message>(s.Message)); break;
-            case PersistDatabase p: state.SaveDatabase(p.Database); break;
-            case PersistRecord r: journal.Append(r.Record); break;
+            case Send s: SendToPeer(s); break;
+            case PersistDatabase p: using (pacer.DiskIo()) state.SaveDatabase(p.Database); break;
+            case PersistRecord r: using (pacer.DiskIo()) journal.Append(r.Record); break;
             case Reply r: if (pending.TryGetValue(r.RequestId, out var tcs)) tcs.TrySetResult(r.Response); break;
             case Quiesce q: _ = QuiesceAsync(q); break;
             case Resume r: kernel.Resume(r.TransactionId); break;
-            case WriteDiskCopies w: diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan(), w.Deported); break;
-            case RenewLease l: Feed(leases.Renew(l.Lease, scanner.Scan(), Now)); break;
+            case WriteDiskCopies w: using (pacer.DiskIo()) diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan(), w.Deported); break;
+            case RenewLease l: StartLeaseRound(l); break;
             case Log l: log.Write(l.Text); break;
         }
+    }
+
+    private void SendToPeer(Send send)
+    {
+        var payload = WireJson.Serialize<Message>(send.Message);
+        interconnect.Send(send.To, payload);
+        if (send.Message is Heartbeat) pacer.Sent(send.To, payload);
+    }
+
+    /// <summary>A lease round reads and fsyncs every disk: it runs off the loop, one at a time (a round still running on a slow disk makes the next one skip).</summary>
+    private void StartLeaseRound(RenewLease round)
+    {
+        if (Interlocked.Exchange(ref leaseRoundRunning, 1) == 1) return;
+        _ = Task.Run(() =>
+        {
+            try { Feed(leases.Renew(round.Lease, scanner.Scan(), Now)); }
+            catch (Exception e) { log.Write($"lease round failed: {e.Message}"); }
+            finally { Volatile.Write(ref leaseRoundRunning, 0); }
+        });
     }
 
     private async Task QuiesceAsync(Quiesce quiesce)

@@ -12,6 +12,8 @@ public sealed partial class NodeMachine
     private readonly List<JoinRequest> pendingJoins = [];
     private DateTimeOffset discoverDeadline;
     private DateTimeOffset lastHeartbeat;
+    /// <summary>(Master.) The epoch at which it last admitted each node: a leave notice from before that is stale.</summary>
+    private readonly Dictionary<string, long> admittedAt = new(StringComparer.Ordinal);
     private DateTimeOffset? quorumLostAt;
     private DateTimeOffset? masterLostAt;
 
@@ -198,6 +200,7 @@ public sealed partial class NodeMachine
         member.Generation = Database.Generation;
         lastHeard[join.From] = now;
         Epoch++;
+        admittedAt[join.From] = Epoch;
         Log($"admitted {join.From} at rank {member.Rank}, epoch {Epoch}");
         SendTo(join.From, new JoinAccepted
         {
@@ -297,12 +300,16 @@ public sealed partial class NodeMachine
         HandOnDecisions(now);
     }
 
-    private Heartbeat OwnHeartbeat() => new() { ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason };
+    private Heartbeat OwnHeartbeat() => new()
+    {
+        ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason, LeaseDisks = LeaseDisksToShare(),
+    };
 
     private void Heard(string from, DateTimeOffset now) => lastHeard[from] = now;
 
     private void OnHeartbeat(DateTimeOffset now, Heartbeat beat)
     {
+        NoteLeaseDisks(beat);
         var member = Member(beat.From);
         if (member is null && !IsMaster) return;
         // Not in this master's membership at all (it formed again from a smaller durable membership): as Left.
@@ -441,6 +448,11 @@ public sealed partial class NodeMachine
     private void OnLeaveNotice(DateTimeOffset now, LeaveNotice notice)
     {
         if (!IsMaster || Member(notice.From) is not { } member) return;
+        if (notice.Epoch < admittedAt.GetValueOrDefault(member.Name))
+        {
+            Log($"ignored a leave notice of epoch {notice.Epoch} from {member.Name}: it was admitted again at epoch {admittedAt[member.Name]}");
+            return;
+        }
         Epoch++;
         MarkState(member, MemberState.Left, "left cleanly", tellIt: false);
         OnMemberGone(now, member.Name, ErrorIds.NodeLeft, $"node {member.Name} left the cluster during the change.");
