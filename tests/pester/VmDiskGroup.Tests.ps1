@@ -60,7 +60,8 @@ Describe 'Disk groups over <Transport> endpoints' -ForEach $transports {
     }
 
     It 'fails with DiskNotAccessible naming node 3 for a disk node 3 cannot see' {
-        $link = Join-Path (Split-Path $script:cluster.Path) 'nodes' 'n3' 'dev' 'd05.img'
+        $link = (Get-Item (Join-Path (Split-Path $script:cluster.Path) 'nodes' 'n3' 'dev' 'd05-*')).FullName
+        $target = (Get-Item -LiteralPath $link).Target
         Remove-Item -LiteralPath $link
         try {
             $before = Assert-ClusterConsistent -Cluster $script:cluster
@@ -73,7 +74,7 @@ Describe 'Disk groups over <Transport> endpoints' -ForEach $transports {
             Get-VmDiskGroup -Node n1 | Where-Object Name -eq dg05 | Should -BeNullOrEmpty
         }
         finally {
-            New-Item -ItemType SymbolicLink -Path $link -Target (Join-Path (Split-Path $script:cluster.Path) 'disks' 'd05.img') | Out-Null
+            New-Item -ItemType SymbolicLink -Path $link -Target $target | Out-Null
         }
     }
 
