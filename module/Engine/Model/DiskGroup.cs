@@ -29,6 +29,18 @@ public sealed class DiskGroup
     public IEnumerable<Volume> VolumesOn(string disk) =>
         Volumes.Where(v => v.Plexes.Any(p => p.Subdisks.Any(s => NameRules.Same(s.Disk, disk))));
 
+    /// <summary>
+    /// A copy a change may edit: its own disk and volume lists, the volumes themselves shared until an operation
+    /// replaces one (<see cref="Operations.VolumeOperation"/>). A configuration once applied is never changed in
+    /// place, so caches keyed by the objects (<see cref="Serialization.ConfigText"/>) stay true.
+    /// </summary>
+    public DiskGroup CopyForChange() => new()
+    {
+        Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation,
+        Disks = Disks.Select(d => d.Clone()).ToList(),
+        Volumes = [.. Volumes],
+    };
+
     public DiskGroup Clone() => new()
     {
         Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation,
