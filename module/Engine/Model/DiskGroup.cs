@@ -13,6 +13,9 @@ public sealed class DiskGroup
     public List<DiskRef> Disks { get; set; } = [];
     public List<Volume> Volumes { get; set; } = [];
 
+    /// <summary>The group's hash once <see cref="Serialization.ConfigText.GroupHash"/> computed it; a copy starts without.</summary>
+    internal byte[]? Hash;
+
     /// <summary>The disks' public regions together, as the disk references record them.</summary>
     public long SizeBytes => Disks.Sum(d => d.SizeBytes);
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using VolumeManager.Engine.Model;
@@ -14,10 +13,6 @@ namespace VolumeManager.Engine.Serialization;
 /// </summary>
 public static class ConfigText
 {
-    private sealed record VolumeEntry(string Yaml, byte[] Hash);
-
-    private static readonly ConditionalWeakTable<Volume, VolumeEntry> volumes = [];
-    private static readonly ConditionalWeakTable<DiskGroup, byte[]> groups = [];
 
     /// <summary>
     /// The group as one YAML document, byte for byte what emitting the whole group gives: the group's own keys, then
@@ -26,6 +21,7 @@ public static class ConfigText
     public static string Group(DiskGroup group)
     {
         if (group.Volumes.Count == 0) return Emit(ModelYaml.Group(group));
+        Cache(group.Volumes);
         var text = new StringBuilder(Header(group));
         text.Append("volumes:\n");
         foreach (var volume in group.Volumes) text.Append(Of(volume).Yaml);
@@ -33,21 +29,35 @@ public static class ConfigText
     }
 
     /// <summary>The group's hash: its own keys and its volumes' hashes, in order.</summary>
-    public static byte[] GroupHash(DiskGroup group) => groups.GetValue(group, ComputeGroupHash);
+    public static byte[] GroupHash(DiskGroup group) => group.Hash ??= ComputeGroupHash(group);
 
     private static byte[] ComputeGroupHash(DiskGroup group)
     {
+        Cache(group.Volumes);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(Header(group)));
         foreach (var volume in group.Volumes) hash.AppendData(Of(volume).Hash);
         return hash.GetHashAndReset();
     }
 
-    private static VolumeEntry Of(Volume volume) => volumes.GetValue(volume, v =>
+    private static VolumeText Of(Volume volume) => volume.Text ??= Entry(WithoutEndMarker(Emit(Sequence([ModelYaml.Volume(volume)]))));
+
+    private static VolumeText Entry(string yaml) => new(yaml, SHA256.HashData(Encoding.UTF8.GetBytes(yaml)));
+
+    /// <summary>
+    /// The volumes not yet known, emitted together (one emitter for 10,000 volumes, not 10,000): each item of a
+    /// block sequence at the root starts a line with "- ", and nothing else does, so the text splits back into them.
+    /// </summary>
+    private static void Cache(List<Volume> group)
     {
-        var yaml = WithoutEndMarker(Emit(Sequence([ModelYaml.Volume(v)])));
-        return new VolumeEntry(yaml, SHA256.HashData(Encoding.UTF8.GetBytes(yaml)));
-    });
+        var missing = group.Where(v => v.Text is null).ToList();
+        if (missing.Count < 2) return;
+        var text = WithoutEndMarker(Emit(Sequence(missing.Select(ModelYaml.Volume))));
+        var items = text.Split("\n- ");
+        if (items.Length != missing.Count) return; // not as expected: each volume is emitted alone instead
+        for (var i = 0; i < items.Length; i++)
+            missing[i].Text = Entry((i == 0 ? "" : "- ") + items[i] + (i == items.Length - 1 ? "" : "\n"));
+    }
 
     /// <summary>The group's keys before its volumes, as emitting the group writes them.</summary>
     private static string Header(DiskGroup group) =>
@@ -56,3 +66,6 @@ public static class ConfigText
     private static string WithoutEndMarker(string text) =>
         text.EndsWith("...\n", StringComparison.Ordinal) ? text[..^4] : text;
 }
+
+/// <summary>A volume's YAML (an item of a block sequence at the root) and the SHA-256 of it.</summary>
+internal sealed record VolumeText(string Yaml, byte[] Hash);
