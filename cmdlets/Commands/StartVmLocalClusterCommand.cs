@@ -40,7 +40,7 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
             Await(local.StartEndpointsAsync);
             var cluster = Await(ct => ClusterConnector.ConnectAsync(definition, local.Transport.ToString(), this, ct));
             cluster.Connection.Local = local;
-            ClusterRegistry.Default = cluster;
+            DefaultCluster = cluster;
             connected = true;
             WriteObject(cluster);
         }

@@ -17,7 +17,7 @@ internal sealed class AgentProcess(string clusterFile, NodeDefinition node)
 
     public void Start(IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(ModuleLayout.AgentPath)
+        var start = new ProcessStartInfo(ModuleLayout.ExecutableAgentPath())
         {
             UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
         };

@@ -1,4 +1,4 @@
-namespace VolumeManager.Engine.Invariants;
+namespace VolumeManager.Simulation.Invariants;
 
 /// <summary>The invariants of docs/ARCHITECTURE.md "Invariants", numbered as there, plus liveness.</summary>
 public enum InvariantId
