@@ -1,5 +1,5 @@
 # Get-VmVolume and one change (New-VmVolume + Remove-VmVolume of a small volume) with 10 volumes in the cluster, then
-# with 10,000 (the rest created by New-VmVolume calls of 1,000 volumes each: one transaction each), as ratios; and
+# with 10,000 (the rest created by New-VmVolume calls of 500 volumes each: one transaction each), as ratios; and
 # volumes created one per transaction, as a rate, at both sizes (-OnePerTransaction of them each time).
 param([int] $Volumes = 10000, [int] $Iterations = 5, [int] $OnePerTransaction = 50)
 
@@ -18,12 +18,12 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize 4GB -Body {
     New-VmVolume -DiskGroup big -Name (1..10 | ForEach-Object { 'v{0:D5}' -f $_ }) -Size 1MB | Out-Null
     $small = Measure-At 10
     $create = Measure-Ms {
-        for ($first = 11; $first -le $Volumes; $first += 1000) {
-            New-VmVolume -DiskGroup big -Name ($first..([Math]::Min($first + 999, $Volumes)) | ForEach-Object { 'v{0:D5}' -f $_ }) -Size 1MB
+        for ($first = 11; $first -le $Volumes; $first += 500) {
+            New-VmVolume -DiskGroup big -Name ($first..([Math]::Min($first + 499, $Volumes)) | ForEach-Object { 'v{0:D5}' -f $_ }) -Size 1MB
         }
     }
     $large = Measure-At $Volumes
-    Write-BenchTable "Get-VmVolume, one change (New-VmVolume + Remove-VmVolume, two transactions) and $OnePerTransaction volumes created one per transaction, at 10 and $Volumes volumes; creating $($Volumes - 10) volumes, 1,000 per transaction, took $([Math]::Round($create / 1000, 1)) s:" @(
+    Write-BenchTable "Get-VmVolume, one change (New-VmVolume + Remove-VmVolume, two transactions) and $OnePerTransaction volumes created one per transaction, at 10 and $Volumes volumes; creating $($Volumes - 10) volumes, 500 per transaction, took $([Math]::Round($create / 1000, 1)) s:" @(
         [pscustomobject]@{ Measure = 'Get-VmVolume ms'; 'At 10' = [Math]::Round($small.List, 1); "At $Volumes" = [Math]::Round($large.List, 1); Ratio = [Math]::Round($large.List / $small.List, 2) }
         [pscustomobject]@{ Measure = 'Change ms'; 'At 10' = [Math]::Round($small.Change, 1); "At $Volumes" = [Math]::Round($large.Change, 1); Ratio = [Math]::Round($large.Change / $small.Change, 2) }
         [pscustomobject]@{ Measure = 'Volumes/s, one per transaction'; 'At 10' = [Math]::Round($small.Rate, 2); "At $Volumes" = [Math]::Round($large.Rate, 2); Ratio = [Math]::Round($large.Rate / $small.Rate, 2) }
