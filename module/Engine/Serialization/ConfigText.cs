@@ -28,6 +28,32 @@ public static class ConfigText
         return text.Append("...\n").ToString();
     }
 
+    /// <summary>
+    /// The database's text, byte for byte what emitting it whole gives: <paramref name="hollow"/> is it emitted with
+    /// every group's volume list empty, where each group's one "  volumes: []" line (a group's keys are at column 2
+    /// under "shared:" and "private:", and no scalar spans lines) takes its volumes' cached text, indented by two.
+    /// </summary>
+    public static string Database(NodeDatabase database, string hollow)
+    {
+        const string empty = "\n  volumes: []\n";
+        var text = new StringBuilder(hollow.Length + 256 * database.All.Sum(g => g.Volumes.Count));
+        var at = 0;
+        foreach (var group in database.Shared.Concat(database.Private))
+        {
+            var found = hollow.IndexOf(empty, at, StringComparison.Ordinal);
+            if (found < 0) throw new InvalidOperationException($"the text of disk group '{group.Name}' has no empty volume list to fill.");
+            text.Append(hollow, at, found - at);
+            at = found + empty.Length;
+            if (group.Volumes.Count == 0) { text.Append(empty); continue; }
+            Cache(group.Volumes);
+            text.Append("\n  volumes:\n");
+            foreach (var volume in group.Volumes)
+                foreach (var line in Of(volume).Yaml.AsSpan().EnumerateLines())
+                    if (!line.IsEmpty) text.Append("  ").Append(line).Append('\n');
+        }
+        return text.Append(hollow, at, hollow.Length - at).ToString();
+    }
+
     /// <summary>The group's hash: its own keys and its volumes' hashes, in order.</summary>
     public static byte[] GroupHash(DiskGroup group) => group.Hash ??= ComputeGroupHash(group);
 

@@ -14,10 +14,30 @@ public static class DatabaseYaml
 {
     private const string EndMarker = "...";
 
-    public static string Write(NodeDatabase database) => Emit(Root(database, null));
+    public static string Write(NodeDatabase database) => ConfigText.Database(database, Emit(Root(Hollow(database), null)));
 
     /// <summary>The database as a snapshot of the node's journal: <paramref name="journalSequence"/> is the last journal record it holds.</summary>
-    public static string WriteSnapshot(NodeDatabase database, long journalSequence) => Emit(Root(database, journalSequence));
+    public static string WriteSnapshot(NodeDatabase database, long journalSequence) =>
+        ConfigText.Database(database, Emit(Root(Hollow(database), journalSequence)));
+
+    /// <summary>The whole database emitted in one pass, as <see cref="Write"/> composes it from each volume's cached text.</summary>
+    internal static string EmitWhole(NodeDatabase database) => Emit(Root(database, null));
+
+    /// <summary>The database with its groups' volume lists empty: <see cref="ConfigText.Database"/> fills them in.</summary>
+    private static NodeDatabase Hollow(NodeDatabase database)
+    {
+        var hollow = database.CopyForChange();
+        hollow.Shared = database.Shared.Select(Hollow).ToList();
+        hollow.Private = database.Private.Select(Hollow).ToList();
+        return hollow;
+    }
+
+    private static DiskGroup Hollow(DiskGroup group)
+    {
+        var hollow = group.CopyForChange();
+        hollow.Volumes = [];
+        return hollow;
+    }
 
     private static YamlMappingNode Root(NodeDatabase database, long? journalSequence) => Map(
         ("clusterId", Id(database.ClusterId)),

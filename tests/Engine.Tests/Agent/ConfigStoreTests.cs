@@ -136,6 +136,22 @@ public sealed class ConfigStoreTests : IDisposable
         Assert.Equal(YamlText.Emit(ModelYaml.Group(group)), DatabaseYaml.WriteDiskGroup(group));
     }
 
+    [Fact]
+    public void The_database_text_made_of_each_volumes_cached_text_is_byte_for_byte_the_whole_database_emitted()
+    {
+        var mixed = Commits()[^1].Database.CopyForChange();
+        var owned = Group(64, 64);
+        owned.Name = "mine";
+        owned.Shared = false;
+        owned.Owner = "n1";
+        owned.Volumes.Add(Vol("p1", MiB, PlexOf("p1-01", PlexStates.Active, Sd("p1-01-01", "d1", 0, MiB))));
+        mixed.Private = [owned, new DiskGroup { Name = "bare", Id = Guid.NewGuid(), Owner = "n1", Disks = [Disk("d9", 64)] }];
+        mixed.Shared = [new DiskGroup { Name = "empty", Id = Guid.NewGuid(), Shared = true, Disks = [Disk("d8", 64)] }, .. mixed.Shared];
+
+        foreach (var database in Commits().Select(c => c.Database).Append(mixed))
+            Assert.Equal(DatabaseYaml.EmitWhole(database), DatabaseYaml.Write(database));
+    }
+
     /// <summary>A run of commits as a node makes them: groups, volumes, a mirror, a plex state, a removal, a new membership.</summary>
     private static List<(NodeDatabase Database, TransactionRecord Record)> Commits()
     {
