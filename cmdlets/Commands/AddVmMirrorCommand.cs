@@ -40,6 +40,6 @@ public sealed class AddVmMirrorCommand : VmDiskGroupChangeCmdlet
         var added = outcome.Transaction!.Operations.OfType<AddMirror>().FirstOrDefault()?.Plex;
         if (added is null || After(target, outcome) is not { } group || group.FindVolume(Volume) is not { } volume || volume.FindPlex(added.Name) is not { } plex) return;
         if (NoWait) { WriteObject(VolumeMapper.ToObject(group, volume, plex, ResultNode(target, outcome))); return; }
-        if (new ResyncFollower(this, Connection, target.Name, Volume, added.Name).Wait(Node) is { } active) WriteObject(active);
+        if (new ResyncFollower(this, Connection, target.Name, Volume, added.Name, group.Generation).Wait(Node) is { } active) WriteObject(active);
     }
 }

@@ -34,6 +34,10 @@ public sealed class ConnectVmClusterCommand : VmCmdlet
             DefaultCluster = cluster;
             WriteObject(cluster);
         }
+        catch (Endpoints.EndpointOpenException e) when (e.ErrorId == ErrorIds.HostKeyChanged)
+        {
+            throw Terminate(e, e.ErrorId, ErrorCategory.SecurityError, e.Node);
+        }
         catch (Exception e) when (e is Endpoints.EndpointOpenException or Engine.Initiation.EndpointException)
         {
             throw Terminate(e, ErrorIds.EndpointUnreachable, ErrorCategory.ConnectionError, definition.Name);

@@ -21,7 +21,7 @@ public sealed class GetVmDiskGroupCommand : VmCmdlet
 
     protected override void ProcessRecord()
     {
-        var view = Await(ct => Connection.ViewAsync(Node, ct));
+        if (ReadView(Node) is not { } view) return;
         var node = Node ?? Connection.LocalNode;
         foreach (var group in NameFilter.Apply(view.DiskGroups, g => g.Name, Name, this, "disk group", "DiskGroupNotFound"))
             WriteObject(ObjectMapper.ToObject(group, node));

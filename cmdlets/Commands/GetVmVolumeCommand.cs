@@ -23,7 +23,8 @@ public sealed class GetVmVolumeCommand : VmVolumeQueryCmdlet
     protected override void ProcessRecord()
     {
         var node = ReadNode;
+        var stateDirectory = StateDirectoryOf(node);
         foreach (var (group, volume) in NameFilter.Apply(Volumes(DiskGroup), p => p.Volume.Name, Name, this, "volume", "VolumeNotFound"))
-            WriteObject(VolumeMapper.ToObject(group, volume, node));
+            WriteObject(VolumeMapper.ToObject(group, volume, node, stateDirectory));
     }
 }

@@ -39,6 +39,6 @@ public sealed class NewVmVolumeCommand : VmDiskGroupChangeCmdlet
         if (RunChange(Propose(target.Shared ? null : target.Owner, operations), Name.Length == 1 ? Name[0] : target.Name) is not { } outcome) return;
         if (After(target, outcome) is not { } group) return;
         foreach (var name in Name)
-            if (group.FindVolume(name) is { } volume) WriteObject(VolumeMapper.ToObject(group, volume, ResultNode(target, outcome)));
+            if (group.FindVolume(name) is { } volume) WriteObject(VolumeMapper.ToObject(group, volume, ResultNode(target, outcome), StateDirectoryOf(ResultNode(target, outcome))));
     }
 }

@@ -33,6 +33,6 @@ public sealed class RemoveVmMirrorCommand : VmDiskGroupChangeCmdlet
         if (!CheckOnly && !ShouldProcess($"{what} of volume '{Volume}' in {target}", "Remove mirror")) return;
         if (Change(target, new RemoveMirror { DiskGroup = target.Name, Volume = Volume, Plex = Plex }, Plex) is not { } outcome || !PassThru) return;
         if (After(target, outcome) is { } group && group.FindVolume(Volume) is { } volume)
-            WriteObject(VolumeMapper.ToObject(group, volume, ResultNode(target, outcome)));
+            WriteObject(VolumeMapper.ToObject(group, volume, ResultNode(target, outcome), StateDirectoryOf(ResultNode(target, outcome))));
     }
 }

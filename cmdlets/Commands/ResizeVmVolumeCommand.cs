@@ -35,6 +35,6 @@ public sealed class ResizeVmVolumeCommand : VmDiskGroupChangeCmdlet
         if (!CheckOnly && !ShouldProcess(what, action)) return;
         if (Change(target, new ResizeVolume { DiskGroup = target.Name, Volume = Name, SizeBytes = Size }, Name) is not { } outcome) return;
         if (After(target, outcome) is { } group && group.FindVolume(Name) is { } resized)
-            WriteObject(VolumeMapper.ToObject(group, resized, ResultNode(target, outcome)));
+            WriteObject(VolumeMapper.ToObject(group, resized, ResultNode(target, outcome), StateDirectoryOf(ResultNode(target, outcome))));
     }
 }

@@ -5,8 +5,13 @@ using VolumeManager.Engine.Model;
 
 namespace VolumeManager.Cmdlets.Commands;
 
-/// <summary>Follows one plex's resynchronisation from the pipeline thread: a progress bar from the copying node's task, until the configuration shows the plex Active.</summary>
-internal sealed class ResyncFollower(VmCmdlet cmdlet, ClusterConnection connection, string diskGroup, string volume, string plex)
+/// <summary>
+/// Follows one plex's resynchronisation from the pipeline thread: a progress bar from the copying node's task, until the
+/// configuration shows the plex Active. The plex was added at generation <paramref name="addedAt"/>: a node whose view of
+/// the group is older has not applied that change yet (a successor that completed it after the master went away is still
+/// telling the others), so a plex missing there is awaited, not reported removed.
+/// </summary>
+internal sealed class ResyncFollower(VmCmdlet cmdlet, ClusterConnection connection, string diskGroup, string volume, string plex, long addedAt)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
 
@@ -21,7 +26,13 @@ internal sealed class ResyncFollower(VmCmdlet cmdlet, ClusterConnection connecti
                 var view = cmdlet.Run(ct => connection.ViewAsync(node, ct));
                 var group = view.FindDiskGroup(diskGroup);
                 var current = group?.FindVolume(volume)?.FindPlex(plex);
-                if (current is null) { cmdlet.WriteWarning($"plex '{plex}' of volume '{volume}' was removed before its resynchronisation finished."); return null; }
+                if (current is null && (group?.Generation ?? 0) >= addedAt) { cmdlet.WriteWarning($"plex '{plex}' of volume '{volume}' was removed before its resynchronisation finished."); return null; }
+                if (current is null)
+                {
+                    cmdlet.WriteProgress(new ProgressRecord(2, activity, $"waiting for node {node ?? connection.LocalNode} to apply the change that added the plex"));
+                    cmdlet.Run(ct => Task.Delay(Poll, ct));
+                    continue;
+                }
                 if (current.IsActive) return VolumeMapper.ToObject(group!, group!.FindVolume(volume)!, current, node ?? connection.LocalNode);
                 var task = cmdlet.Run(ct => ResyncTasks.ReadAsync(connection, connection.Endpoints.Keys, ct))
                     .FirstOrDefault(t => t.DiskGroup == diskGroup && t.Volume == volume && t.Plex == plex);

@@ -101,14 +101,12 @@ public abstract partial class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
     }
 
 
-    /// <summary>The sentence for a failing node: it always starts "node name".</summary>
-    private static string Describe(NodeFailure failure) =>
-        failure.Reason.StartsWith($"node {failure.Node}", StringComparison.Ordinal) ? failure.Reason : $"node {failure.Node}: {failure.Reason}";
-
     private void WriteFailure(NodeFailure failure, object target)
     {
-        var text = Describe(failure);
-        var error = new ErrorRecord(new InvalidOperationException(text), failure.ErrorId, Category(failure.ErrorId), target)
+        var text = NodeErrorText.Describe(failure.Node, failure.ErrorId, failure.Reason);
+        // The layer-specific detail (a socket error, the agent's phase) stays with the exception, behind the one sentence.
+        var detail = text == failure.Reason ? null : new InvalidOperationException(failure.Reason);
+        var error = new ErrorRecord(new InvalidOperationException(text, detail), failure.ErrorId, Category(failure.ErrorId), target)
         {
             ErrorDetails = new ErrorDetails(text),
         };

@@ -33,6 +33,9 @@ public abstract class VmCmdlet : PSCmdlet
         set => ClusterRegistry.Set(runspace, value);
     }
 
+    /// <summary>A node's state directory as the cluster definition has it (where its agent's sockets are).</summary>
+    internal string? StateDirectoryOf(string node) => Connection.Definition.Nodes.FirstOrDefault(n => n.Name == node)?.StateDirectory;
+
     protected VmCluster TargetCluster => Cluster ?? DefaultCluster ?? throw Terminate(
         new InvalidOperationException("No cluster is connected. Use Connect-VmCluster or Start-VmLocalCluster first, or pass -Cluster."),
         "NoClusterConnected", ErrorCategory.ConnectionError, null);
@@ -58,6 +61,21 @@ public abstract class VmCmdlet : PSCmdlet
 
     /// <summary>From any thread: run on the pipeline thread at the next pump.</summary>
     protected void OnPipeline(Action action) => onPipeline.Add(action);
+
+    /// <summary>
+    /// The configuration as <paramref name="node"/> sees it (any reachable node when null). A node that cannot be read is
+    /// a non-terminating error naming it (a read from one unreachable node must not stop a script); null then.
+    /// </summary>
+    protected Engine.Model.ClusterView? ReadView(string? node)
+    {
+        try { return Await(ct => Connection.ViewAsync(node, ct)); }
+        catch (Engine.Initiation.EndpointException e)
+        {
+            var text = Engine.Checks.NodeErrorText.Describe(e.Node, e.ErrorId, e.Message);
+            WriteError(new ErrorRecord(new InvalidOperationException(text, e), e.ErrorId, VmChangeCmdlet.Category(e.ErrorId), e.Node) { ErrorDetails = new ErrorDetails(text) });
+            return null;
+        }
+    }
 
     protected PipelineStoppedException Terminate(Exception exception, string errorId, ErrorCategory category, object? target)
     {

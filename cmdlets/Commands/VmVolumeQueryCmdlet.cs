@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using VolumeManager.Engine.Initiation;
 using VolumeManager.Engine.Model;
 
 namespace VolumeManager.Cmdlets.Commands;
@@ -17,9 +16,7 @@ public abstract class VmVolumeQueryCmdlet : VmCmdlet
     /// <summary>The volumes of the disk groups that match <paramref name="groupPatterns"/> (all without), as <see cref="ReadNode"/> sees them.</summary>
     protected List<(DiskGroup Group, Volume Volume)> Volumes(string[]? groupPatterns)
     {
-        ClusterView view;
-        try { view = Await(ct => Connection.ViewAsync(Node, ct)); }
-        catch (EndpointException e) { throw Terminate(e, e.ErrorId, VmChangeCmdlet.Category(e.ErrorId), e.Node); }
+        if (ReadView(Node) is not { } view) return [];
         var groups = NameFilter.Apply(view.DiskGroups, g => g.Name, groupPatterns, this, "disk group", "DiskGroupNotFound");
         return groups.SelectMany(g => g.Volumes.Select(v => (g, v))).ToList();
     }

@@ -211,4 +211,7 @@ public sealed class EndpointOpenException(string node, string transport, string 
 {
     public string Node { get; } = node;
     public string Transport { get; } = transport;
+
+    /// <summary>The stable error id: EndpointUnreachable, or HostKeyChanged for an SSH node whose pinned key no longer matches.</summary>
+    public string ErrorId { get; init; } = Engine.Checks.ErrorIds.EndpointUnreachable;
 }

@@ -49,12 +49,14 @@ internal static class ProcessTools
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
-    public static async Task<bool> AcceptsConnectionsAsync(int port, CancellationToken ct)
+    public static Task<bool> AcceptsConnectionsAsync(int port, CancellationToken ct) => AcceptsConnectionsAsync(IPAddress.Loopback, port, ct);
+
+    public static async Task<bool> AcceptsConnectionsAsync(IPAddress address, int port, CancellationToken ct)
     {
         using var client = new TcpClient();
         try
         {
-            await client.ConnectAsync(IPAddress.Loopback, port, ct);
+            await client.ConnectAsync(address, port, ct);
             return true;
         }
         catch (SocketException) { return false; }

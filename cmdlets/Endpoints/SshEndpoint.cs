@@ -1,13 +1,15 @@
 using System.Collections;
 using System.Management.Automation.Host;
 using System.Management.Automation.Runspaces;
+using VolumeManager.Engine.Checks;
 
 namespace VolumeManager.Cmdlets.Endpoints;
 
 /// <summary>
 /// A node endpoint over SSH: what <c>New-PSSession -HostName -Port -UserName -KeyFilePath -Options</c> does,
 /// from C# (<see cref="SSHConnectionInfo"/> + <see cref="RunspaceFactory.CreateRunspace(RunspaceConnectionInfo, PSHost, TypeTable)"/>).
-/// Unattended: BatchMode=yes, and host keys are accepted on first use into the cluster's own known-hosts file.
+/// Unattended: BatchMode=yes, and host keys are pinned: accepted on first use into the cluster's own known-hosts
+/// file, and a node whose key has changed since is refused (<see cref="ErrorIds.HostKeyChanged"/>), naming the node.
 /// </summary>
 public sealed class SshEndpoint : NodeEndpoint
 {
@@ -49,7 +51,7 @@ public sealed class SshEndpoint : NodeEndpoint
     /// <summary>The ssh options passed as <c>-o Name=Value</c>.</summary>
     public IReadOnlyDictionary<string, string> Options => new Dictionary<string, string>
     {
-        ["StrictHostKeyChecking"] = "no",
+        ["StrictHostKeyChecking"] = "accept-new",
         ["UserKnownHostsFile"] = KnownHostsFile,
         ["BatchMode"] = "yes",
         // Only the key given: no agent keys or default identities tried first (each failed try counts towards MaxAuthTries).
@@ -90,6 +92,12 @@ public sealed class SshEndpoint : NodeEndpoint
             var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Where(line => !line.StartsWith("Warning: Permanently added", StringComparison.Ordinal));
             var reason = string.Join(" ", lines);
+            if (reason.Contains("REMOTE HOST IDENTIFICATION HAS CHANGED", StringComparison.Ordinal))
+                throw new EndpointOpenException(Node, TransportName,
+                    $"node {Node}: its SSH host key at {HostName}:{Port} is not the one pinned in {KnownHostsFile} when the cluster "
+                    + "first reached it; the connection is refused. If the node was reinstalled, check its new key and remove its old "
+                    + $"line (ssh-keygen -R '{(Port == 22 ? HostName : $"[{HostName}]:{Port}")}' -f {KnownHostsFile}).", failure)
+                { ErrorId = ErrorIds.HostKeyChanged };
             return reason.Length > 0 ? reason : null;
         }
         catch (Exception e) when (e is TimeoutException or System.ComponentModel.Win32Exception or InvalidOperationException)

@@ -51,6 +51,12 @@ public sealed partial class SshdNode
     /// <summary>The port to listen on; 0 (default) picks a free loopback port at start.</summary>
     public int RequestedPort { get; init; }
 
+    /// <summary>The address sshd listens on (and only there): loopback by default, a node's own address in a namespace cluster.</summary>
+    public string ListenAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>A command prefix sshd is started under, e.g. <c>ip netns exec NS</c> to run it in a node's network namespace.</summary>
+    public IReadOnlyList<string> Launcher { get; init; } = [];
+
     /// <summary>The account the client logs in as (AllowUsers); by default the current user.</summary>
     public string UserName { get; init; } = System.Environment.UserName;
 
@@ -106,7 +112,7 @@ public sealed partial class SshdNode
             if (outcome is null) return;
             if (RequestedPort == 0 && attempt < AutoPortAttempts && outcome.Contains("Cannot bind any address", StringComparison.Ordinal))
                 continue;   // another process took the port between picking and binding it
-            throw new InvalidOperationException($"node {Node}: sshd did not start on 127.0.0.1:{port}. {outcome}");
+            throw new InvalidOperationException($"node {Node}: sshd did not start on {ListenAddress}:{port}. {outcome}");
         }
     }
 
@@ -136,13 +142,14 @@ public sealed partial class SshdNode
         var logStart = File.Exists(LogPath) ? new FileInfo(LogPath).Length : 0;
 
         // sshd forks: this process exits at once (non-zero on a bad config); the daemon binds, then writes the PidFile.
-        var (exit, output, error) = await ProcessTools.RunAsync(SshdPath, ["-f", ConfigPath, "-E", LogPath], StartTimeout, ct);
+        string[] command = [.. Launcher, SshdPath, "-f", ConfigPath, "-E", LogPath];
+        var (exit, output, error) = await ProcessTools.RunAsync(command[0], command[1..], StartTimeout, ct);
         if (exit != 0) return $"sshd exited with code {exit}: {error} {output} {LogSince(logStart)}".Trim();
 
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < StartTimeout)
         {
-            if (RunningPid() is { } pid && await ProcessTools.AcceptsConnectionsAsync(port, ct))
+            if (RunningPid() is { } pid && await ProcessTools.AcceptsConnectionsAsync(System.Net.IPAddress.Parse(ListenAddress), port, ct))
             {
                 Port = port;
                 ProcessId = pid;
@@ -159,7 +166,7 @@ public sealed partial class SshdNode
     private string Config(int port) => $"""
         # sshd of one VolumeManager node; written by SshdNode at every start.
         Port {port}
-        ListenAddress 127.0.0.1
+        ListenAddress {ListenAddress}
         HostKey {HostKeyPath}
         PidFile {PidFilePath}
         AuthorizedKeysFile {AuthorizedKeysPath}

@@ -9,7 +9,19 @@ namespace VolumeManager.Cmdlets.Hosting;
 /// <summary>A node's vmconfigd started by this session, and the wait until it has joined the cluster.</summary>
 internal sealed class AgentProcess(string clusterFile, NodeDefinition node)
 {
+    /// <summary>The parent process's id, for an agent that must end with the session that started it (read by vmconfigd).</summary>
+    public const string ParentVariable = "VMCONFIGD_PARENT_PID";
+
     public NodeDefinition Node { get; } = node;
+
+    /// <summary>A command prefix the agent is started under, e.g. <c>ip netns exec NS</c> (it execs, so the pid is the agent's).</summary>
+    public IReadOnlyList<string> Launcher { get; init; } = [];
+
+    /// <summary>
+    /// The agent's arguments exactly as the shipped systemd unit gives them (deploy/vmconfigd.service):
+    /// <c>--cluster &lt;cluster.yaml&gt; --node &lt;name&gt;</c>. The tie to this session goes through the environment.
+    /// </summary>
+    public static string[] Arguments(string clusterFile, string node) => ["--cluster", clusterFile, "--node", node];
     public Process? Process { get; private set; }
     public string SocketPath => Path.Combine(Node.StateDirectory, "vmconfigd.sock");
     public string TokenPath => Path.Combine(Node.StateDirectory, "node.token");
@@ -17,12 +29,13 @@ internal sealed class AgentProcess(string clusterFile, NodeDefinition node)
 
     public void Start(IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(ModuleLayout.ExecutableAgentPath())
+        string[] command = [.. Launcher, ModuleLayout.ExecutableAgentPath(), .. Arguments(clusterFile, Node.Name)];
+        var start = new ProcessStartInfo(command[0])
         {
             UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
         };
-        foreach (var argument in new[] { "--cluster", clusterFile, "--node", Node.Name, "--parent-pid", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-            start.ArgumentList.Add(argument);
+        foreach (var argument in command[1..]) start.ArgumentList.Add(argument);
+        start.Environment[ParentVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         Process = Process.Start(start) ?? throw new InvalidOperationException($"vmconfigd for node {Node.Name} did not start.");
         Process.OutputDataReceived += (_, _) => { };

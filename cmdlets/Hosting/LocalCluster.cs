@@ -17,8 +17,15 @@ internal sealed class LocalCluster : IDisposable
     {
         Root = root;
         Definition = definition;
-        agents = definition.Nodes.ToDictionary(n => n.Name, n => new AgentProcess(definition.SourcePath!, n));
+        Network = NamespaceNetwork.Load(root);
+        agents = definition.Nodes.ToDictionary(n => n.Name, n => new AgentProcess(definition.SourcePath!, n)
+        {
+            Launcher = Network?.Exec(n.Name) ?? [],
+        });
     }
+
+    /// <summary>The namespaces, veths and bridge of a namespace-isolated cluster; null for one on loopback.</summary>
+    public NamespaceNetwork? Network { get; }
 
     public string Root { get; }
     public ClusterDefinition Definition { get; }
@@ -37,6 +44,11 @@ internal sealed class LocalCluster : IDisposable
     /// </summary>
     public async Task StartAgentsAsync(CancellationToken ct)
     {
+        if (Network is not null && !await Network.ExistsAsync(ct))
+        {
+            NamespaceNetwork.RequireRoot();
+            await Network.CreateAsync(ct);
+        }
         var starting = agents.Values.Where(a => !a.IsRunning).OrderBy(a => a.Node.Order).ToList();
         foreach (var agent in starting) agent.Start(AgentEnvironment);
         await Task.WhenAll(starting.Select(a => a.WaitJoinedAsync(JoinTimeout, ct)));
@@ -58,6 +70,8 @@ internal sealed class LocalCluster : IDisposable
             var sshd = new SshdNode(node.Name, Path.Combine(Root, "nodes", node.Name, "sshd"), key.PublicKeyPath, NodeEnvironment.For(node), ModuleLayout.PwshPath)
             {
                 RequestedPort = node.Endpoint.Port,
+                ListenAddress = Network?.Address(node.Name) ?? "127.0.0.1",
+                Launcher = Network?.Exec(node.Name) ?? [],
             };
             sshds[node.Name] = sshd;
             await sshd.StartAsync(ct);
@@ -69,5 +83,6 @@ internal sealed class LocalCluster : IDisposable
         foreach (var agent in agents.Values) agent.Kill();
         Task.WhenAll(sshds.Values.Select(s => s.StopAsync(CancellationToken.None))).GetAwaiter().GetResult();
         sshds.Clear();
+        Network?.RemoveAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 }

@@ -17,6 +17,8 @@ public sealed class VmCluster
     public string LocalNode { get; internal set; } = "";
     public string? Path { get; internal set; }
     public string Transport { get; internal set; } = "";
+    /// <summary>How a local cluster's nodes are kept apart (None: one loopback address; Namespace: a network namespace each).</summary>
+    public Hosting.LocalIsolation Isolation { get; internal set; }
 
     /// <summary>One open endpoint session per node, for Invoke-Command.</summary>
     public PSSession[] Sessions => Connection.Endpoints.Values.Select(e => e.Session).ToArray();

@@ -15,6 +15,12 @@ public sealed class VmVolume
     public long Generation { get; internal set; }
     /// <summary>The node whose configuration this object was read from.</summary>
     public string Node { get; internal set; } = "";
+    /// <summary>
+    /// The volume as an NBD export of <see cref="Node"/>'s agent, a URI libnbd clients (qemu, nbdinfo, nbdcopy, fio,
+    /// nbdfuse) accept as written: nbd+unix:///&lt;diskgroup&gt;/&lt;volume&gt;?socket=&lt;state directory&gt;/nbd.sock.
+    /// A connected client learns a new size after Resize-VmVolume on its next connection.
+    /// </summary>
+    public string NbdUri { get; internal set; } = "";
 
     public override string ToString() => Name;
 }

@@ -32,6 +32,13 @@ internal sealed class PsEndpoint(string node, PSSession session) : IVmEndpoint
         return response.View ?? throw new EndpointException(Node, response.ErrorId ?? ErrorIds.AgentNotRunning, response.Error ?? $"node {Node} returned no view.");
     }
 
+    /// <summary>The node's own generation and membership only (see <see cref="ViewQuery.MembersOnly"/>).</summary>
+    public async Task<ClusterView> GetMembershipAsync(CancellationToken ct)
+    {
+        var response = await RequestAsync(new ViewQuery { MembersOnly = true }, ct);
+        return response.View ?? throw new EndpointException(Node, response.ErrorId ?? ErrorIds.AgentNotRunning, response.Error ?? $"node {Node} returned no view.");
+    }
+
     public Task<ControlResponse> BeginAsync(BeginRequest request, CancellationToken ct) => RequestAsync(request, ct);
 
     public Task<ControlResponse> AbortAsync(AbortRequest request, CancellationToken ct) => RequestAsync(request, ct);

@@ -38,7 +38,7 @@ public static class Program
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
         await using var host = new AgentHost(cluster, node, state, log, new FaultHook(Environment.GetEnvironmentVariable(FaultHook.Variable) == "1", log));
-        if (arguments.ParentPid is { } parent) _ = ParentWatch.StopWhenGoneAsync(parent, stop, log);
+        if ((arguments.ParentPid ?? ParentFromEnvironment()) is { } parent) _ = ParentWatch.StopWhenGoneAsync(parent, stop, log);
         try { await host.RunAsync(stop.Token); }
         catch (OperationCanceledException) when (stop.IsCancellationRequested) { log.Write("stopping"); }
         catch (Exception e) when (e is Engine.Storage.JournalDamagedException or Engine.Serialization.ConfigurationFormatException)
@@ -51,6 +51,10 @@ public static class Program
         catch (Exception e) { log.Write($"fatal: {e}"); return 1; }
         return 0;
     }
+
+    /// <summary>VMCONFIGD_PARENT_PID: a test cluster ties its agents to its session without changing their command line.</summary>
+    private static int? ParentFromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable("VMCONFIGD_PARENT_PID"), out var pid) && pid > 0 ? pid : null;
 }
 
 /// <summary>--cluster and --node; --parent-pid ties a test cluster's agent to the process that started it.</summary>

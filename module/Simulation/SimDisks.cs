@@ -53,11 +53,12 @@ public sealed class SimDisks
 
     /// <summary>
     /// One lease round of a node, by the agent's rules (<see cref="LeaseSlots"/>, as DiskLeaseWriter runs them): on
-    /// every disk the node can open, the slot is read and overwritten where the node's rules say so; then tallied.
+    /// every disk the node can open, the slot is read and overwritten where the node's rules say so. The node's machine
+    /// counts the majority over the whole disk set, as the agent's does.
     /// </summary>
     internal LeaseRenewed RenewLease(SimNode node, DiskLease lease, DateTimeOffset now)
     {
-        var counted = new List<DiskLease?>();
+        var counted = new List<LeaseSlotCount>();
         foreach (var disk in disks.Where(d => !node.InvisibleDisks.Contains(d.Name)))
         {
             var step = node.Leases.Next(disk.Name, disk.LeaseSlot, lease, now);
@@ -66,10 +67,9 @@ public sealed class SimDisks
                 disk.LeaseSlot = slot;
                 node.Leases.Wrote(disk.Name, slot);
             }
-            counted.Add(step.Counts);
+            counted.Add(new LeaseSlotCount(disk.Name, step.Counts));
         }
-        var (holder, until) = DiskLease.Tally(counted, disks.Count, now);
-        return new LeaseRenewed(now, disks.Count, holder, until);
+        return new LeaseRenewed(now, counted);
     }
 
     private void Region(SimNode master, DiskRef disk, DiskGroup? group)

@@ -23,6 +23,7 @@ public sealed class SimNetwork
     private readonly Simulator sim;
     private readonly Link[,] links;
     private readonly int[] side;
+    private readonly HashSet<(int, int)> cutPairs = [];
     private readonly List<(int From, Message Message)>[] backlog;
     private CutMode cutMode;
 
@@ -39,10 +40,18 @@ public sealed class SimNetwork
 
     private NetworkOptions Options => sim.Options.Network;
 
-    public bool Partitioned => side.Any(s => s != 0);
+    public bool Partitioned => cutPairs.Count > 0 || side.Any(s => s != 0);
 
     /// <summary>True when a partition separates the two nodes.</summary>
-    public bool Cut(int a, int b) => side[a] != side[b];
+    public bool Cut(int a, int b) => side[a] != side[b] || cutPairs.Contains((Math.Min(a, b), Math.Max(a, b)));
+
+    /// <summary>Cuts the link between two nodes alone, both ways, holding the frames until it heals: each still hears everyone else.</summary>
+    public void CutBetween(string a, string b)
+    {
+        cutMode = CutMode.Hold;
+        int x = sim.Node(a).Index, y = sim.Node(b).Index;
+        cutPairs.Add((Math.Min(x, y), Math.Max(x, y)));
+    }
 
     public long Sent { get; private set; }
     public long Delivered { get; private set; }
@@ -167,6 +176,7 @@ public sealed class SimNetwork
     {
         if (!Partitioned) return;
         Array.Clear(side);
+        cutPairs.Clear();
         for (var x = 0; x < side.Length; x++)
             for (var y = 0; y < side.Length; y++)
             {

@@ -351,7 +351,7 @@ public sealed class Simulator
         PeerLost l => $"PeerLost({l.Peer})",
         Requested q => $"request #{q.RequestId} {q.Request.GetType().Name}{(q.Request is CommitRequest c ? " " + c.TransactionId : q.Request is AbortRequest a ? " " + a.TransactionId : q.Request is CheckRequest k ? " " + k.Transaction.Id : "")}",
         Quiesced q => $"Quiesced({q.TransactionId}, ok={q.Ok})",
-        LeaseRenewed l => $"LeaseRenewed(holder {l.Holder ?? "-"} of {l.Disks})",
+        LeaseRenewed l => $"LeaseRenewed({l.Slots.Count(s => s.Counts is not null)} of {l.Slots.Count} slots counted)",
         _ => input.GetType().Name,
     };
 

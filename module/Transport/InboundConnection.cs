@@ -13,12 +13,12 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
     {
         try
         {
-            socket.NoDelay = true;
+            LinkSockets.Configure(socket, context.Options);
             await using var stream = new NetworkStream(socket, ownsSocket: true);
-            string? peer = await AcceptHelloAsync(stream, socket.RemoteEndPoint, ct).ConfigureAwait(false);
-            if (peer is not null)
+            InboundSession? session = await AcceptHelloAsync(stream, socket.RemoteEndPoint, ct).ConfigureAwait(false);
+            if (session is not null)
             {
-                await ReceiveFromAsync(stream, peer, ct).ConfigureAwait(false);
+                await ReceiveFromAsync(stream, session, ct).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
@@ -30,7 +30,7 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
         }
     }
 
-    private async Task<string?> AcceptHelloAsync(Stream stream, EndPoint? remote, CancellationToken ct)
+    private async Task<InboundSession?> AcceptHelloAsync(Stream stream, EndPoint? remote, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(context.Options.HandshakeTimeout);
@@ -38,19 +38,30 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
         {
             FrameReadResult hello = await context.HelloCodec.ReadFrameAsync(stream, Hello.Sender, timeout.Token)
                 .ConfigureAwait(false);
-            string? refusal = CheckHello(hello, out string peer);
+            string? refusal = CheckHello(hello, out HandshakeFrame? greeting);
             if (refusal is not null)
             {
                 LogRefusal(remote, refusal);
                 return null;
             }
+            byte[] challenge = Hello.NewChallenge();
             await context.HelloCodec.WriteFrameAsync(
-                stream, Hello.Sender, Hello.EncodeWelcome(context.SelfName), timeout.Token).ConfigureAwait(false);
-            return peer;
+                stream, Hello.Sender, Hello.EncodeWelcome(context.SelfName, greeting!.From, greeting.Challenge, challenge),
+                timeout.Token).ConfigureAwait(false);
+            FrameReadResult confirm = await context.HelloCodec.ReadFrameAsync(stream, Hello.Sender, timeout.Token)
+                .ConfigureAwait(false);
+            refusal = CheckConfirm(confirm, greeting.From, challenge);
+            if (refusal is not null)
+            {
+                LogRefusal(remote, refusal);
+                return null;
+            }
+            byte[] connection = [.. greeting.Challenge, .. challenge];
+            return new InboundSession(greeting.From, new InboundSequence(greeting.From, context.SelfName, connection));
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            LogRefusal(remote, $"no hello within {context.Options.HandshakeTimeout.TotalSeconds:0.###} s");
+            LogRefusal(remote, $"no hello and confirm within {context.Options.HandshakeTimeout.TotalSeconds:0.###} s");
             return null;
         }
         catch (Exception e) when (e is IOException or SocketException or InvalidDataException)
@@ -70,9 +81,9 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
         }
     }
 
-    private string? CheckHello(FrameReadResult hello, out string peer)
+    private string? CheckHello(FrameReadResult hello, out HandshakeFrame? greeting)
     {
-        peer = "";
+        greeting = null;
         if (hello.Status == FrameStatus.EndOfStream)
         {
             return "it closed before saying hello";
@@ -81,24 +92,47 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
         {
             return "its hello did not verify with the cluster key";
         }
-        string? name = Hello.DecodeHello(hello.Payload);
-        if (name is null)
+        HandshakeFrame? frame = Hello.DecodeHello(hello.Payload);
+        if (frame is null)
         {
             return "its first frame was not a hello";
         }
-        if (name == context.SelfName)
+        if (frame.From == context.SelfName)
         {
-            return $"it claims to be '{name}', this node's own name";
+            return $"it claims to be '{frame.From}', this node's own name";
         }
-        peer = name;
+        if (frame.To != context.SelfName)
+        {
+            return $"its hello from '{frame.From}' is addressed to '{frame.To}', not to this node";
+        }
+        greeting = frame;
         return null;
     }
 
-    private async Task ReceiveFromAsync(Stream stream, string peer, CancellationToken ct)
+    private static string? CheckConfirm(FrameReadResult confirm, string peer, byte[] challenge)
     {
+        if (confirm.Status == FrameStatus.EndOfStream)
+        {
+            return $"'{peer}' closed before answering this node's challenge";
+        }
+        HandshakeFrame? frame = confirm.Status == FrameStatus.Valid ? Hello.DecodeConfirm(confirm.Payload) : null;
+        if (frame is null || frame.From != peer)
+        {
+            return $"the hello from '{peer}' was not followed by its confirm";
+        }
+        if (!frame.Answer.AsSpan().SequenceEqual(challenge))
+        {
+            return $"the confirm from '{peer}' did not answer this connection's challenge (a replayed handshake)";
+        }
+        return null;
+    }
+
+    private async Task ReceiveFromAsync(Stream stream, InboundSession session, CancellationToken ct)
+    {
+        string peer = session.Peer;
         using InboundLink link = links.Open(peer, ct);
         context.Emit(new PeerConnected(peer, LinkDirection.Inbound));
-        string? reason = await ReceiveAsync(stream, peer, link.Token).ConfigureAwait(false);
+        string? reason = await ReceiveAsync(stream, session, link.Token).ConfigureAwait(false);
         if (links.Close(link) && reason is not null)
         {
             context.Log($"Interconnect: lost the connection from '{peer}': {reason}.");
@@ -107,23 +141,22 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
     }
 
     /// <returns>Why the connection ended, or null when this side closed it.</returns>
-    private async Task<string?> ReceiveAsync(Stream stream, string peer, CancellationToken ct)
+    private async Task<string?> ReceiveAsync(Stream stream, InboundSession session, CancellationToken ct)
     {
         try
         {
             while (true)
             {
-                FrameReadResult frame = await context.Codec.ReadFrameAsync(stream, peer, ct).ConfigureAwait(false);
+                FrameReadResult frame = await context.Codec.ReadFrameAsync(stream, session.Peer, ct).ConfigureAwait(false);
                 switch (frame.Status)
                 {
                     case FrameStatus.EndOfStream:
                         return "the peer closed the connection";
                     case FrameStatus.BadTag:
-                        context.Log($"Interconnect: dropped a {frame.Length}-byte frame from '{peer}': "
-                            + "its tag did not verify with the cluster key.");
+                        LogDrop(session.Peer, frame.Length, new("tag", "its tag did not verify with the cluster key"));
                         break;
                     default:
-                        context.Emit(new PeerMessage(peer, frame.Payload));
+                        Deliver(session, frame);
                         break;
                 }
             }
@@ -137,4 +170,29 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
             return ct.IsCancellationRequested ? null : e.Describe();
         }
     }
+
+    private void Deliver(InboundSession session, FrameReadResult frame)
+    {
+        SealedFrame? sealedFrame = FrameEnvelope.Open(frame.Payload);
+        FrameRefusal? refusal = sealedFrame is null
+            ? new("header", "its header is malformed")
+            : session.Sequence.Accept(sealedFrame);
+        if (refusal is not null)
+        {
+            LogDrop(session.Peer, frame.Length, refusal);
+            return;
+        }
+        context.Emit(new PeerMessage(session.Peer, sealedFrame!.Payload));
+    }
+
+    private void LogDrop(string peer, int length, FrameRefusal refusal)
+    {
+        if (context.Refusals.TryPass($"drop {peer} {refusal.Kind}", out int suppressed))
+        {
+            string since = suppressed == 0 ? "" : $" ({suppressed} more like it in the last minute)";
+            context.Log($"Interconnect: dropped a {length}-byte frame from '{peer}': {refusal.Reason}{since}.");
+        }
+    }
 }
+
+internal sealed record InboundSession(string Peer, InboundSequence Sequence);

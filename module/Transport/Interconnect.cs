@@ -8,7 +8,8 @@ namespace VolumeManager.Transport;
 /// <summary>
 /// Agent-to-agent TCP. Each node sends on its own outbound connection per peer and receives on the
 /// connections its peers open, so frames from one sender arrive in order while a connection lasts.
-/// Every connection starts with a hello/welcome exchange and every frame is tagged with the cluster key.
+/// Every connection starts with a challenge from each side (hello, welcome, confirm); every frame is
+/// tagged with the cluster key over its sender, recipient, connection and sequence number.
 /// </summary>
 public sealed class Interconnect : IAsyncDisposable
 {
@@ -39,7 +40,7 @@ public sealed class Interconnect : IAsyncDisposable
         this.log = log;
         context = new LinkContext(
             selfName,
-            new FrameCodec(authenticator, options.MaxPayloadLength),
+            new FrameCodec(authenticator, options.MaxPayloadLength + FrameEnvelope.MaxOverhead),
             new FrameCodec(authenticator, Hello.MaxPayloadLength),
             options,
             log,

@@ -15,6 +15,9 @@ public sealed record InterconnectOptions
     /// <summary>A peer that stops reading for this long is treated as disconnected.</summary>
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>A connection whose path stays dead this long (no acknowledgement, no keepalive answer) is ended and re-established.</summary>
+    public TimeSpan DeadLinkTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     public TimeSpan ReconnectDelayMin { get; init; } = TimeSpan.FromMilliseconds(50);
 
     public TimeSpan ReconnectDelayMax { get; init; } = TimeSpan.FromSeconds(2);

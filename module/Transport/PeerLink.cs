@@ -68,9 +68,9 @@ internal sealed class PeerLink : IAsyncDisposable
         {
             while (await queue.Reader.WaitToReadAsync(ct).ConfigureAwait(false))
             {
-                Stream stream = await ConnectAsync(ct).ConfigureAwait(false);
+                OutboundSession session = await ConnectAsync(ct).ConfigureAwait(false);
                 context.Emit(new PeerConnected(Name, LinkDirection.Outbound));
-                string reason = await PumpAsync(stream, ct).ConfigureAwait(false);
+                string reason = await PumpAsync(session, ct).ConfigureAwait(false);
                 context.Log($"Interconnect: lost the connection to '{Name}': {reason}.");
                 context.Emit(new PeerDisconnected(Name, LinkDirection.Outbound, reason));
             }
@@ -84,7 +84,7 @@ internal sealed class PeerLink : IAsyncDisposable
         }
     }
 
-    private async Task<Stream> ConnectAsync(CancellationToken ct)
+    private async Task<OutboundSession> ConnectAsync(CancellationToken ct)
     {
         TimeSpan delay = Options.ReconnectDelayMin;
         for (int attempt = 1; ; attempt++)
@@ -92,12 +92,12 @@ internal sealed class PeerLink : IAsyncDisposable
             IPEndPoint target = Address;
             try
             {
-                Stream stream = await HandshakeAsync(target, ct).ConfigureAwait(false);
+                OutboundSession session = await HandshakeAsync(target, ct).ConfigureAwait(false);
                 if (attempt > 1)
                 {
                     context.Log($"Interconnect: connected to '{Name}' at {target} after {attempt} attempts.");
                 }
-                return stream;
+                return session;
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
@@ -112,21 +112,27 @@ internal sealed class PeerLink : IAsyncDisposable
         }
     }
 
-    private async Task<Stream> HandshakeAsync(IPEndPoint target, CancellationToken ct)
+    private async Task<OutboundSession> HandshakeAsync(IPEndPoint target, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(Options.HandshakeTimeout);
-        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        LinkSockets.Configure(socket, Options);
         try
         {
             await socket.ConnectAsync(target, timeout.Token).ConfigureAwait(false);
             var stream = new NetworkStream(socket, ownsSocket: true);
+            byte[] challenge = Hello.NewChallenge();
             await context.HelloCodec.WriteFrameAsync(
-                stream, Hello.Sender, Hello.EncodeHello(context.SelfName), timeout.Token).ConfigureAwait(false);
+                stream, Hello.Sender, Hello.EncodeHello(context.SelfName, Name, challenge), timeout.Token)
+                .ConfigureAwait(false);
             FrameReadResult welcome = await context.HelloCodec.ReadFrameAsync(stream, Hello.Sender, timeout.Token)
                 .ConfigureAwait(false);
-            CheckWelcome(welcome);
-            return stream;
+            HandshakeFrame answer = CheckWelcome(welcome, challenge);
+            await context.HelloCodec.WriteFrameAsync(
+                stream, Hello.Sender, Hello.EncodeConfirm(context.SelfName, Name, answer.Challenge), timeout.Token)
+                .ConfigureAwait(false);
+            return new OutboundSession(stream, [.. challenge, .. answer.Challenge]);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -140,7 +146,7 @@ internal sealed class PeerLink : IAsyncDisposable
         }
     }
 
-    private void CheckWelcome(FrameReadResult welcome)
+    private HandshakeFrame CheckWelcome(FrameReadResult welcome, byte[] challenge)
     {
         if (welcome.Status == FrameStatus.EndOfStream)
         {
@@ -151,22 +157,29 @@ internal sealed class PeerLink : IAsyncDisposable
         {
             throw new IOException("the peer's welcome did not verify with the cluster key");
         }
-        string name = Hello.DecodeWelcome(welcome.Payload)
+        HandshakeFrame frame = Hello.DecodeWelcome(welcome.Payload)
             ?? throw new IOException("the peer's first frame was not a welcome");
-        if (name != Name)
+        if (frame.From != Name)
         {
-            throw new IOException($"the node listening there is '{name}', not '{Name}'");
+            throw new IOException($"the node listening there is '{frame.From}', not '{Name}'");
         }
+        if (frame.To != context.SelfName || !frame.Answer.AsSpan().SequenceEqual(challenge))
+        {
+            throw new IOException($"the welcome from '{Name}' did not answer this connection's challenge "
+                + "(a replayed handshake)");
+        }
+        return frame;
     }
 
-    private async Task<string> PumpAsync(Stream stream, CancellationToken ct)
+    private async Task<string> PumpAsync(OutboundSession session, CancellationToken ct)
     {
+        Stream stream = session.Stream;
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var failure = new FirstFailure(connection);
         Task watcher = WatchForCloseAsync(stream, failure, connection.Token);
         try
         {
-            await WriteQueuedAsync(stream, connection).ConfigureAwait(false);
+            await WriteQueuedAsync(session, connection).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -187,14 +200,15 @@ internal sealed class PeerLink : IAsyncDisposable
     }
 
     // A frame leaves the queue only once written, so a frame whose write failed goes out on the next connection.
-    private async Task WriteQueuedAsync(Stream stream, CancellationTokenSource connection)
+    private async Task WriteQueuedAsync(OutboundSession session, CancellationTokenSource connection)
     {
         while (await queue.Reader.WaitToReadAsync(connection.Token).ConfigureAwait(false))
         {
             while (queue.Reader.TryPeek(out byte[]? payload))
             {
                 connection.CancelAfter(Options.WriteTimeout);
-                await context.Codec.WriteFrameAsync(stream, context.SelfName, payload, connection.Token)
+                byte[] frame = FrameEnvelope.Seal(context.SelfName, Name, session.Connection, ++session.Sequence, payload);
+                await context.Codec.WriteFrameAsync(session.Stream, context.SelfName, frame, connection.Token)
                     .ConfigureAwait(false);
                 connection.CancelAfter(Timeout.InfiniteTimeSpan);
                 queue.Reader.TryRead(out _);
@@ -221,4 +235,14 @@ internal sealed class PeerLink : IAsyncDisposable
     }
 
     private static TimeSpan Jitter(TimeSpan delay) => delay * (0.75 + (0.5 * Random.Shared.NextDouble()));
+}
+
+/// <summary>An open outbound connection: its stream, its id (both challenges) and the last sequence number sent.</summary>
+internal sealed class OutboundSession(Stream stream, byte[] connection)
+{
+    public Stream Stream { get; } = stream;
+
+    public byte[] Connection { get; } = connection;
+
+    public ulong Sequence { get; set; }
 }

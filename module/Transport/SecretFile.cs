@@ -48,8 +48,10 @@ internal static class SecretFile
         }
     }
 
+    /// <exception cref="InvalidDataException">The file has the wrong length, or others than its owner may read or change it.</exception>
     public static byte[] Read(string path, int length, string what)
     {
+        CheckOwnerOnly(path, what);
         byte[] secret = File.ReadAllBytes(path);
         if (secret.Length != length)
         {
@@ -57,6 +59,22 @@ internal static class SecretFile
                 $"The {what} file '{path}' holds {secret.Length} bytes; a {what} is {length} bytes.");
         }
         return secret;
+    }
+
+    /// <summary>A secret that the group or others could read (or replace) is no secret: refused, naming the file and its mode.</summary>
+    private static void CheckOwnerOnly(string path, string what)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        UnixFileMode open = File.GetUnixFileMode(path) & ~(OwnerReadWrite | UnixFileMode.UserExecute);
+        if (open != UnixFileMode.None)
+        {
+            throw new InvalidDataException(
+                $"The {what} file '{path}' is open to others (mode {Convert.ToString((int)File.GetUnixFileMode(path), 8)}); "
+                + $"make it readable by its owner only: chmod 600 '{path}'.");
+        }
     }
 
     public static void EnsureOwnerOnlyDirectory(string directory)

@@ -16,9 +16,17 @@ function Get-Stats([double[]] $Samples) {
 }
 
 function Use-BenchCluster {
-    param([int] $NodeCount = 3, [int] $DiskCount = 4, [long] $DiskSize = 256MB, [string] $Transport = 'Local', [scriptblock] $Body)
+    param([int] $NodeCount = 3, [int] $DiskCount = 4, [long] $DiskSize = 256MB, [string] $Transport = 'Local', [TimeSpan] $FailureTimeout = [TimeSpan]::FromSeconds(10),
+        [switch] $Faults, [scriptblock] $Body, [ValidateSet('None', 'Namespace')] [string] $Isolation = 'None')
     $path = Join-Path ([IO.Path]::GetTempPath()) ("vmbench-" + [Guid]::NewGuid().ToString('N').Substring(0, 8))
-    $cluster = Start-VmLocalCluster -Path $path -NodeCount $NodeCount -DiskCount $DiskCount -DiskSize $DiskSize -Transport $Transport -ErrorAction Stop
+    $cluster = if ($Isolation -eq 'Namespace') {
+        Start-VmLocalCluster -Path $path -NodeCount $NodeCount -DiskCount $DiskCount -DiskSize $DiskSize -Isolation Namespace `
+            -FailureTimeout $FailureTimeout -EnableFaultInjection:$Faults -ErrorAction Stop
+    }
+    else {
+        Start-VmLocalCluster -Path $path -NodeCount $NodeCount -DiskCount $DiskCount -DiskSize $DiskSize -Transport $Transport `
+            -FailureTimeout $FailureTimeout -EnableFaultInjection:$Faults -ErrorAction Stop
+    }
     try { & $Body $cluster $path }
     finally { Stop-VmLocalCluster -Cluster $cluster -Remove -Confirm:$false }
 }

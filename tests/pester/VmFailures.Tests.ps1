@@ -15,12 +15,6 @@ BeforeAll {
         [pscustomobject]@{ Output = $output; Errors = @($errors); Warnings = @($warnings) }
     }
 
-    # The master, then the slaves by rank.
-    function Select-Roles {
-        $master = (Get-VmCluster).Master
-        @($master) + @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank).Name
-    }
-
     # Kills a node's agent and waits until the failure timeout has evicted it.
     function Stop-AndEvict([string] $Node) {
         Stop-Process -Id (Get-VmNode -Name $Node).AgentProcessId -Force

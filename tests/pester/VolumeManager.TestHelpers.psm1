@@ -8,11 +8,49 @@ function New-TestCluster {
         [int] $NodeCount = 3,
         [int] $DiskCount = 6,
         [TimeSpan] $FailureTimeout = [TimeSpan]::FromSeconds(4),
-        [switch] $Faults
+        [switch] $Faults,
+        # Namespace: each node in its own network namespace at its own address, over SSH (root only).
+        [ValidateSet('None', 'Namespace')] [string] $Isolation = 'None'
     )
     $path = Join-Path ([IO.Path]::GetTempPath()) ("vmtest-" + [Guid]::NewGuid().ToString('N').Substring(0, 10))
+    if ($Isolation -eq 'Namespace') {
+        return Start-VmLocalCluster -Path $path -NodeCount $NodeCount -DiskCount $DiskCount -DiskSize 64MB -Isolation Namespace `
+            -FailureTimeout $FailureTimeout -EnableFaultInjection:$Faults
+    }
     Start-VmLocalCluster -Path $path -NodeCount $NodeCount -DiskCount $DiskCount -DiskSize 64MB -Transport $Transport `
         -FailureTimeout $FailureTimeout -EnableFaultInjection:$Faults
+}
+
+# The namespace network of a namespace cluster, as its folder records it: Id, Subnet, and per node its
+# namespace and address.
+function Get-TestNetwork {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster)
+    $id, $subnet, $nodes = (Get-Content (Join-Path (Split-Path $Cluster.Path) 'netns') -Raw).Trim() -split '\s+'
+    $index = 0
+    foreach ($node in $nodes) {
+        $index++
+        [pscustomobject]@{ Node = $node; Namespace = "vm$id-$node"; Address = "10.231.$subnet.$index" }
+    }
+}
+
+# Takes a node's only link down (a real link failure: nothing reaches it, it reaches nothing) or up again.
+function Set-TestLink {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node, [Parameter(Mandatory)] [ValidateSet('up', 'down')] [string] $State)
+    $namespace = (Get-TestNetwork $Cluster | Where-Object Node -eq $Node).Namespace
+    ip -n $namespace link set eth0 $State
+    if ($LASTEXITCODE -ne 0) { throw "could not set node $Node's link $State" }
+}
+
+# A node's own view straight from its agent's control socket (a file: reachable whatever the network does).
+function Get-AgentView {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node)
+    $view = (Invoke-VmAgentRequest -Request '{"kind":"ViewQuery"}' -StateDirectory (Get-StateDirectory $Cluster $Node) | ConvertFrom-Json).view
+    $states = @{}
+    foreach ($member in $view.members) { $states[$member.name] = $member.state }
+    [pscustomobject]@{ Node = $Node; Master = $view.master; Generation = $view.generation; SharedHash = $view.sharedHash; States = $states }
 }
 
 function Get-StateDirectory([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node) {
@@ -99,6 +137,12 @@ function Get-GenerationMap {
     (Get-NodeView -Cluster $Cluster | Sort-Object Node | ForEach-Object { "$($_.Node)=$($_.Generation)" }) -join ','
 }
 
+# The master, then the slaves by rank (the successor first).
+function Select-Roles {
+    $master = (Get-VmCluster).Master
+    @($master) + @(Get-VmNode | Where-Object Name -ne $master | Sort-Object Rank).Name
+}
+
 # Ends a process and every process below it (a pwsh and the endpoints and ssh clients it started), by id.
 function Stop-ProcessTree {
     [CmdletBinding()]
@@ -126,4 +170,4 @@ function Wait-Until {
     throw "timed out after $($Timeout.TotalSeconds) s waiting for $Because"
 }
 
-Export-ModuleMember -Function Stop-ProcessTree, New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until
+Export-ModuleMember -Function Get-TestNetwork, Set-TestLink, Get-AgentView, Stop-ProcessTree, New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until, Select-Roles

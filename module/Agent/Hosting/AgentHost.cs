@@ -6,6 +6,7 @@ using VolumeManager.Agent.Storage;
 using VolumeManager.Engine.Cluster;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Transactions;
 using VolumeManager.Engine.Serialization;
 using VolumeManager.Transport;
 
@@ -36,8 +37,11 @@ public sealed class AgentHost : IAsyncDisposable
     private ConfigStore store = null!;
     private long nextRequest;
     private VolumeIo? io;
+    private Nbd.NbdServer? nbd;
 
     private ResyncService resync = null!;
+    private HeartbeatPacer pacer = null!;
+    private int leaseRoundRunning;
 
     private VolumeIo Io => io ??= new VolumeIo(kernel, () => machine.Database, scanner);
 
@@ -61,6 +65,7 @@ public sealed class AgentHost : IAsyncDisposable
         using var ticker = TickAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var pump = PumpInterconnectAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var resyncing = resync.RunAsync(TimeSpan.FromMilliseconds(250), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        using var pacing = pacer.RunAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         Feed(new Started(Now));
         await foreach (var input in inputs.Reader.ReadAllAsync(ct))
             Execute(input is Released released ? released.Effects : machine.Handle(input), hold: input is not Released);
@@ -77,8 +82,11 @@ public sealed class AgentHost : IAsyncDisposable
             new InterconnectOptions { ReconnectDelayMax = cluster.HeartbeatInterval });
         foreach (var peer in cluster.Nodes.Where(n => n.Name != node.Name)) interconnect.RegisterPeer(peer.Name, Endpoint(peer.Interconnect));
         await interconnect.StartAsync(ct);
+        pacer = new HeartbeatPacer(cluster.HeartbeatInterval, (peer, payload) => interconnect.Send(peer, payload));
         control = new ControlServer(state.Files.Socket, token, HandleControlAsync, log.Write);
         await control.StartAsync(ct);
+        nbd = new Nbd.NbdServer(state.Files.Nbd, new Nbd.VolumeExports(Io), log.Write);
+        nbd.Start();
         resync = new ResyncService(new ResyncHost(node.Name, () => machine.Database, Coordinates, SubmitAsync, faults.PassAsync, log.Write),
             kernel, new ResyncCopier(Io));
         state.WritePid(Environment.ProcessId);
@@ -94,7 +102,7 @@ public sealed class AgentHost : IAsyncDisposable
         return new IPEndPoint(address, int.Parse(hostPort[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    private static DateTimeOffset Now => DateTimeOffset.UtcNow;
+    private static DateTimeOffset Now => MonotonicClock.Now;
 
     private void Feed(Input input) => inputs.Writer.TryWrite(input);
 
@@ -112,17 +120,26 @@ public sealed class AgentHost : IAsyncDisposable
             switch (frame)
             {
                 case PeerMessage m when faults.Drops(m.From): break; // the link is cut (test fault "drop:<peer>")
-                case PeerMessage m: Feed(Decode(m)); break;
+                case PeerMessage m: if (Decode(m) is { } received) Feed(received); break;
                 case PeerDisconnected d: Feed(new PeerLost(Now, d.From)); break;
             }
         }
     }
 
-    private Input Decode(PeerMessage frame)
+    /// <summary>A payload that does not decode is dropped and logged; the link and this loop go on.</summary>
+    private Input? Decode(PeerMessage frame)
     {
-        var message = WireJson.Deserialize<Message>(frame.Payload);
-        message.From = frame.From;
-        return new Received(Now, message);
+        try
+        {
+            var message = WireJson.Deserialize<Message>(frame.Payload);
+            message.From = frame.From;
+            return new Received(Now, message);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            log.Write($"dropped a {frame.Payload.Length}-byte message from {frame.From}: it does not decode: {e.Message}");
+            return null;
+        }
     }
 
     private async Task<byte[]> HandleControlAsync(byte[] request, CancellationToken ct)
@@ -134,9 +151,24 @@ public sealed class AgentHost : IAsyncDisposable
             case VolumeWriteRequest write: return WireJson.Serialize(await Io.WriteAsync(write, ct));
             case VolumeReadRequest read: return WireJson.Serialize(await Io.ReadAsync(read, ct));
             case DiskCopiesQuery copies: return WireJson.Serialize(new ControlResponse { Ok = true, Copies = copyReader.Read(copies.DiskGroup) });
-            case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = resync.Tasks, Freezes = kernel.Freezes } });
+            case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = resync.Tasks, Freezes = kernel.Freezes, IoErrors = kernel.IoErrors } });
         }
-        return WireJson.Serialize(await SubmitAsync(parsed, ct));
+        var response = await SubmitAsync(parsed, ct);
+        if (parsed is TransactionsQuery) response.Records = response.Records.Select(WithKernelFreeze).ToList();
+        return WireJson.Serialize(response);
+    }
+
+    /// <summary>
+    /// A transaction's freeze as this node's kernel measured it — its gates closed to new I/O until they opened,
+    /// the longest over its disk groups — where the kernel still holds it; else the machine's own account.
+    /// </summary>
+    private TransactionRecord WithKernelFreeze(TransactionRecord record)
+    {
+        var measured = kernel.Freezes.Where(f => f.TransactionId == record.Transaction.Id).Select(f => f.Milliseconds).DefaultIfEmpty(-1).Max();
+        if (measured < 0 || !record.IsFinal) return record;
+        var exact = record.With(record.State, record.Updated);
+        exact.FreezeMilliseconds = measured;
+        return exact;
     }
 
     /// <summary>A request to this node's state machine, answered when the machine replies (the control socket's path, and the resync service's).</summary>
@@ -144,7 +176,7 @@ public sealed class AgentHost : IAsyncDisposable
     {
         switch (parsed)
         {
-            case ViewQuery v: v.Visible = scanner.Scan(); break;
+            case ViewQuery { MembersOnly: false } v: v.Visible = scanner.Scan(); break;
             case CheckRequest c: c.Visible = scanner.Scan(); break;
         }
         var id = Interlocked.Increment(ref nextRequest);
@@ -199,16 +231,35 @@ public sealed class AgentHost : IAsyncDisposable
         {
             case Send s when s.To == node.Name: Feed(new Received(Now, s.Message)); break;
             case Send s when faults.Drops(s.To): break;
-            case Send s: interconnect.Send(s.To, WireJson.Serialize<Message>(s.Message)); break;
-            case PersistDatabase p: store.SaveDatabase(p.Database); break;
-            case PersistRecord r: store.Append(r.Record); break;
+            case Send s: SendToPeer(s); break;
+            case PersistDatabase p: using (pacer.DiskIo()) store.SaveDatabase(p.Database); break;
+            case PersistRecord r: using (pacer.DiskIo()) store.Append(r.Record); break;
             case Reply r: if (pending.TryGetValue(r.RequestId, out var tcs)) tcs.TrySetResult(r.Response); break;
             case Quiesce q: _ = QuiesceAsync(q); break;
             case Resume r: kernel.Resume(r.TransactionId); break;
-            case WriteDiskCopies w: diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan(), w.Deported); break;
-            case RenewLease l: Feed(leases.Renew(l.Lease, scanner.Scan(), Now)); break;
+            case WriteDiskCopies w: using (pacer.DiskIo()) diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan(), w.Deported); break;
+            case RenewLease l: StartLeaseRound(l); break;
             case Log l: log.Write(l.Text); break;
         }
+    }
+
+    private void SendToPeer(Send send)
+    {
+        var payload = WireJson.Serialize<Message>(send.Message);
+        interconnect.Send(send.To, payload);
+        if (send.Message is Heartbeat) pacer.Sent(send.To, payload);
+    }
+
+    /// <summary>A lease round reads and fsyncs every disk: it runs off the loop, one at a time (a round still running on a slow disk makes the next one skip).</summary>
+    private void StartLeaseRound(RenewLease round)
+    {
+        if (Interlocked.Exchange(ref leaseRoundRunning, 1) == 1) return;
+        _ = Task.Run(() =>
+        {
+            try { Feed(leases.Renew(round.Lease, scanner.Scan(), Now)); }
+            catch (Exception e) { log.Write($"lease round failed: {e.Message}"); }
+            finally { Volatile.Write(ref leaseRoundRunning, 0); }
+        });
     }
 
     private async Task QuiesceAsync(Quiesce quiesce)
@@ -222,6 +273,8 @@ public sealed class AgentHost : IAsyncDisposable
     {
         inputs.Writer.TryComplete();
         if (control is not null) await control.DisposeAsync();
+        nbd?.Dispose();
+        io?.Dispose();
         if (interconnect is not null) await interconnect.DisposeAsync();
         store?.Dispose();
     }

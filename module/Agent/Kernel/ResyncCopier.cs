@@ -15,12 +15,25 @@ public sealed class ResyncCopier(VolumeIo io)
     /// <summary>False when the range kept changing under concurrent writes for every attempt.</summary>
     public bool Copy(Plex source, Plex target, long offset, int length)
     {
-        for (var attempt = 0; attempt < Attempts; attempt++)
+        var copy = AlignedBuffer.Rent(length);
+        var check = AlignedBuffer.Rent(length);
+        try
         {
-            io.WritePlex(target, offset, io.ReadPlex(source, offset, length));
-            if (io.ReadPlex(source, offset, length).AsSpan().SequenceEqual(io.ReadPlex(target, offset, length))) return true;
+            for (var attempt = 0; attempt < Attempts; attempt++)
+            {
+                io.ReadPlex(source, offset, copy.Span(length));
+                io.WritePlex(target, offset, copy.Span(length));
+                io.ReadPlex(source, offset, copy.Span(length));
+                io.ReadPlex(target, offset, check.Span(length));
+                if (copy.Span(length).SequenceEqual(check.Span(length))) return true;
+            }
+            return false;
         }
-        return false;
+        finally
+        {
+            copy.Return();
+            check.Return();
+        }
     }
 
     public Dictionary<string, long> ReadCheckpoints(string disk)

@@ -1,33 +1,112 @@
+using System.Collections.Concurrent;
 using VolumeManager.Agent.Storage;
 using VolumeManager.Engine.Checks;
-using VolumeManager.Engine.Io;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Protocol;
-using VolumeManager.Engine.Storage;
 
 namespace VolumeManager.Agent.Kernel;
 
 /// <summary>
-/// The kernel's data path: volume reads and writes through the disk group's I/O gate, so none is in flight
-/// while a change is prepared. A write goes to every plex (a stale one being resynchronised too) and is
-/// answered once durable; a read comes from an active plex.
+/// The kernel's data path: volume reads and writes through the disk group's I/O gate, so none is in flight while a
+/// change is prepared. A write goes to every plex, active ones first (a stale one being resynchronised too), and is
+/// acknowledged once every plex has it; FLUSH and FUA make it durable. A read comes from an active plex and fails
+/// over to the next one when a disk returns an error, which the kernel records per plex.
 /// </summary>
-public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, DiskScanner scanner)
+public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, DiskScanner scanner) : IDisposable
 {
-    private Dictionary<string, string> paths = [];
+    private const int ZeroChunk = 1024 * 1024;
+    private readonly DiskHandles disks = new(scanner);
+    private readonly object sync = new();
+    private volatile LayoutCache? cache;
+    private AlignedBuffer? zeroes;
 
+    private sealed record LayoutCache(NodeDatabase Database, ConcurrentDictionary<(string, string), VolumeLayout> Layouts);
+
+    /// <summary>Every volume this node's configuration holds, as (disk group, volume).</summary>
+    public IEnumerable<(string DiskGroup, string Volume)> Volumes() =>
+        database().All.SelectMany(g => g.Volumes.Select(v => (g.Name, v.Name)));
+
+    /// <summary>The volume's layout as the configuration has it now (outside the gate: for sizes announced to clients).</summary>
+    public VolumeLayout? Find(string diskGroup, string volume)
+    {
+        try { return Layout(diskGroup, volume); }
+        catch (VolumeIoException e) when (e.Failure == VolumeIoFailure.NotFound) { return null; }
+    }
+
+    public async ValueTask ReadAsync(string diskGroup, string volume, long offset, Memory<byte> into, CancellationToken ct)
+    {
+        var gate = kernel.Gate(diskGroup);
+        await gate.EnterAsync(ct);
+        try { Read(Layout(diskGroup, volume), offset, into.Span); }
+        finally { gate.Exit(); }
+    }
+
+    public async ValueTask WriteAsync(string diskGroup, string volume, long offset, ReadOnlyMemory<byte> data, bool fua, CancellationToken ct)
+    {
+        var gate = kernel.Gate(diskGroup);
+        await gate.EnterAsync(ct);
+        try { Write(Layout(diskGroup, volume), offset, data.Span, fua); }
+        finally { gate.Exit(); }
+    }
+
+    /// <summary>Makes every write acknowledged so far durable on every disk of the volume.</summary>
+    public async ValueTask FlushAsync(string diskGroup, string volume, CancellationToken ct)
+    {
+        var gate = kernel.Gate(diskGroup);
+        await gate.EnterAsync(ct);
+        try { Flush(Layout(diskGroup, volume)); }
+        finally { gate.Exit(); }
+    }
+
+    /// <summary>TRIM: image files give the range back (reads return zeroes); block devices keep their data.</summary>
+    public async ValueTask DiscardAsync(string diskGroup, string volume, long offset, long length, bool fua, CancellationToken ct)
+    {
+        var gate = kernel.Gate(diskGroup);
+        await gate.EnterAsync(ct);
+        try
+        {
+            var layout = Layout(diskGroup, volume);
+            CheckRange(layout, offset, length, write: true);
+            foreach (var plex in layout.Plexes) OnPlex(layout, plex, "Discard", offset, () => Each(plex, offset, length, (e, at, _, n) => e.Handle.Discard(at, n), fua));
+        }
+        finally { gate.Exit(); }
+    }
+
+    public async ValueTask ZeroAsync(string diskGroup, string volume, long offset, long length, bool fua, CancellationToken ct)
+    {
+        var gate = kernel.Gate(diskGroup);
+        await gate.EnterAsync(ct);
+        try
+        {
+            var layout = Layout(diskGroup, volume);
+            var zero = Zeroes();
+            for (var done = 0L; done < length; done += ZeroChunk)
+                Write(layout, offset + done, zero.Span((int)Math.Min(ZeroChunk, length - done)), fua);
+        }
+        finally { gate.Exit(); }
+    }
+
+    /// <summary>Write-VmVolume: answered once the data is durable; unaligned bytes on a block device are read, patched and written whole.</summary>
     public async Task<ControlResponse> WriteAsync(VolumeWriteRequest request, CancellationToken ct)
     {
         var gate = kernel.Gate(request.DiskGroup);
         await gate.EnterAsync(ct);
         try
         {
-            if (Find(request.DiskGroup, request.Volume, request.Offset, request.Data.Length, out var volume) is { } refused) return refused;
-            // Active plexes first: a resync that copies a range and then finds both plexes equal can then trust that
-            // any write it raced with has reached the active plex before the stale one.
-            foreach (var plex in volume!.Plexes.OrderBy(p => p.IsActive ? 0 : 1)) WritePlex(plex, request.Offset, request.Data);
+            var layout = Layout(request.DiskGroup, request.Volume);
+            CheckRange(layout, request.Offset, request.Data.Length, write: true);
+            var (start, length) = Widen(layout, request.Offset, request.Data.Length);
+            var buffer = AlignedBuffer.Rent(length);
+            try
+            {
+                if (start != request.Offset || length != request.Data.Length) Read(layout, start, buffer.Span(length));
+                request.Data.CopyTo(buffer.Span(length)[(int)(request.Offset - start)..]);
+                Write(layout, start, buffer.Span(length), fua: true);
+            }
+            finally { buffer.Return(); }
             return ControlResponse.Success();
         }
+        catch (VolumeIoException e) { return ControlResponse.Failure(e.ErrorId, e.Message); }
         finally { gate.Exit(); }
     }
 
@@ -37,53 +116,214 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
         await gate.EnterAsync(ct);
         try
         {
-            if (Find(request.DiskGroup, request.Volume, request.Offset, request.Length, out var volume) is { } refused) return refused;
-            var plex = volume!.ActivePlexes.FirstOrDefault();
-            if (plex is null) return ControlResponse.Failure(ErrorIds.LastPlex, $"volume '{request.Volume}' has no active plex to read from.");
-            return new ControlResponse { Ok = true, Data = ReadPlex(plex, request.Offset, request.Length) };
+            var layout = Layout(request.DiskGroup, request.Volume);
+            CheckRange(layout, request.Offset, request.Length, write: false);
+            var (start, length) = Widen(layout, request.Offset, request.Length);
+            var buffer = AlignedBuffer.Rent(length);
+            try
+            {
+                Read(layout, start, buffer.Span(length));
+                return new ControlResponse { Ok = true, Data = buffer.Span(length).Slice((int)(request.Offset - start), request.Length).ToArray() };
+            }
+            finally { buffer.Return(); }
         }
+        catch (VolumeIoException e) { return ControlResponse.Failure(e.ErrorId, e.Message); }
         finally { gate.Exit(); }
     }
 
-    private ControlResponse? Find(string groupName, string volumeName, long offset, long length, out Volume? volume)
-    {
-        volume = null;
-        var group = database().Find(groupName);
-        if (group is null) return ControlResponse.Failure(ErrorIds.DiskGroupNotFound, $"No disk group named '{groupName}' exists here.");
-        volume = group.FindVolume(volumeName);
-        if (volume is null) return ControlResponse.Failure(ErrorIds.VolumeNotFound, $"Disk group '{groupName}' has no volume named '{volumeName}'.");
-        return VolumeMap.RangeProblem(volume, offset, length) is { } problem ? ControlResponse.Failure(ErrorIds.InvalidSize, problem) : null;
-    }
+    /// <summary>Reads one plex's range (the caller holds the disk group's gate).</summary>
+    public void ReadPlex(Plex plex, long offset, Span<byte> into) => ReadPlex(PlexLayout.Resolve(plex, disks), offset, into);
 
     /// <summary>Writes one plex's range durably (the caller holds the disk group's gate).</summary>
-    public void WritePlex(Plex plex, long offset, byte[] data)
+    public void WritePlex(Plex plex, long offset, ReadOnlySpan<byte> data)
     {
-        foreach (var disk in VolumeMap.Spans(plex, offset, data.Length).GroupBy(s => s.Disk))
-        {
-            using var device = DiskDevice.Open(PathOf(disk.Key), write: true);
-            foreach (var span in disk) RandomAccess.Write(device.Handle, data.AsSpan(span.BufferOffset, span.Length), PrivateRegion.PublicRegionOffset + span.DiskOffset);
-            device.Flush();
-        }
-    }
-
-    /// <summary>Reads one plex's range (the caller holds the disk group's gate).</summary>
-    public byte[] ReadPlex(Plex plex, long offset, int length)
-    {
-        var buffer = new byte[length];
-        foreach (var disk in VolumeMap.Spans(plex, offset, length).GroupBy(s => s.Disk))
-        {
-            using var device = DiskDevice.Open(PathOf(disk.Key));
-            foreach (var span in disk)
-                RandomAccess.Read(device.Handle, buffer.AsSpan(span.BufferOffset, span.Length), PrivateRegion.PublicRegionOffset + span.DiskOffset);
-        }
-        return buffer;
+        var layout = PlexLayout.Resolve(plex, disks);
+        WritePlex(layout, offset, data);
+        foreach (var extent in layout.Extents) extent.Handle.Sync();
     }
 
     /// <summary>Where a disk opens on this node.</summary>
-    public string PathOf(string disk)
+    public string PathOf(string disk) => disks.PathOf(disk);
+
+    private void Read(VolumeLayout layout, long offset, Span<byte> into)
     {
-        if (paths.TryGetValue(disk, out var path)) return path;
-        paths = scanner.Scan().ToDictionary(d => d.Name, d => d.Path);
-        return paths.TryGetValue(disk, out path) ? path : throw new IOException($"disk '{disk}' cannot be opened on this node.");
+        CheckRange(layout, offset, into.Length, write: false);
+        CheckAlignment(layout, offset, into.Length);
+        List<PlexIoError>? failed = null;
+        foreach (var plex in layout.Plexes)
+        {
+            if (!plex.Active) break;   // active plexes come first
+            try
+            {
+                ReadPlex(plex, offset, into);
+                if (failed is not null) foreach (var error in failed) { error.ServedFrom = plex.Name; kernel.RecordIoError(error); }
+                return;
+            }
+            catch (DiskIoException e) { (failed ??= []).Add(Error(layout, plex, e.Disk, "Read", offset, e)); }
+        }
+        if (failed is null) throw new VolumeIoException(VolumeIoFailure.DiskError, ErrorIds.LastPlex, $"volume '{layout.Volume}' has no active plex to read from.");
+        foreach (var error in failed) kernel.RecordIoError(error);
+        throw new VolumeIoException(VolumeIoFailure.DiskError, ErrorIds.VolumeIoFailed,
+            $"reading bytes {offset}..{offset + into.Length} of volume '{layout.Volume}' failed on every active plex: {string.Join("; ", failed.Select(f => $"plex {f.Plex}: {f.Message}"))}");
     }
+
+    private void Write(VolumeLayout layout, long offset, ReadOnlySpan<byte> data, bool fua)
+    {
+        CheckRange(layout, offset, data.Length, write: true);
+        CheckAlignment(layout, offset, data.Length);
+        foreach (var plex in layout.Plexes)
+        {
+            try
+            {
+                WritePlex(plex, offset, data);
+                if (fua) SyncRange(plex, offset, data.Length);
+            }
+            catch (DiskIoException e) { throw Failed(layout, plex, e.Disk, "Write", offset, e); }
+        }
+    }
+
+    private void Flush(VolumeLayout layout)
+    {
+        foreach (var plex in layout.Plexes)
+            foreach (var extent in plex.Extents)
+            {
+                try { extent.Handle.Sync(); }
+                catch (IOException e) { throw Failed(layout, plex, extent.Disk, "Flush", 0, e); }
+            }
+    }
+
+    private static void ReadPlex(PlexLayout plex, long offset, Span<byte> into)
+    {
+        var end = offset + into.Length;
+        foreach (var extent in plex.Extents)
+        {
+            var from = Math.Max(offset, extent.PlexStart);
+            var to = Math.Min(end, extent.PlexEnd);
+            if (from >= to) continue;
+            try { extent.Handle.Read(into.Slice((int)(from - offset), (int)(to - from)), extent.DiskOffset + (from - extent.PlexStart)); }
+            catch (IOException e) { throw new DiskIoException(extent.Disk, e); }
+        }
+    }
+
+    private static void WritePlex(PlexLayout plex, long offset, ReadOnlySpan<byte> data)
+    {
+        var end = offset + data.Length;
+        foreach (var extent in plex.Extents)
+        {
+            var from = Math.Max(offset, extent.PlexStart);
+            var to = Math.Min(end, extent.PlexEnd);
+            if (from >= to) continue;
+            try { extent.Handle.Write(data.Slice((int)(from - offset), (int)(to - from)), extent.DiskOffset + (from - extent.PlexStart)); }
+            catch (IOException e) { throw new DiskIoException(extent.Disk, e); }
+        }
+    }
+
+    private static void SyncRange(PlexLayout plex, long offset, long length)
+    {
+        foreach (var extent in plex.Extents)
+        {
+            if (extent.PlexEnd <= offset || extent.PlexStart >= offset + length) continue;
+            try { extent.Handle.Sync(); }
+            catch (IOException e) { throw new DiskIoException(extent.Disk, e); }
+        }
+    }
+
+    private static void Each(PlexLayout plex, long offset, long length, Action<PlexExtent, long, long, long> each, bool sync)
+    {
+        foreach (var extent in plex.Extents)
+        {
+            var from = Math.Max(offset, extent.PlexStart);
+            var to = Math.Min(offset + length, extent.PlexEnd);
+            if (from >= to) continue;
+            try
+            {
+                each(extent, extent.DiskOffset + (from - extent.PlexStart), from - offset, to - from);
+                if (sync) extent.Handle.Sync();
+            }
+            catch (IOException e) { throw new DiskIoException(extent.Disk, e); }
+        }
+    }
+
+    private void OnPlex(VolumeLayout layout, PlexLayout plex, string operation, long offset, Action action)
+    {
+        try { action(); }
+        catch (DiskIoException e) { throw Failed(layout, plex, e.Disk, operation, offset, e); }
+    }
+
+    private VolumeIoException Failed(VolumeLayout layout, PlexLayout plex, string disk, string operation, long offset, IOException e)
+    {
+        var error = Error(layout, plex, disk, operation, offset, e);
+        kernel.RecordIoError(error);
+        return new VolumeIoException(VolumeIoFailure.DiskError, ErrorIds.VolumeIoFailed,
+            $"{operation.ToLowerInvariant()} at byte {offset} of volume '{layout.Volume}' failed on plex {plex.Name}: {error.Message}", e);
+    }
+
+    private static PlexIoError Error(VolumeLayout layout, PlexLayout plex, string disk, string operation, long offset, IOException e) => new()
+    {
+        DiskGroup = layout.DiskGroup, Volume = layout.Volume, Plex = plex.Name, Disk = disk, Operation = operation, Offset = offset,
+        Message = (e.InnerException ?? e).Message, Time = DateTimeOffset.UtcNow,
+    };
+
+    private static void CheckRange(VolumeLayout layout, long offset, long length, bool write)
+    {
+        if (offset >= 0 && length >= 0 && offset + length <= layout.Size) return;
+        throw new VolumeIoException(VolumeIoFailure.OutOfRange, ErrorIds.InvalidSize,
+            $"Bytes {offset} to {offset + length} run past the end of volume '{layout.Volume}' ({layout.Size} bytes).");
+    }
+
+    private static void CheckAlignment(VolumeLayout layout, long offset, long length)
+    {
+        if (!layout.Direct || DiskHandle.Aligned(offset, length)) return;
+        throw new VolumeIoException(VolumeIoFailure.Unaligned, ErrorIds.VolumeIoFailed,
+            $"volume '{layout.Volume}' lies on a block device: requests must be {DiskHandle.DirectAlignment}-byte aligned (byte {offset}, length {length}).");
+    }
+
+    /// <summary>The range widened to whole sectors when the volume lies on a block device.</summary>
+    private static (long Start, int Length) Widen(VolumeLayout layout, long offset, int length)
+    {
+        if (!layout.Direct) return (offset, length);
+        const int a = DiskHandle.DirectAlignment;
+        var start = offset / a * a;
+        var end = (offset + length + a - 1) / a * a;
+        return (start, (int)(end - start));
+    }
+
+    private AlignedBuffer Zeroes()
+    {
+        if (zeroes is { } z) return z;
+        lock (sync)
+        {
+            if (zeroes is not null) return zeroes;
+            var buffer = AlignedBuffer.Rent(ZeroChunk);
+            buffer.Span(ZeroChunk).Clear();
+            return zeroes = buffer;
+        }
+    }
+
+    /// <summary>The volume's layout at the current configuration; a new configuration rescans disks and reopens what moved.</summary>
+    private VolumeLayout Layout(string diskGroup, string volume)
+    {
+        var db = database();
+        var current = cache;
+        if (current is null || !ReferenceEquals(current.Database, db)) current = Rebuild(db);
+        if (current.Layouts.TryGetValue((diskGroup, volume), out var layout)) return layout;
+        var group = db.Find(diskGroup) ?? throw new VolumeIoException(VolumeIoFailure.NotFound, ErrorIds.DiskGroupNotFound, $"No disk group named '{diskGroup}' exists here.");
+        var found = group.FindVolume(volume) ?? throw new VolumeIoException(VolumeIoFailure.NotFound, ErrorIds.VolumeNotFound, $"Disk group '{diskGroup}' has no volume named '{volume}'.");
+        try { layout = VolumeLayout.Resolve(group, found, disks); }
+        catch (IOException e) when (e is not VolumeIoException) { throw new VolumeIoException(VolumeIoFailure.DiskError, ErrorIds.DiskNotAccessible, e.Message, e); }
+        return current.Layouts[(diskGroup, volume)] = layout;
+    }
+
+    private LayoutCache Rebuild(NodeDatabase db)
+    {
+        lock (sync)
+        {
+            if (cache is { } current && ReferenceEquals(current.Database, db)) return current;
+            var inUse = db.All.SelectMany(g => g.Volumes).SelectMany(v => v.DiskNames).ToHashSet(StringComparer.Ordinal);
+            disks.Refresh(inUse);
+            return cache = new LayoutCache(db, new());
+        }
+    }
+
+    public void Dispose() => disks.Dispose();
 }

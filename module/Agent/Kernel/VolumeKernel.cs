@@ -2,7 +2,7 @@ using VolumeManager.Engine.Model;
 
 namespace VolumeManager.Agent.Kernel;
 
-/// <summary>The node's user-space kernel: one I/O gate per disk group, quiesced per transaction; it keeps a record of every freeze.</summary>
+/// <summary>The node's user-space kernel: one I/O gate per disk group, quiesced per transaction; it keeps a record of every freeze and of plexes' I/O errors.</summary>
 public sealed class VolumeKernel(TimeSpan drainBound)
 {
     private const int KeptFreezes = 500;
@@ -10,10 +10,23 @@ public sealed class VolumeKernel(TimeSpan drainBound)
     private readonly Dictionary<string, List<string>> quiescedBy = [];
     private readonly Dictionary<(string, string), DateTimeOffset> closedAt = [];
     private readonly LinkedList<FreezeRecord> freezes = new();
+    private readonly LinkedList<PlexIoError> ioErrors = new();
     private readonly object sync = new();
 
     /// <summary>The latest freezes, oldest first.</summary>
     public List<FreezeRecord> Freezes { get { lock (sync) return [.. freezes]; } }
+
+    /// <summary>The latest I/O errors of plexes' disks, oldest first.</summary>
+    public List<PlexIoError> IoErrors { get { lock (sync) return [.. ioErrors]; } }
+
+    public void RecordIoError(PlexIoError error)
+    {
+        lock (sync)
+        {
+            ioErrors.AddLast(error);
+            if (ioErrors.Count > KeptFreezes) ioErrors.RemoveFirst();
+        }
+    }
 
     public IoGate Gate(string diskGroup)
     {
@@ -33,13 +46,13 @@ public sealed class VolumeKernel(TimeSpan drainBound)
         {
             var gate = Gate(group);
             var inFlight = gate.InFlight;
-            lock (sync) closed.Add(group);
+            // The freeze runs from the moment the gate closes to new I/O, the drain included, to the moment it opens.
+            lock (sync) { closed.Add(group); closedAt[(transactionId, group)] = DateTimeOffset.UtcNow; }
             if (!await gate.QuiesceAsync(drainBound))
             {
                 Resume(transactionId);
                 return $"I/O to disk group '{group}' did not drain within {drainBound.TotalSeconds:0.###} s ({inFlight} in flight).";
             }
-            lock (sync) closedAt[(transactionId, group)] = DateTimeOffset.UtcNow;
         }
         return null;
     }
@@ -61,7 +74,7 @@ public sealed class VolumeKernel(TimeSpan drainBound)
     {
         lock (sync)
         {
-            if (!closedAt.Remove((transactionId, group), out var closed)) return;   // never drained: no freeze to record
+            if (!closedAt.Remove((transactionId, group), out var closed)) return;
             freezes.AddLast(new FreezeRecord { TransactionId = transactionId, DiskGroup = group, Closed = closed, Opened = DateTimeOffset.UtcNow, InFlightAtOpen = inFlight });
             if (freezes.Count > KeptFreezes) freezes.RemoveFirst();
         }

@@ -14,21 +14,32 @@ public sealed class DiskDevice : IDisposable
     }
 
     public string Path { get; }
-    public long Length => stream.Length;
+    /// <summary>The size in bytes; a block device's from BLKGETSIZE64 (its file length reads 0).</summary>
+    public long Length => NativeMethods.ioctl((int)stream.SafeFileHandle.DangerousGetHandle(), NativeMethods.BLKGETSIZE64, out var size) == 0 ? size : stream.Length;
 
-    public static DiskDevice Open(string path, bool write = false) => new(path,
-        new FileStream(path, FileMode.Open, write ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None));
+    /// <summary>
+    /// Opened for writing, the device is O_DSYNC: each write is durable on its own, syncing only its range (and no
+    /// journal commit for timestamps), so a private-region write never waits for volume data the data path has not
+    /// flushed yet.
+    /// </summary>
+    public static DiskDevice Open(string path, bool write = false)
+    {
+        if (!write) return new(path, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None));
+        var fd = NativeMethods.open(path, NativeMethods.O_RDWR | NativeMethods.O_DSYNC | NativeMethods.O_CLOEXEC);
+        if (fd < 0) throw new IOException($"cannot open {path} for writing (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}).");
+        return new(path, new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.ReadWrite, 1));
+    }
 
     /// <summary>The private region's used bytes, the configuration copy included: one read for the identity and the copy's header, a second for the copy.</summary>
     public byte[] ReadPrivateRegion()
     {
-        var head = Read(0, (int)Math.Min(PrivateRegion.FirstRead, stream.Length));
-        var used = Math.Min(PrivateRegion.UsedLength(head), (int)Math.Min(PrivateRegion.Size, stream.Length));
+        var head = Read(0, (int)Math.Min(PrivateRegion.FirstRead, Length));
+        var used = Math.Min(PrivateRegion.UsedLength(head), (int)Math.Min(PrivateRegion.Size, Length));
         return used <= head.Length ? head : Read(0, used);
     }
 
     /// <summary>The identity part of the private region only (no configuration copy): what a disk scan reads.</summary>
-    public byte[] ReadIdentity() => Read(0, (int)Math.Min(PrivateRegion.CopyOffset, stream.Length));
+    public byte[] ReadIdentity() => Read(0, (int)Math.Min(PrivateRegion.CopyOffset, Length));
 
     public byte[] Read(long offset, int length)
     {
@@ -45,14 +56,8 @@ public sealed class DiskDevice : IDisposable
 
     public Microsoft.Win32.SafeHandles.SafeFileHandle Handle => stream.SafeFileHandle;
 
-    /// <summary>Makes every write so far durable.</summary>
-    public void Flush() => stream.Flush(flushToDisk: true);
-
-    public void WriteDurably(long offset, ReadOnlySpan<byte> data)
-    {
-        RandomAccess.Write(stream.SafeFileHandle, data, offset);
-        stream.Flush(flushToDisk: true);
-    }
+    /// <summary>Durable when it returns (the device is open O_DSYNC for writing).</summary>
+    public void WriteDurably(long offset, ReadOnlySpan<byte> data) => RandomAccess.Write(stream.SafeFileHandle, data, offset);
 
     public void Dispose() => stream.Dispose();
 }

@@ -7,8 +7,8 @@ namespace VolumeManager.Agent.Storage;
 /// <summary>
 /// One lease round on the real disks: on every initialised disk this node opens, the lease slot is read with a
 /// positioned read and, where <see cref="LeaseSlots"/> says so, overwritten with this node's lease and flushed to the
-/// device before the next disk; then the slots are tallied (<see cref="DiskLease.Tally"/>). A disk that cannot be
-/// read or written counts for no one this round.
+/// device before the next disk. The round reports what each slot counts as; the node's machine counts the majority over
+/// the whole disk set (<see cref="DiskLease.TallyOver"/>). A disk that cannot be read or written counts for no one.
 /// </summary>
 public sealed class DiskLeaseWriter(Action<string> log, TimeProvider? time = null)
 {
@@ -16,10 +16,9 @@ public sealed class DiskLeaseWriter(Action<string> log, TimeProvider? time = nul
 
     public LeaseRenewed Renew(DiskLease lease, IReadOnlyList<DiskInfo> disks, DateTimeOffset now)
     {
-        var counted = new List<DiskLease?>();
-        foreach (var disk in disks) counted.Add(RenewOn(disk.Path, lease, now));
-        var (holder, until) = DiskLease.Tally(counted, disks.Count, now);
-        return new LeaseRenewed(now, disks.Count, holder, until);
+        var counted = new List<LeaseSlotCount>();
+        foreach (var disk in disks) counted.Add(new LeaseSlotCount(disk.Name, RenewOn(disk.Path, lease, now)));
+        return new LeaseRenewed(now, counted);
     }
 
     private DiskLease? RenewOn(string path, DiskLease lease, DateTimeOffset now)

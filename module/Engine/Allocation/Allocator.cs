@@ -1,3 +1,4 @@
+using System.Globalization;
 using VolumeManager.Engine.Checks;
 using VolumeManager.Engine.Model;
 
@@ -26,10 +27,19 @@ public static class Allocator
         if (sizeBytes < 0) return $"The size of {what} cannot be negative ({sizeBytes} bytes).";
         if (sizeBytes == 0) return $"The size of {what} must be greater than zero.";
         if (sizeBytes % Sizes.SectorSize != 0)
-            return $"The size of {what}, {Sizes.Describe(sizeBytes)}, is not a whole number of {Sizes.SectorSize}-byte sectors; " +
-                $"use {Sizes.Describe(sizeBytes / Sizes.SectorSize * Sizes.SectorSize)}" +
-                (sizeBytes <= long.MaxValue - Sizes.SectorSize ? $" or {Sizes.Describe((sizeBytes / Sizes.SectorSize + 1) * Sizes.SectorSize)}." : ".");
+            return $"The size of {what}, {Sizes.Describe(sizeBytes)}, is not a whole number of {Sizes.SectorSize}-byte sectors; use {Choices(sizeBytes)}.";
         return null;
+    }
+
+    /// <summary>The whole-sector sizes on either side of <paramref name="sizeBytes"/>, written so the two read differently.</summary>
+    private static string Choices(long sizeBytes)
+    {
+        var below = sizeBytes / Sizes.SectorSize * Sizes.SectorSize;
+        if (sizeBytes > long.MaxValue - Sizes.SectorSize) return Sizes.Describe(below);
+        var above = below + Sizes.SectorSize;
+        return Sizes.Human(below) == Sizes.Human(above)
+            ? $"{below.ToString(CultureInfo.InvariantCulture)} or {above.ToString(CultureInfo.InvariantCulture)} bytes"
+            : $"{Sizes.Describe(below)} or {Sizes.Describe(above)}";
     }
 
     /// <summary>Null when a volume may have <paramref name="mirrors"/> plexes.</summary>

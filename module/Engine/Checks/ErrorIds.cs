@@ -37,7 +37,16 @@ public static class ErrorIds
     /// <summary>Removing a disk group's last disk.</summary>
     public const string LastDisk = nameof(LastDisk);
     public const string PlexNotFound = nameof(PlexNotFound);
+    /// <summary>A volume read or write failed: its disks returned I/O errors on every plex that could serve it, or the request was not aligned for a block device.</summary>
+    public const string VolumeIoFailed = nameof(VolumeIoFailed);
     public const string InvalidPlexState = nameof(InvalidPlexState);
     /// <summary>A proposal's subdisk layout does not fit the node's copy of the disk group (or carries none).</summary>
     public const string InvalidLayout = nameof(InvalidLayout);
+    // Nodes on their own hosts (issue 13).
+    /// <summary>A command that needs root (network namespaces) run by another user.</summary>
+    public const string NotRoot = nameof(NotRoot);
+    /// <summary>A node's SSH host key is not the one pinned when the cluster first reached it.</summary>
+    public const string HostKeyChanged = nameof(HostKeyChanged);
+    /// <summary>A replayed, reordered or redirected interconnect frame or handshake was refused.</summary>
+    public const string ReplayRefused = nameof(ReplayRefused);
 }

@@ -15,6 +15,8 @@ public sealed class StateFiles(string directory)
     /// <summary>The node token the control socket asks for.</summary>
     public string Token => In("node.token");
     public string Socket => In("vmconfigd.sock");
+    /// <summary>The NBD server's socket: every volume the kernel holds, as an export named &lt;diskgroup&gt;/&lt;volume&gt;.</summary>
+    public string Nbd => In("nbd.sock");
     public string Pid => In("vmconfigd.pid");
     public string Log => In("vmconfigd.log");
     /// <summary>Held (flock) by the one agent that owns the directory.</summary>

@@ -6,6 +6,27 @@ public sealed class KernelReport
     public string Node { get; set; } = "";
     public List<ResyncTask> Resyncs { get; set; } = [];
     public List<FreezeRecord> Freezes { get; set; } = [];
+    /// <summary>The latest I/O errors of each plex's disks, oldest first.</summary>
+    public List<PlexIoError> IoErrors { get; set; } = [];
+}
+
+/// <summary>
+/// One I/O error a plex's disk returned to this node's kernel, and what the kernel did about it: a read served
+/// from another active plex (<see cref="ServedFrom"/>), or the request failed.
+/// </summary>
+public sealed class PlexIoError
+{
+    public string DiskGroup { get; set; } = "";
+    public string Volume { get; set; } = "";
+    public string Plex { get; set; } = "";
+    public string Disk { get; set; } = "";
+    /// <summary>Read, Write, Flush or Discard.</summary>
+    public string Operation { get; set; } = "";
+    /// <summary>The volume offset of the request that failed.</summary>
+    public long Offset { get; set; }
+    public string Message { get; set; } = "";
+    public string? ServedFrom { get; set; }
+    public DateTimeOffset Time { get; set; }
 }
 
 /// <summary>

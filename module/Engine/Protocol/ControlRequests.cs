@@ -26,6 +26,9 @@ public abstract class ControlRequest { }
 /// <summary>This node's view: membership, shared configuration, its private disk groups and the disks it sees.</summary>
 public sealed class ViewQuery : ControlRequest
 {
+    /// <summary>Only the node's own generation and its membership: no disk groups, disks or hash (cheap at any size).</summary>
+    public bool MembersOnly { get; set; }
+
     /// <summary>Filled in by the agent host from its disk scan, not by the caller.</summary>
     public List<DiskInfo> Visible { get; set; } = [];
 }

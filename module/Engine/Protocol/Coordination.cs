@@ -23,7 +23,12 @@ public sealed class Coordination
     public long? CommitRequestId { get; set; }
     public HashSet<string> Prepared { get; } = [];
     public HashSet<string> Acknowledged { get; } = [];
+    /// <summary>The member told first; null while a new order of succession waits to be held by a majority (<see cref="SuccessionEpoch"/>).</summary>
     public string? Successor { get; set; }
+    /// <summary>When the successor was sent the commit notice: past <see cref="ProtocolOptions.SuccessorAckTimeout"/> it is passed over.</summary>
+    public DateTimeOffset SuccessorNotifiedAt { get; set; }
+    /// <summary>The epoch of the membership that passed a dead successor over; the next is told once a majority holds it.</summary>
+    public long? SuccessionEpoch { get; set; }
     public DateTimeOffset Deadline { get; set; }
     /// <summary>When commit notices were last (re)sent to the members that have not acknowledged.</summary>
     public DateTimeOffset NotifiedAt { get; set; }

@@ -29,7 +29,7 @@ public sealed record WriteDiskCopies(NodeDatabase Before, NodeDatabase After, Li
 /// <summary>
 /// (Two-node clusters.) Write this node's lease into the lease slot of every shared disk it can open where the node's
 /// <see cref="Storage.LeaseSlots"/> say so (read, decide, write, fsync), then feed back <see cref="LeaseRenewed"/> with
-/// <see cref="Storage.DiskLease.Tally"/> of what each slot counts as.
+/// what each slot counts as.
 /// </summary>
 public sealed record RenewLease(Storage.DiskLease Lease) : Effect;
 

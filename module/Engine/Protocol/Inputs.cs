@@ -18,5 +18,8 @@ public sealed record Requested(DateTimeOffset Now, long RequestId, ControlReques
 /// <summary>The kernel has quiesced (or failed to) the disk groups of a transaction, and rescanned the disks.</summary>
 public sealed record Quiesced(DateTimeOffset Now, string TransactionId, bool Ok, string? Reason, List<DiskInfo> Visible) : Input(Now);
 
-/// <summary>A lease round is done: over <paramref name="Disks"/> shared disks, <paramref name="Holder"/> holds the lease until <paramref name="Until"/> (null: no one).</summary>
-public sealed record LeaseRenewed(DateTimeOffset Now, int Disks, string? Holder, DateTimeOffset Until) : Input(Now);
+/// <summary>
+/// A lease round is done: per disk the node could open, what its slot counts as (<see cref="Storage.LeaseSlotStep.Counts"/>).
+/// The machine counts the majority over the whole disk set (<see cref="Storage.DiskLease.TallyOver"/>), not over these.
+/// </summary>
+public sealed record LeaseRenewed(DateTimeOffset Now, IReadOnlyList<Storage.LeaseSlotCount> Slots) : Input(Now);

@@ -66,6 +66,8 @@ public sealed class Heartbeat : Message
     public int ProcessId { get; set; }
     public long Generation { get; set; }
     public string? LastAbortReason { get; set; }
+    /// <summary>(Two-node clusters.) The disks the sender counts its lease majority over, so both count over the same set.</summary>
+    public List<string>? LeaseDisks { get; set; }
 }
 
 public sealed class LeaveNotice : Message { }

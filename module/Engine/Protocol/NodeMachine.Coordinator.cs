@@ -78,7 +78,7 @@ public sealed partial class NodeMachine
     private void OnPrepared(DateTimeOffset now, Prepared prepared)
     {
         if (Active?.Transaction.Id != prepared.TransactionId) { AnswerDoubt(now, prepared); return; }
-        if (Active.Decided) { ResendDecision(prepared.From); return; } // a member still in doubt lost its commit notice
+        if (Active.Decided) { ResendDecision(now, prepared.From); return; } // a member still in doubt lost its commit notice
         if (Active is not { Phase: CoordinationPhase.Preparing } active) return;
         if (!prepared.Ok)
         {
@@ -94,33 +94,44 @@ public sealed partial class NodeMachine
 
     private void Decide(DateTimeOffset now, Coordination active)
     {
-        var record = Record(active.Transaction.Id)!.With(TransactionState.Prepared, now);
-        record.Decided = true;
-        Keep(record, durable: true);
         active.Before = Database;
         Log($"decided to commit {active.Transaction.Id}");
-        NotifySuccessor(active);
+        NotifySuccessor(now, active);
     }
 
     /// <summary>
     /// The commit notice goes first to the successor — the member that would take over if this master
-    /// went away — and to anyone else only once it has acknowledged. A successor that is Down may still
-    /// take over, so the master waits for it; once it has Left, the next member in rank is the successor.
+    /// went away, the lowest in rank — and to anyone else only once it has acknowledged. Whom it tells first
+    /// is durable with the decision, so a master that restarts tells the same member first. A successor that is
+    /// known dead or too slow is passed over (<see cref="PassSuccession"/>); once it has Left, the next in rank.
     /// </summary>
-    private void NotifySuccessor(Coordination active)
+    private void NotifySuccessor(DateTimeOffset now, Coordination active)
     {
         active.Successor = active.Transaction.Members.Where(m => m != self && !active.Acknowledged.Contains(m)).Select(Member).OfType<MemberInfo>()
             .Where(m => m.State is MemberState.Joined or MemberState.Down).OrderBy(m => m.Rank).FirstOrDefault()?.Name;
+        RecordDecision(now, active);
         if (active.Successor is null) { NotifyRest(active); return; }
         Log($"notifying successor {active.Successor} of {active.Transaction.Id} first");
         active.Phase = CoordinationPhase.NotifyingSuccessor;
+        active.SuccessorNotifiedAt = now;
         if (IsReachable(active.Successor)) SendTo(active.Successor, new CommitNotice { TransactionId = active.Transaction.Id, Transaction = active.Transaction });
     }
 
+    private void RecordDecision(DateTimeOffset now, Coordination active)
+    {
+        var record = Record(active.Transaction.Id)!;
+        if (record.Decided && record.NotifyFirst == active.Successor) return;
+        var decided = record.With(TransactionState.Prepared, now);
+        decided.Decided = true;
+        decided.NotifyFirst = active.Successor;
+        Keep(decided, durable: true);
+    }
+
     /// <summary>A member that was Down answers again: if the decision is still waiting for it, it gets the commit notice again.</summary>
-    private void ResendDecision(string node)
+    private void ResendDecision(DateTimeOffset now, string node)
     {
         if (Active is not { Decided: true } active || !active.Transaction.Members.Contains(node) || active.Acknowledged.Contains(node)) return;
+        NotifyNewSuccessorOnceHeld(now, active); // it may be the voice that makes the new order of succession a majority's
         if (active.Phase == CoordinationPhase.NotifyingSuccessor && active.Successor != node) return;
         SendTo(node, new CommitNotice { TransactionId = active.Transaction.Id, Transaction = active.Transaction });
     }
@@ -203,7 +214,8 @@ public sealed partial class NodeMachine
         if (!active.Decided) { Abort(now, errorId, [NodeFailure.Of(node, errorId, reason)]); return; }
         if (active.Phase == CoordinationPhase.NotifyingSuccessor && node == active.Successor)
         {
-            if (Member(node) is null or { State: MemberState.Left }) NotifySuccessor(active);
+            if (Member(node) is null or { State: MemberState.Left }) NotifySuccessor(now, active);
+            else PassSuccession(now, active, Member(node)!);
         }
         else if (active.Phase == CoordinationPhase.NotifyingRest) FinishIfAcknowledged(now, active);
     }
@@ -213,6 +225,7 @@ public sealed partial class NodeMachine
         if (Active is { Decided: true } decided)
         {
             // A notice or its acknowledgement can be lost with a connection: notify again whoever is still silent.
+            if (decided.Phase == CoordinationPhase.NotifyingSuccessor) { SuccessionTick(now, decided); if (Active != decided) return; }
             if (decided.NotifiedAt == default) decided.NotifiedAt = now;
             if (now - decided.NotifiedAt < options.HeartbeatInterval * 4) return;
             decided.NotifiedAt = now;
@@ -307,7 +320,7 @@ public sealed partial class NodeMachine
         foreach (var record in Records.Where(r => !r.IsFinal && r.Transaction.Coordinator == self).ToList())
         {
             var tx = record.Transaction;
-            if (record.Decided && Active is null) { ResumeDecision(now, tx); continue; }
+            if (record.Decided && Active is null) { ResumeDecision(now, record); continue; }
             SettleInDoubt(now, record, self, $"master {self} restarted before it decided {tx.Id}.");
         }
         // Left in doubt by an earlier master: as on a takeover, without the commit notice it is aborted.
@@ -346,13 +359,14 @@ public sealed partial class NodeMachine
     /// aborted: then it answers with the abort and the decision is void (<see cref="AbandonDecision"/>); else it
     /// commits, and the rest follow. Both gone for good blocks the change: its disk groups stay quiesced.
     /// </summary>
-    private void ResumeDecision(DateTimeOffset now, Transaction tx)
+    private void ResumeDecision(DateTimeOffset now, TransactionRecord record)
     {
+        var tx = record.Transaction;
         Log($"resuming the commit of {tx.Id}, decided before; successor first");
         var active = new Coordination
         {
             Transaction = tx, Phase = CoordinationPhase.NotifyingSuccessor, Before = Database,
-            Successor = tx.Members.FirstOrDefault(m => m != self), Deadline = now + options.PrepareTimeout,
+            Successor = DecisionSuccessor(record), Deadline = now + options.PrepareTimeout, SuccessorNotifiedAt = now,
         };
         active.Prepared.UnionWith(tx.Members);
         Active = active;

@@ -18,8 +18,9 @@ public sealed partial class NodeMachine
         && r.Transaction.Scope == TransactionScope.Shared && Active?.Transaction.Id != r.Transaction.Id
         && (Database.Generation == r.Transaction.BaseGeneration || AlreadyApplied(r.Transaction)));
 
-    /// <summary>The member told first of a decision: the first after the coordinator, as in <see cref="ResumeDecision"/>.</summary>
-    private static string? DecisionSuccessor(Transaction tx) => tx.Members.FirstOrDefault(m => m != tx.Coordinator);
+    /// <summary>The member told first of a decision: the one recorded with it, else the first after the coordinator, as in <see cref="ResumeDecision"/>.</summary>
+    private static string? DecisionSuccessor(TransactionRecord record) =>
+        record.NotifyFirst ?? record.Transaction.Members.FirstOrDefault(m => m != record.Transaction.Coordinator);
 
     /// <summary>
     /// Each heartbeat the successor of a held decision is told again, until it answers: its acknowledgement
@@ -31,7 +32,7 @@ public sealed partial class NodeMachine
         {
             var tx = record.Transaction;
             // The coordinator was its only member: no one else prepared it, so no one else can have aborted it.
-            if (DecisionSuccessor(tx) is not { } successor) CommitHeldDecision(now, record, "it was its only member");
+            if (DecisionSuccessor(record) is not { } successor) CommitHeldDecision(now, record, "it was its only member");
             else if (IsReachable(successor)) SendTo(successor, new CommitNotice { TransactionId = tx.Id, Transaction = tx });
         }
     }
@@ -39,7 +40,7 @@ public sealed partial class NodeMachine
     /// <summary>The successor of a held decision acknowledged its commit notice: no one can abort the change now.</summary>
     private void OnHeldDecisionAck(DateTimeOffset now, CommitAck ack)
     {
-        if (HeldDecisions.FirstOrDefault(r => r.Transaction.Id == ack.TransactionId) is not { } record || ack.From != DecisionSuccessor(record.Transaction)) return;
+        if (HeldDecisions.FirstOrDefault(r => r.Transaction.Id == ack.TransactionId) is not { } record || ack.From != DecisionSuccessor(record)) return;
         CommitHeldDecision(now, record, $"successor {ack.From} committed it");
     }
 

@@ -8,6 +8,9 @@ namespace VolumeManager.Engine.Protocol;
 /// Larger clusters whose membership shrank to an even number, and clusters without shared disks, break a tie
 /// by the first node of the cluster definition: there two sides can hold different memberships (a node that
 /// left one side may have joined the other), and only a rule every view shares keeps them from both winning.
+/// Both nodes count the lease majority over the same whole disk set: the disks of the shared disk groups, every disk a
+/// lease round of this node has opened, and every disk the other node said it counts (heartbeats) — so a node that
+/// stops seeing disks holds the lease on none of them instead of on a majority of the few it still sees.
 /// </summary>
 public sealed partial class NodeMachine
 {
@@ -17,6 +20,7 @@ public sealed partial class NodeMachine
     private int leaseDisks;
     private string? leaseHolder;
     private DateTimeOffset leaseUntil;
+    private readonly SortedSet<string> leaseSet = new(StringComparer.Ordinal);
 
     /// <summary>The node holding the lease now, if any (as of the last round this node ran).</summary>
     public string? LeaseHolder => leaseDisks > 0 && clock < leaseUntil ? leaseHolder : null;
@@ -33,10 +37,21 @@ public sealed partial class NodeMachine
     private void OnLeaseRenewed(LeaseRenewed round)
     {
         leaseRoundPending = false;
-        leaseDisks = round.Disks;
-        if (leaseHolder != round.Holder && round.Holder is not null) Log($"{round.Holder} holds the disk lease on a majority of {round.Disks} shared disks");
-        leaseHolder = round.Holder;
-        leaseUntil = round.Until;
+        leaseSet.UnionWith(round.Slots.Select(s => s.Disk));
+        leaseSet.UnionWith(Database.Shared.SelectMany(g => g.Disks).Select(d => d.Name));
+        var (holder, until) = DiskLease.TallyOver(leaseSet, round.Slots, round.Now);
+        leaseDisks = leaseSet.Count;
+        if (leaseHolder != holder && holder is not null) Log($"{holder} holds the disk lease on a majority of {leaseDisks} shared disks");
+        leaseHolder = holder;
+        leaseUntil = until;
+    }
+
+    /// <summary>What a heartbeat tells the other node of a two-node cluster: the disks this node counts the lease over.</summary>
+    private List<string>? LeaseDisksToShare() => TwoNodeCluster && leaseSet.Count > 0 ? [.. leaseSet] : null;
+
+    private void NoteLeaseDisks(Heartbeat beat)
+    {
+        if (TwoNodeCluster && beat.LeaseDisks is { } disks) leaseSet.UnionWith(disks);
     }
 
     private bool TwoNodeCluster => peers.Count == 1;

@@ -12,6 +12,8 @@ public sealed partial class NodeMachine
     private readonly List<JoinRequest> pendingJoins = [];
     private DateTimeOffset discoverDeadline;
     private DateTimeOffset lastHeartbeat;
+    /// <summary>(Master.) The epoch at which it last admitted each node: a leave notice from before that is stale.</summary>
+    private readonly Dictionary<string, long> admittedAt = new(StringComparer.Ordinal);
     private DateTimeOffset? quorumLostAt;
     private DateTimeOffset? masterLostAt;
 
@@ -20,7 +22,10 @@ public sealed partial class NodeMachine
         // A transaction left prepared by the previous agent is still in doubt: its disk groups stay quiesced
         // (the new kernel starts with every gate open) until it is committed or aborted.
         foreach (var doubt in Records.Where(r => r.State == VolumeManager.Engine.Transactions.TransactionState.Prepared))
+        {
+            quiescedAt[doubt.Transaction.Id] = now;
             Emit(new Quiesce(doubt.Transaction.Id, doubt.Transaction.DiskGroups.ToList()));
+        }
         Phase = NodePhase.Discovering;
         StartDiscovery(now);
     }
@@ -157,7 +162,7 @@ public sealed partial class NodeMachine
         {
             pendingJoins.RemoveAll(j => j.From == join.From);
             pendingJoins.Add(join);
-            ResendDecision(join.From); // a restarted member the decision waits for gets it now, or the join would wait forever
+            ResendDecision(now, join.From); // a restarted member the decision waits for gets it now, or the join would wait forever
             Log($"join of {join.From} waits for transaction {Active.Transaction.Id}");
             return;
         }
@@ -195,6 +200,7 @@ public sealed partial class NodeMachine
         member.Generation = Database.Generation;
         lastHeard[join.From] = now;
         Epoch++;
+        admittedAt[join.From] = Epoch;
         Log($"admitted {join.From} at rank {member.Rank}, epoch {Epoch}");
         SendTo(join.From, new JoinAccepted
         {
@@ -252,7 +258,7 @@ public sealed partial class NodeMachine
         }
         if (update.Epoch < Epoch && update.From != Master) return;
         AdoptMembership(Math.Max(update.Epoch, Epoch), update.Master, update.Members);
-        if (Member(self) is not { State: MemberState.Left }) return;
+        if (Member(self) is not { State: MemberState.Left }) { AcknowledgeMembership(update); return; }
         // Evicted while it could not be heard: it joins again and takes the master's configuration.
         Log($"evicted by master {update.Master} at epoch {update.Epoch}; joining again");
         Master = null;
@@ -285,21 +291,25 @@ public sealed partial class NodeMachine
     {
         lastHeartbeat = now;
         if (Member(self) is { } me) { me.Generation = Database.Generation; me.LastAbortReason = LastAbortReason; }
-        foreach (var other in Others)
-            SendTo(other, new Heartbeat { ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason });
+        foreach (var other in Others) SendTo(other, OwnHeartbeat());
         // A master also beats at the members it counts Left: one that is master of its own (a second cluster
         // after a partition) answers with its membership, and the older of the two steps down.
         if (IsMaster)
-            foreach (var left in Members.Where(m => m.State == MemberState.Left && m.Name != self))
-                SendTo(left.Name, new Heartbeat { ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason });
+            foreach (var left in Members.Where(m => m.State == MemberState.Left && m.Name != self)) SendTo(left.Name, OwnHeartbeat());
         if (!IsMaster) AskAboutDoubts(now);
         HandOnDecisions(now);
     }
+
+    private Heartbeat OwnHeartbeat() => new()
+    {
+        ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason, LeaseDisks = LeaseDisksToShare(),
+    };
 
     private void Heard(string from, DateTimeOffset now) => lastHeard[from] = now;
 
     private void OnHeartbeat(DateTimeOffset now, Heartbeat beat)
     {
+        NoteLeaseDisks(beat);
         var member = Member(beat.From);
         if (member is null && !IsMaster) return;
         // Not in this master's membership at all (it formed again from a smaller durable membership): as Left.
@@ -320,10 +330,11 @@ public sealed partial class NodeMachine
         if (member.State == MemberState.Down && IsMaster)
         {
             MarkState(member, MemberState.Joined, "is answering again");
-            ResendDecision(member.Name);
+            ResendDecision(now, member.Name);
         }
         else if (member.State == MemberState.Down && beat.From == Master) member.State = MemberState.Joined;
         if (IsMaster && member.State == MemberState.Joined) CatchUp(member);
+        if (IsMaster && Active is { Phase: CoordinationPhase.NotifyingSuccessor } decided) NotifyNewSuccessorOnceHeld(now, decided);
     }
 
     private void DetectFailures(DateTimeOffset now)
@@ -391,27 +402,35 @@ public sealed partial class NodeMachine
         if (state == MemberState.Left && tellIt) SendTo(member.Name, new MembershipUpdate { Master = self, Members = Members });
     }
 
-    /// <summary>A slave whose master has been silent past the failure timeout: the successor takes over.</summary>
+    /// <summary>A slave whose master has been silent past the failure timeout (or known dead and silent past DownAfter): the successor takes over.</summary>
     private void WatchMaster(DateTimeOffset now)
     {
         if (Master is null || Member(Master) is not { } master) return;
-        if (now - lastHeard.GetValueOrDefault(Master, now) < options.FailureTimeout) { masterLostAt = null; return; }
+        // A master whose connection closed and that has not spoken since is known dead: no need to wait out the failure timeout.
+        var bound = master.State == MemberState.Down ? options.DownAfter : options.FailureTimeout;
+        if (now - lastHeard.GetValueOrDefault(Master, now) < bound) { masterLostAt = null; return; }
         if (masterLostAt is { } lost && now - lost >= options.FailureTimeout * 2)
         {
-            // No master has spoken to this node for long (it may have been evicted without hearing it): look for the cluster again.
-            Log($"no master has been heard for {(now - lost).TotalSeconds:0.#} s; looking for the cluster again");
-            masterLostAt = null;
-            Master = null;
-            Phase = NodePhase.Discovering;
-            StartDiscovery(now);
+            // No master has spoken to this node for long (it may have been evicted without hearing it).
+            LookForClusterAgain(now, $"no master has been heard for {(now - lost).TotalSeconds:0.#} s");
             return;
         }
         masterLostAt ??= now;
         if (!HasQuorum(m => m.Name != master.Name && lastHeard.TryGetValue(m.Name, out var heard) && now - heard < options.DownAfter)) return;
         var successor = Current.Where(m => m.Name != master.Name).OrderBy(m => m.Rank).FirstOrDefault();
         if (successor?.Name != self) return; // the successor announces itself (MembershipUpdate); until then there is no master to follow
+        if (MissedMembershipChange(now)) { LookForClusterAgain(now, $"master {master.Name} is silent and members speak at a newer epoch than {Epoch}: this node's order of succession is stale"); return; }
         master.State = MemberState.Left;
         TakeOver(now, master.Name);
+    }
+
+    private void LookForClusterAgain(DateTimeOffset now, string why)
+    {
+        Log($"{why}; looking for the cluster again");
+        masterLostAt = null;
+        Master = null;
+        Phase = NodePhase.Discovering;
+        StartDiscovery(now);
     }
 
     private void TakeOver(DateTimeOffset now, string oldMaster)
@@ -429,6 +448,11 @@ public sealed partial class NodeMachine
     private void OnLeaveNotice(DateTimeOffset now, LeaveNotice notice)
     {
         if (!IsMaster || Member(notice.From) is not { } member) return;
+        if (notice.Epoch < admittedAt.GetValueOrDefault(member.Name))
+        {
+            Log($"ignored a leave notice of epoch {notice.Epoch} from {member.Name}: it was admitted again at epoch {admittedAt[member.Name]}");
+            return;
+        }
         Epoch++;
         MarkState(member, MemberState.Left, "left cleanly", tellIt: false);
         OnMemberGone(now, member.Name, ErrorIds.NodeLeft, $"node {member.Name} left the cluster during the change.");

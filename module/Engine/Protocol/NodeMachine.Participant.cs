@@ -98,6 +98,7 @@ public sealed partial class NodeMachine
         }
         var committed = record.With(TransactionState.Committed, now);
         committed.Generation = Database.Generation;
+        committed.FreezeMilliseconds = FrozenFor(tx.Id, now, record.FreezeMilliseconds);
         Keep(committed, durable: true);
         Emit(new Resume(tx.Id));
         Log($"committed {tx.Id} at generation {Database.Generation}");
@@ -133,10 +134,15 @@ public sealed partial class NodeMachine
             aborted.ErrorId = errorId;
             aborted.Error = reason;
             aborted.FailedNodes = failedNodes;
+            if (wasQuiesced) aborted.FreezeMilliseconds = FrozenFor(txId, now, record.FreezeMilliseconds);
             Keep(aborted, durable: true);
         }
         if (wasQuiesced) Emit(new Resume(txId));
     }
+
+    /// <summary>How long the transaction's disk groups were closed to new I/O here, from the quiesce to now (they reopen with this input).</summary>
+    private double FrozenFor(string txId, DateTimeOffset now, double otherwise) =>
+        quiescedAt.Remove(txId, out var closed) ? (now - closed).TotalMilliseconds : otherwise;
 
     /// <summary>
     /// A prepared shared transaction on a base the configuration <paramref name="generation"/> has not passed,
@@ -179,7 +185,9 @@ public sealed partial class NodeMachine
             if (outcome is null && CannotKnow(record, masterGeneration)) { Log($"{record.Transaction.Id} stays in doubt: master {Master} has no outcome for it"); continue; }
             var state = outcome?.State == TransactionState.Committed ? TransactionState.Committed : TransactionState.Aborted;
             var settled = record.With(state, now);
-            settled.Error ??= outcome?.Error ?? "settled on rejoin: the master has no commit of it";
+            settled.Error ??= state == TransactionState.Committed ? null : outcome?.Error ?? "settled on rejoin: the master has no commit of it";
+            if (outcome is { State: TransactionState.Committed }) settled.Generation = outcome.Generation;
+            if (record.State is TransactionState.Preparing or TransactionState.Prepared) settled.FreezeMilliseconds = FrozenFor(record.Transaction.Id, now, record.FreezeMilliseconds);
             Keep(settled, durable: true);
             if (record.State is TransactionState.Preparing or TransactionState.Prepared) Emit(new Resume(record.Transaction.Id));
         }

@@ -39,15 +39,18 @@ public sealed partial class NodeMachine
 
     private ControlResponse View(ViewQuery query)
     {
-        visible = query.Visible;
+        if (!query.MembersOnly) visible = query.Visible;
         var view = new ClusterView
         {
             ClusterId = Database.ClusterId, Epoch = Epoch, Master = Master ?? "", NoQuorum = NoFormingQuorumReason(), Generation = Database.Generation,
-            SharedHash = Serialization.DatabaseYaml.SharedHash(Database),
             Members = Members.Select(m => m.Clone()).ToList(),
-            DiskGroups = Database.All.Select(g => g.Clone()).ToList(),
-            Disks = visible.Select(d => WithAccess(d)).ToList(),
         };
+        if (!query.MembersOnly)
+        {
+            view.SharedHash = Serialization.DatabaseYaml.SharedHash(Database);
+            view.DiskGroups = Database.All.Select(g => g.Clone()).ToList();
+            view.Disks = visible.Select(d => WithAccess(d)).ToList();
+        }
         if (view.Members.FirstOrDefault(m => m.Name == self) is { } me) { me.ProcessId = processId; me.Generation = Database.Generation; me.LastAbortReason = LastAbortReason; }
         return new ControlResponse { Ok = true, View = view };
     }

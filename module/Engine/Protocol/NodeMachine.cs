@@ -70,6 +70,7 @@ public sealed partial class NodeMachine
     private void OnMessage(DateTimeOffset now, Message message)
     {
         Heard(message.From, now);
+        HeardEpoch(message);
         switch (message)
         {
             case Discover d: OnDiscover(d); break;

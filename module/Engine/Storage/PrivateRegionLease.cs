@@ -73,4 +73,16 @@ public sealed record DiskLease(string Holder, long Ballot, DateTimeOffset Expire
             .FirstOrDefault(g => g.Count() * 2 > disks);
         return live is null ? (null, DateTimeOffset.MinValue) : (live.Key, live.Min(l => l.Expires));
     }
+
+    /// <summary>
+    /// The one count of a lease round, for the agent and the simulator alike: the majority is of
+    /// <paramref name="diskSet"/>, the whole set of disks the lease is held on, whether or not this node could open
+    /// them this round (a disk it cannot see counts for no one); slots outside the set do not count.
+    /// </summary>
+    public static (string? Holder, DateTimeOffset Until) TallyOver(
+        IReadOnlySet<string> diskSet, IEnumerable<LeaseSlotCount> slots, DateTimeOffset now) =>
+        Tally(slots.Where(s => diskSet.Contains(s.Disk)).Select(s => s.Counts), diskSet.Count, now);
 }
+
+/// <summary>What one disk's lease slot counted as in a round (null: for no one).</summary>
+public readonly record struct LeaseSlotCount(string Disk, DiskLease? Counts);

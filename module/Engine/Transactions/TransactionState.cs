@@ -15,6 +15,8 @@ public sealed class TransactionRecord
     public double FreezeMilliseconds { get; set; }
     /// <summary>On the coordinator: the commit decision is durable, notifications may be under way.</summary>
     public bool Decided { get; set; }
+    /// <summary>On the coordinator of a decided change: the member it tells first (the successor when it decided, or the next in succession once that one was passed over).</summary>
+    public string? NotifyFirst { get; set; }
     /// <summary>The phases this node saw the transaction go through, in order; the coordinator also notes each member's Prepared and Committed.</summary>
     public List<TransactionPhase> Phases { get; set; } = [];
 

@@ -99,6 +99,8 @@ public sealed class DecisionLedger
                 foreach (var (other, _) in f.Final.Where(x => x.Value == TransactionState.Aborted && x.Key != node))
                     Add(InvariantId.TcConsistent, $"{node} committed {tx.Id} while {other} aborted it.", node, tx.Id);
                 CheckCommitAllowed(f, node, "committed");
+                if (tx.Scope == TransactionScope.Shared && record.Generation != tx.BaseGeneration + 1)
+                    Add(InvariantId.SameConfiguration, $"{node} recorded {tx.Id} committed at generation {record.Generation}; it made generation {tx.BaseGeneration + 1}.", node, tx.Id);
                 if (tx.Scope == TransactionScope.Shared) Extend(node, tx);
                 f.Final[node] = TransactionState.Committed;
                 break;

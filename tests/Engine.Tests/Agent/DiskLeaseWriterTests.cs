@@ -138,3 +138,17 @@ public sealed class DiskLeaseWriterTests : IDisposable
         Assert.Equal("n1", writer.Renew(Lease("n1", now.AddSeconds(3)), disks, now.AddSeconds(3)).Holder);
     }
 }
+
+/// <summary>A writer's round counted as its node's machine counts it, over the disks the test gave it.</summary>
+internal static class LeaseRoundCount
+{
+    extension(VolumeManager.Engine.Protocol.LeaseRenewed round)
+    {
+        public string? Holder => Count(round).Holder;
+
+        public DateTimeOffset Until => Count(round).Until;
+    }
+
+    private static (string? Holder, DateTimeOffset Until) Count(VolumeManager.Engine.Protocol.LeaseRenewed round) =>
+        DiskLease.TallyOver(round.Slots.Select(s => s.Disk).ToHashSet(), round.Slots, round.Now);
+}

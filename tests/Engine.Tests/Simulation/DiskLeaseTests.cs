@@ -1,3 +1,4 @@
+using VolumeManager.Engine.Checks;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Storage;
 using VolumeManager.Simulation;
@@ -123,6 +124,46 @@ public sealed class DiskLeaseTests(ITestOutputHelper output)
         h.Sim.Network.Heal();
         h.Settle();
         Assert.Equal(1, h.Generation(other)); // it rejoins and takes the holder's configuration
+        h.AssertNoViolations(output);
+    }
+
+    /// <summary>
+    /// A two-node cluster with a shared disk group; then n1, the first node of the definition, stops seeing every disk
+    /// and the interconnect is cut. n1 counts its lease over the whole disk set (it holds none of it), not over the no
+    /// disks it sees, so it does not fall back to the first-node rule and win as well: only n2's side changes.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void In_a_two_node_partition_a_node_that_sees_no_disks_does_not_win_the_tie(int seed)
+    {
+        var h = new SimHarness(2, seed).Boot();
+        h.RunUntil(() => h.Sim.Nodes.All(n => n.Machine!.LeaseHolder is not null), TimeSpan.FromSeconds(3), "a lease holder");
+        Assert.True(h.Finish(h.CreateShared("n1", "dg01", "disk01")).Succeeded);
+        h.RunFor(TimeSpan.FromSeconds(1)); // a heartbeat or two: each node learns the disks the other counts
+
+        foreach (var disk in h.Sim.Disks.Names) h["n1"].InvisibleDisks.Add(disk);
+        h.Sim.Network.Partition(["n1"], resetConnections: true);
+        h.RunUntil(() => h["n2"].Machine is { IsMaster: true } m && m.Members.Single(x => x.Name == "n1").State == MemberState.Left
+                         && h["n1"].Machine is { IsMaster: false }, TimeSpan.FromSeconds(20), "n2 evicting n1, and n1 giving up mastership");
+        h.RunFor(TimeSpan.FromSeconds(3));
+
+        Assert.False(h["n1"].Machine!.IsMaster, "n1, seeing no disks, formed a cluster of its own");
+        Assert.Null(h["n1"].Machine!.LeaseHolder);
+        var lost = h.Finish(h.RemoveShared("n1", "dg01"));
+        var kept = h.Finish(h.CreateShared("n2", "dg02", "disk02"));
+        Assert.True(kept.Succeeded, string.Join("; ", kept.Failures.Select(f => f.Reason)));
+        Assert.False(lost.Succeeded);
+        Assert.Contains(lost.Failures, f => f.ErrorId == ErrorIds.NoQuorum);
+        Assert.NotNull(h["n1"].Machine!.Database.FindShared("dg01"));
+        Assert.Equal(1, h.Generation("n1"));
+        Assert.Equal(2, h.Generation("n2"));
+
+        h["n1"].InvisibleDisks.Clear();
+        h.Sim.Network.Heal();
+        h.Settle();
+        Assert.Equal(2, h.Generation("n1"));
         h.AssertNoViolations(output);
     }
 }

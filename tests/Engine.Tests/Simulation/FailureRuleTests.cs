@@ -5,6 +5,7 @@ using VolumeManager.Engine.Protocol;
 using VolumeManager.Engine.Transactions;
 using VolumeManager.Simulation;
 using Xunit.Abstractions;
+using static VolumeManager.Engine.Tests.Simulation.ScheduleSteps;
 
 namespace VolumeManager.Engine.Tests.Simulation;
 
@@ -12,12 +13,7 @@ namespace VolumeManager.Engine.Tests.Simulation;
 [Trait("Category", "Simulation")]
 public sealed class FailureRuleTests(ITestOutputHelper output)
 {
-    private static bool SendOf<T>(Effect e, string? to = null) where T : Message => e is Send { Message: T } s && (to is null || s.To == to);
-
     private static SimHarness Cluster(int nodes, params string[] boot) => new SimHarness(nodes).Boot(boot);
-
-    private static string Successor(SimHarness h) =>
-        h.Master!.Machine!.Members.Where(m => m.Name != h.Master.Name && m.State == MemberState.Joined).OrderBy(m => m.Rank).First().Name;
 
     [Fact]
     public void An_agent_that_goes_away_before_the_decision_fails_the_change_everywhere_and_no_generation_moves()

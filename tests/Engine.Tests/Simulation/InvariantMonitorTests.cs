@@ -18,7 +18,27 @@ public sealed class InvariantMonitorTests
         Operations = [new CreateDiskGroup { DiskGroup = "dg" + id, Shared = true, Id = new Guid($"00000000-0000-0000-0000-{@base + 1:D12}") }],
     };
 
-    private static TransactionRecord Rec(Transaction tx, TransactionState state, bool decided = false) => new() { Transaction = tx, State = state, Decided = decided };
+    private static TransactionRecord Rec(Transaction tx, TransactionState state, bool decided = false, long? generation = null) => new()
+    {
+        Transaction = tx, State = state, Decided = decided,
+        Generation = generation ?? (state == TransactionState.Committed ? tx.BaseGeneration + 1 : 0),
+    };
+
+    [Fact]
+    public void A_member_recording_a_commit_at_another_generation_is_caught()
+    {
+        var tx = Tx("T1", 0, "n1", "n2");
+        var ledger = new DecisionLedger(Initial);
+        ledger.RecordPersisted("n1", Rec(tx, TransactionState.Prepared));
+        ledger.RecordPersisted("n2", Rec(tx, TransactionState.Prepared));
+        ledger.RecordPersisted("n1", Rec(tx, TransactionState.Prepared, decided: true));
+        ledger.RecordPersisted("n1", Rec(tx, TransactionState.Committed));
+        ledger.RecordPersisted("n2", Rec(tx, TransactionState.Committed, generation: 0));
+
+        var violation = Assert.Single(ledger.Violations);
+        Assert.Equal(InvariantId.SameConfiguration, violation.Invariant);
+        Assert.Equal("n2", violation.Node);
+    }
 
     [Fact]
     public void A_clean_commit_passes()

@@ -59,10 +59,32 @@ public sealed class SecretFileTests : IDisposable
     {
         string path = temp.File("node.token");
         File.WriteAllBytes(path, new byte[5]);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
 
         var error = Assert.Throws<InvalidDataException>(() => NodeToken.Read(path));
 
         Assert.Contains(path, error.Message);
         Assert.Contains("5 bytes", error.Message);
+    }
+
+    [Fact]
+    public void A_key_file_others_may_read_is_refused_naming_the_file_and_its_mode()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        string path = temp.File("cluster.key");
+        ClusterKey.Create(path);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        var error = Assert.Throws<InvalidDataException>(() => ClusterKey.Read(path));
+
+        Assert.Contains(path, error.Message);
+        Assert.Contains("mode 644", error.Message);
+        Assert.Contains("chmod 600", error.Message);
     }
 }

@@ -136,6 +136,7 @@ public sealed class AllocatorTests
     [InlineData(0L, "must be greater than zero")]
     [InlineData(-512L, "cannot be negative (-512 bytes)")]
     [InlineData(1000L, "1000 bytes, is not a whole number of 512-byte sectors; use 512 bytes or 1 KiB (1024 bytes)")]
+    [InlineData(1048676L, "1 MiB (1048676 bytes), is not a whole number of 512-byte sectors; use 1048576 or 1049088 bytes.")]
     public void A_size_that_is_zero_negative_or_not_whole_sectors_is_InvalidSize(long size, string reason)
     {
         var placement = Allocator.PlaceVolume(Group(64), "v", size, 1);

@@ -1,0 +1,63 @@
+using VolumeManager.Engine.Model;
+
+namespace VolumeManager.Engine.Protocol;
+
+/// <summary>
+/// A decided change waits for its successor's acknowledgement, and every member's I/O stays frozen until then.
+/// A successor known dead (its connection closed) or silent past <see cref="ProtocolOptions.SuccessorAckTimeout"/>
+/// is passed over instead of waited for until its eviction: the master moves it last in the order of succession
+/// under a new epoch, and tells the next member first once a majority holds that epoch. The seed's rule still
+/// holds — if the member that takes over was not told, no one was — because a member takes over only on a view
+/// no majority has moved past (<see cref="MissedMembershipChange"/>), and any majority it hears meets the one
+/// that holds the new order.
+/// </summary>
+public sealed partial class NodeMachine
+{
+    /// <summary>The epoch each member last spoke at: a member that heard newer ones missed a membership change.</summary>
+    private readonly Dictionary<string, long> heardEpoch = [];
+
+    private void HeardEpoch(Message message) => heardEpoch[message.From] = message.Epoch;
+
+    private void PassSuccession(DateTimeOffset now, Coordination active, MemberInfo passed)
+    {
+        passed.Rank = Members.Max(m => m.Rank) + 1;
+        Epoch++;
+        Log($"successor {passed.Name} of {active.Transaction.Id} is {passed.State}: passed over in succession at epoch {Epoch}");
+        BroadcastMembership();
+        active.Successor = null;
+        active.SuccessionEpoch = Epoch;
+        NotifyNewSuccessorOnceHeld(now, active);
+    }
+
+    /// <summary>The next successor is told once a majority of the members (this node included) speak at the epoch that made it successor.</summary>
+    private void NotifyNewSuccessorOnceHeld(DateTimeOffset now, Coordination active)
+    {
+        if (active.SuccessionEpoch is not { } epoch || active.Successor is not null) return;
+        var members = Current.ToList();
+        var holding = members.Count(m => m.Name == self || heardEpoch.GetValueOrDefault(m.Name) >= epoch);
+        if (holding * 2 <= members.Count) return;
+        active.SuccessionEpoch = null;
+        NotifySuccessor(now, active);
+    }
+
+    private void SuccessionTick(DateTimeOffset now, Coordination active)
+    {
+        NotifyNewSuccessorOnceHeld(now, active);
+        if (active.Successor is not { } successor || Member(successor) is not { State: MemberState.Joined } member) return;
+        if (now - active.SuccessorNotifiedAt < options.SuccessorAckTimeout) return;
+        MemberWentDown(now, member, $"did not acknowledge the commit of {active.Transaction.Id} within {options.SuccessorAckTimeout.TotalSeconds:0.###} s");
+    }
+
+    /// <summary>
+    /// A slave about to take over that hears members at a newer epoch than its own missed a membership change —
+    /// perhaps the one that passed it over in succession — so its view of who succeeds is stale.
+    /// </summary>
+    private bool MissedMembershipChange(DateTimeOffset now) => Current.Any(m => m.Name != self && heardEpoch.GetValueOrDefault(m.Name) > Epoch
+        && lastHeard.TryGetValue(m.Name, out var heard) && now - heard < options.DownAfter);
+
+    /// <summary>A slave answers a membership update from its master at once, so the master learns which epoch it holds.</summary>
+    private void AcknowledgeMembership(MembershipUpdate update)
+    {
+        if (update.From == Master && update.From != self) SendTo(update.From, OwnHeartbeat());
+    }
+}

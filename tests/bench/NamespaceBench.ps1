@@ -1,0 +1,39 @@
+# New-VmVolume on warm namespace clusters (each node in its own network namespace, reached over SSH at its own
+# address), beside an empty Invoke-Command fan-out over the same sessions; and the 8-node latency against the
+# 2-node one. Root only: elsewhere it says so and measures nothing.
+param([int] $Iterations = 20, [int[]] $NodeCounts = @(2, 4, 8))
+
+if (-not ($IsLinux -and (id -u) -eq '0')) {
+    Write-Host 'Namespace benchmark skipped: network namespaces need root.'
+    return
+}
+
+$medians = @{}
+$rows = foreach ($nodes in $NodeCounts) {
+    Use-BenchCluster -NodeCount $nodes -DiskCount 2 -DiskSize 64MB -Isolation Namespace -Body {
+        param($cluster)
+        $sessions = $cluster.Sessions
+        New-VmDiskGroup -Name bench -Disk d01, d02 -Shared | Out-Null
+        foreach ($i in 1..3) {
+            Invoke-Command -Session $sessions -ScriptBlock { } | Out-Null
+            New-VmVolume -DiskGroup bench -Name "warm$i" -Size 1MB | Out-Null
+        }
+        $fanout = foreach ($i in 1..$Iterations) { Measure-Ms { Invoke-Command -Session $sessions -ScriptBlock { } } }
+        $volume = foreach ($i in 1..$Iterations) { Measure-Ms { New-VmVolume -DiskGroup bench -Name "v$i" -Size 1MB } }
+        $f = Get-Stats $fanout
+        $v = Get-Stats $volume
+        $medians[$nodes] = $v.Median
+        [pscustomobject]@{
+            Nodes             = $nodes
+            'FanOut ms (med)' = [Math]::Round($f.Median, 1)
+            'ms (med)'        = [Math]::Round($v.Median, 1)
+            'ms (p95)'        = [Math]::Round($v.P95, 1)
+            'Ratio (med)'     = [Math]::Round($v.Median / $f.Median, 1)
+            'Ratio (p95)'     = [Math]::Round($v.P95 / $f.Median, 1)
+        }
+    }
+}
+Write-BenchTable "New-VmVolume, $Iterations times, on namespace clusters against one empty Invoke-Command fan-out over the same sessions (median):" $rows
+if ($medians.ContainsKey(2) -and $medians.ContainsKey(8)) {
+    Write-Host ("New-VmVolume median, 8 nodes against 2: {0:0.00}x" -f ($medians[8] / $medians[2]))
+}

@@ -1,0 +1,110 @@
+# fio through the nbd engine against a node's NBD exports (a 1-plex and a 2-way mirrored volume), against two
+# baselines measured in the same run on images of the same size in the same folder: fio on the raw image file
+# (io_uring: the limit of this machine) and fio through `nbdkit file` (what a user would pick instead). Then the
+# freeze windows of changes made while fio writes through node n2. Every target runs each pattern once per round,
+# rounds interleaved, and the table shows each one's median: on a shared machine the load moves between runs.
+param([int] $MiB = 256, [int] $Seconds = 3, [int] $Rounds = 3, [int] $Changes = 20)
+
+$patterns = @(
+    @{ Name = 'seq write 1M'; Rw = 'write'; Bs = '1M'; Depth = 4; Kind = 'write' }
+    @{ Name = 'seq read 1M'; Rw = 'read'; Bs = '1M'; Depth = 4; Kind = 'read' }
+    @{ Name = 'rand read 4k qd32'; Rw = 'randread'; Bs = '4k'; Depth = 32; Kind = 'read' }
+    @{ Name = 'rand write 4k qd32'; Rw = 'randwrite'; Bs = '4k'; Depth = 32; Kind = 'write' }
+)
+
+# One fio job; MiB/s and IOPS of its reads or writes.
+function Invoke-Fio([string[]] $Target, [hashtable] $Pattern, [string] $Folder) {
+    $out = Join-Path $Folder 'fio.json'
+    fio --name=bench @Target "--rw=$($Pattern.Rw)" "--bs=$($Pattern.Bs)" "--iodepth=$($Pattern.Depth)" "--size=$($MiB)M" `
+        --time_based "--runtime=$Seconds" --output-format=json "--output=$out" 2>&1 | Out-Null
+    if ($LASTEXITCODE -ne 0) { throw "fio $($Target -join ' ') $($Pattern.Name) exited with $LASTEXITCODE" }
+    $result = (Get-Content $out -Raw | ConvertFrom-Json).jobs[0].($Pattern.Kind)
+    [pscustomobject]@{ MiBps = [Math]::Round($result.bw / 1024, 1); Iops = [Math]::Round($result.iops) }
+}
+
+function Get-Ratio([double] $Value, [double] $Baseline) { if ($Baseline -gt 0) { [Math]::Round($Value / $Baseline, 2) } else { 0 } }
+
+if (@('fio', 'nbdkit') | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) }) {
+    Write-Warning 'NBD benchmark skipped: fio and nbdkit are needed (apt-get install fio nbdkit).'
+    return
+}
+
+Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -Body {
+    param($cluster, $path)
+    New-VmDiskGroup -Name bnbd -Disk d01, d02, d03, d04 -Shared | Out-Null
+    New-VmVolume -DiskGroup bnbd -Name plain -Size ($MiB * 1MB) | Out-Null
+    New-VmVolume -DiskGroup bnbd -Name mirror -Size ($MiB * 1MB) -Mirror 2 | Out-Null
+    New-VmVolume -DiskGroup bnbd -Name grown -Size 1MB | Out-Null
+
+    $raw = Join-Path $path 'raw.img'
+    $kitImage = Join-Path $path 'nbdkit.img'
+    truncate -s "$($MiB)M" $raw $kitImage
+    $kitSocket = Join-Path $path 'nbdkit.sock'
+    $kitPid = Join-Path $path 'nbdkit.pid'
+    nbdkit --unix $kitSocket -P $kitPid file $kitImage
+    try {
+        $targets = [ordered]@{
+            'raw file' = @('--ioengine=io_uring', "--filename=$raw")
+            'nbdkit file' = @('--ioengine=nbd', "--uri=nbd+unix:///?socket=$kitSocket")
+            '1 plex' = @('--ioengine=nbd', "--uri=$((Get-VmVolume -DiskGroup bnbd -Name plain -Node n1).NbdUri)")
+            '2-way mirror' = @('--ioengine=nbd', "--uri=$((Get-VmVolume -DiskGroup bnbd -Name mirror -Node n1).NbdUri)")
+        }
+        $runs = @{}
+        foreach ($round in 1..$Rounds) {
+            foreach ($pattern in $patterns) {
+                foreach ($target in $targets.Keys) { $runs["$target|$($pattern.Name)"] += @(Invoke-Fio $targets[$target] $pattern $path) }
+            }
+        }
+        $results = @{}
+        foreach ($key in $runs.Keys) {
+            $results[$key] = [pscustomobject]@{ MiBps = (Get-Stats $runs[$key].MiBps).Median; Iops = (Get-Stats $runs[$key].Iops).Median }
+        }
+    }
+    finally { if (Test-Path $kitPid) { Stop-Process -Id ([int](Get-Content $kitPid)) -Force -ErrorAction Ignore } }
+
+    $rows = foreach ($pattern in $patterns) {
+        $r = { param($t) $results["$t|$($pattern.Name)"] }
+        $use = if ($pattern.Bs -eq '1M') { 'MiBps' } else { 'Iops' }
+        [pscustomobject]@{
+            Pattern            = $pattern.Name
+            Unit               = if ($use -eq 'MiBps') { 'MiB/s' } else { 'IOPS' }
+            'raw file'         = (& $r 'raw file').$use
+            'nbdkit'           = (& $r 'nbdkit file').$use
+            '1 plex'           = (& $r '1 plex').$use
+            'mirror'           = (& $r '2-way mirror').$use
+            '1 plex/nbdkit'    = Get-Ratio (& $r '1 plex').$use (& $r 'nbdkit file').$use
+            'mirror/nbdkit'    = Get-Ratio (& $r '2-way mirror').$use (& $r 'nbdkit file').$use
+            'nbdkit/raw'       = Get-Ratio (& $r 'nbdkit file').$use (& $r 'raw file').$use
+        }
+    }
+    Write-BenchTable "fio through NBD on node n1, $MiB MiB volumes, median of $Rounds runs of $Seconds s (goals: 1 plex >= 1.0x nbdkit, mirror writes >= 0.5x nbdkit; the raw file is the limit):" $rows
+
+    # Freeze windows while fio writes 4 KiB at random through n2, change after change made from n1.
+    $fioOut = Join-Path $path 'freeze-fio.json'
+    $fio = Start-Process fio -PassThru -RedirectStandardError (Join-Path $path 'freeze-fio.err') -ArgumentList @(
+        '--name=freeze', '--ioengine=nbd', "--uri=$((Get-VmVolume -DiskGroup bnbd -Name mirror -Node n2).NbdUri)", '--rw=randwrite',
+        '--bs=4k', '--iodepth=32', "--size=$($MiB)M", '--time_based', '--runtime=600', '--output-format=json', "--output=$fioOut")
+    try {
+        Start-Sleep -Seconds 1   # fio connected and writing before the first change
+        $latency = foreach ($i in 1..$Changes) { Measure-Ms { Resize-VmVolume -DiskGroup bnbd -Name grown -Size (($i + 1) * 1MB) } }
+    }
+    finally {
+        kill -TERM $fio.Id   # fio ends its job on SIGTERM
+        if (-not $fio.WaitForExit(30000)) { kill -KILL $fio.Id }
+    }
+    $ids = @(Get-VmTransaction -Node n1 | Select-Object -Last $Changes).Id
+    $freezes = foreach ($node in 'n1', 'n2', 'n3') {
+        $kernel = (Invoke-VmAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Join-Path $path 'nodes' $node 'state') | ConvertFrom-Json).kernel
+        $kernel.freezes | Where-Object { $_.transactionId -in $ids } | ForEach-Object { ([DateTimeOffset] $_.opened - [DateTimeOffset] $_.closed).TotalMilliseconds }
+    }
+    $ioErrors = @((Invoke-VmAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Join-Path $path 'nodes' 'n2' 'state') | ConvertFrom-Json).kernel.ioErrors).Count
+    $f = Get-Stats $freezes
+    $c = Get-Stats $latency
+    Write-BenchTable "Freeze window of disk group 'bnbd' per node and change, $Changes changes while fio wrote 4 KiB at random (iodepth 32) through n2 (goal: p99 <= 20 ms):" ([pscustomobject]@{
+            'Freezes'         = @($freezes).Count
+            'Freeze ms (med)' = [Math]::Round($f.Median, 1)
+            'Freeze ms (p99)' = [Math]::Round($f.P99, 1)
+            'Change ms (med)' = [Math]::Round($c.Median, 1)
+            'I/O errors'      = $ioErrors
+        })
+}

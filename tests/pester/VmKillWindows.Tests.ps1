@@ -1,0 +1,233 @@
+#Requires -Modules Pester
+# Failures at the worst moment, caused the way a hostile operator would: an agent killed (Stop-Process -Force,
+# SIGKILL) at a chosen delay into a change on a 4-node cluster. A window is a few milliseconds wide, so each test
+# retries across a range of delays — later when the kill came before the window, earlier when after — until the
+# kill lands inside it, and says how many tries it took.
+
+BeforeAll {
+    Import-Module VolumeManager -ErrorAction Stop
+    Import-Module (Join-Path $PSScriptRoot 'VolumeManager.TestHelpers.psm1') -Force
+    $script:cluster = New-TestCluster -NodeCount 4 -DiskCount 6 -FailureTimeout ([TimeSpan]::FromSeconds(6)) -Faults
+    New-VmDiskGroup -Name dgk -Disk d01, d02, d03, d04 -Shared | Out-Null
+    New-VmVolume -DiskGroup dgk -Name written -Size 8MB -Mirror 2 | Out-Null
+
+    function Get-AgentPid([string] $Node) {
+        [int](Get-Content -LiteralPath (Join-Path (Get-StateDirectory $script:cluster $Node) 'vmconfigd.pid'))
+    }
+
+    # The newest transaction a node's agent knows, with its phases (the coordinator notes each member's Prepared and Committed).
+    function Get-LastTransaction([string] $Node) {
+        @(Get-TestTransaction -Cluster $script:cluster -Node $Node)[-1]
+    }
+
+    function Test-Acknowledged($Record, [string] $Node) {
+        @($Record.phases | Where-Object { $_.node -eq $Node -and $_.phase -eq 'Committed' }).Count -gt 0
+    }
+
+    # Runs $Change (given the cluster) in a thread job and kills $Victim's agent $Delay ms after the change started.
+    function Invoke-KilledChange([scriptblock] $Change, [string] $Victim, [int] $Delay) {
+        $sync = [hashtable]::Synchronized(@{ Started = $false })
+        $job = Start-ThreadJob -ArgumentList $script:cluster, $sync, $Change -ScriptBlock {
+            param($cluster, $sync, $change)
+            $sync.Started = $true
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $output = & ([scriptblock]::Create($change)) $cluster
+            [pscustomobject]@{ Output = @($output); Milliseconds = $clock.Elapsed.TotalMilliseconds }
+        }
+        $agent = Get-AgentPid $Victim
+        while (-not $sync.Started) { [Threading.Thread]::Sleep(1) }
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        while ($clock.Elapsed.TotalMilliseconds -lt $Delay) { [Threading.Thread]::SpinWait(200) }
+        Stop-Process -Id $agent -Force
+        $result = $job | Receive-Job -Wait -AutoRemoveJob
+        [pscustomobject]@{
+            Objects      = @($result.Output | Where-Object { $_ -isnot [Management.Automation.ErrorRecord] -and $_ -isnot [Management.Automation.WarningRecord] })
+            Errors       = @($result.Output | Where-Object { $_ -is [Management.Automation.ErrorRecord] })
+            Warnings     = @($result.Output | Where-Object { $_ -is [Management.Automation.WarningRecord] } | ForEach-Object Message)
+            Milliseconds = $result.Milliseconds
+            Delay        = $Delay
+        }
+    }
+
+    # How long $Change takes unharmed here and now (it is undone after): the kill windows sit in its later part.
+    function Measure-Change([scriptblock] $Change, [scriptblock] $Undo) {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        & $Change $script:cluster | Out-Null
+        $ms = [int]$clock.Elapsed.TotalMilliseconds
+        & $Undo
+        $ms
+    }
+
+    # Retries the killed change across delays until $Classify (given the run) says 'Landed': after an 'Early' kill
+    # the next delay is later, after a 'Late' one earlier, halving the step each time the verdict turns. $Undo runs
+    # after every try that did not land (it removes what the change made).
+    function Invoke-UntilLanded {
+        param([scriptblock] $Change, [scriptblock] $Victim, [scriptblock] $Classify, [scriptblock] $Undo = {}, [int] $Delay = 60, [int] $Step = 40, [int] $MaxTries = 30)
+        $last = $null
+        for ($try = 1; $try -le $MaxTries; $try++) {
+            $node = & $Victim
+            $run = Invoke-KilledChange -Change $Change -Victim $node -Delay $Delay
+            $verdict = & $Classify $run $node
+            Write-Host "    try ${try}: $node killed $Delay ms in: $verdict ($([int]$run.Milliseconds) ms)"
+            if ($verdict -eq 'Landed') { return [pscustomobject]@{ Run = $run; Victim = $node; Tries = $try } }
+            if ($null -ne $last -and $last -ne $verdict) { $Step = [Math]::Max(2, [int]($Step / 2)) }
+            $last = $verdict
+            $Delay = [Math]::Max(0, $Delay + ($verdict -eq 'Early' ? $Step : -$Step))
+            Restore-TestCluster -Cluster $script:cluster
+            & $Undo
+        }
+        throw "the kill did not land inside the window in $MaxTries tries"
+    }
+}
+
+AfterAll {
+    $script:cluster | Remove-TestCluster
+}
+
+Describe 'Failures at the worst moment, on real processes' {
+    AfterEach {
+        Restore-TestCluster -Cluster $script:cluster
+        Assert-ClusterConsistent -Cluster $script:cluster | Out-Null
+    }
+
+    It 'finishes a decided change at once when its successor is killed, while a healthy node keeps writing' {
+        $master, $successor, $other, $writerNode = Select-Roles
+        $stop = [hashtable]::Synchronized(@{ Stop = $false; Failed = 0; Written = 0 })
+        $writer = Start-ThreadJob -ArgumentList $stop, (Get-StateDirectory $script:cluster $writerNode) -ScriptBlock {
+            param($stop, $state)
+            $request = @{ kind = 'VolumeWriteRequest'; diskGroup = 'dgk'; volume = 'written'; offset = 0; data = [Convert]::ToBase64String([byte[]]::new(4KB)) } | ConvertTo-Json -Compress
+            while (-not $stop.Stop) {
+                if ((Invoke-VmAgentRequest -Request $request -StateDirectory $state | ConvertFrom-Json).ok) { $stop.Written++ } else { $stop.Failed++ }
+            }
+        }
+        try {
+            $change = { param($c) New-VmVolume -Cluster $c -DiskGroup dgk -Name ksucc -Size 4MB -Mirror 2 -ErrorAction Continue 2>&1 3>&1 }
+            $undo = { Remove-VmVolume -DiskGroup dgk -Name ksucc -Confirm:$false -ErrorAction Ignore }
+            $took = Measure-Change $change $undo
+            $landed = Invoke-UntilLanded -Change $change -Victim { (Select-Roles)[1] } -Undo $undo -Delay ($took * 0.7) -Step ($took * 0.1) -Classify {
+                param($run, $victim)
+                if ($run.Errors.Count -gt 0) { return 'Early' }
+                if (Test-Acknowledged (Get-LastTransaction (Get-VmCluster).Master) $victim) { 'Late' } else { 'Landed' }
+            }
+            Write-Host "    the successor's kill landed after the decision in $($landed.Tries) tries; the change returned in $([int]$landed.Run.Milliseconds) ms"
+            $landed.Run.Objects.Name | Should -Be 'ksucc'
+            (Get-VmNode -Name $landed.Victim).State | Should -Be 'Down' -Because 'the master finished without waiting for the dead successor to be evicted'
+            $healthy = @(Get-VmNode | Where-Object State -eq 'Joined')
+            $healthy.Count | Should -Be 3
+            @($healthy.Generation | Sort-Object -Unique).Count | Should -Be 1
+            $record = Get-VmTransaction -Node $writerNode | Select-Object -Last 1
+            $record.State | Should -Be 'Committed'
+            $record.FreezeMilliseconds | Should -BeGreaterThan 0
+        }
+        finally {
+            $stop.Stop = $true
+            $writer | Wait-Job | Remove-Job
+        }
+        $stop.Failed | Should -Be 0 -Because 'a write on a healthy node waits at the gate during a change, it never fails'
+        $stop.Written | Should -BeGreaterThan 0
+        Restore-TestCluster -Cluster $script:cluster
+        (Get-VmVolume -DiskGroup dgk -Node $landed.Victim | Where-Object Name -eq 'ksucc') | Should -Not -BeNullOrEmpty
+        Remove-VmVolume -DiskGroup dgk -Name ksucc -Confirm:$false
+    }
+
+    It 'records a commit at the same generation on a slave killed after it prepared, once it rejoins' {
+        $change = { param($c) New-VmVolume -Cluster $c -DiskGroup dgk -Name kprep -Size 4MB -ErrorAction Continue 2>&1 3>&1 }
+        $undo = { Remove-VmVolume -DiskGroup dgk -Name kprep -Confirm:$false -ErrorAction Ignore }
+        $took = Measure-Change $change $undo
+        $landed = Invoke-UntilLanded -Change $change -Victim { (Select-Roles)[-1] } -Undo $undo -Delay ($took * 0.7) -Step ($took * 0.1) -Classify {
+            param($run, $victim)
+            if ($run.Errors.Count -gt 0) { return 'Early' }
+            if (Test-Acknowledged (Get-LastTransaction (Get-VmCluster).Master) $victim) { 'Late' } else { 'Landed' }
+        }
+        Write-Host "    the slave's kill landed after it prepared and before it committed in $($landed.Tries) tries"
+        $id = (Get-LastTransaction (Get-VmCluster).Master).transaction.id
+        Restore-TestCluster -Cluster $script:cluster
+        $generations = foreach ($node in Get-VmNode) { Get-VmTransaction -Node $node.Name -Id $id }
+        $generations.State | Sort-Object -Unique | Should -Be 'Committed'
+        @($generations.Generation | Sort-Object -Unique).Count | Should -Be 1 -Because "every member records $id at the generation it made, $($landed.Victim) too"
+        ($generations | Where-Object Node -eq $landed.Victim).Generation | Should -BeGreaterThan 0
+        Remove-VmVolume -DiskGroup dgk -Name kprep -Confirm:$false
+    }
+
+    It 'returns the plex from Add-VmMirror when the master is killed, whoever completes the change' {
+        New-VmVolume -DiskGroup dgk -Name kmirror -Size 8MB | Out-Null
+        $change = { param($c) Add-VmMirror -Cluster $c -DiskGroup dgk -Volume kmirror -ErrorAction Continue 2>&1 3>&1 }
+        $landed = Invoke-UntilLanded -Change $change -Victim { (Get-VmCluster).Master } -Delay 80 -Undo {
+            foreach ($plex in @(Get-VmPlex -DiskGroup dgk -Volume kmirror | Select-Object -Skip 1)) { Remove-VmMirror -DiskGroup dgk -Volume kmirror -Plex $plex.Name -Confirm:$false }
+        } -Classify {
+            param($run, $victim)
+            ($run.Warnings -join "`n") | Should -Not -Match 'was removed before its resynchronisation finished'
+            if ($run.Errors.Count -gt 0) { return 'Early' }
+            $run.Objects.State | Should -Be 'Active' -Because 'a completed Add-VmMirror returns its plex once resynchronised, even on a new master'
+            if (($run.Warnings -join "`n") -match "MasterChanged: master $victim went away") { 'Landed' } else { 'Late' }
+        }
+        Write-Host "    the master's kill landed inside Add-VmMirror's commit in $($landed.Tries) tries"
+        ($landed.Run.Warnings -join "`n") | Should -Match "completed it"
+        @(Get-VmPlex -DiskGroup dgk -Volume kmirror).State | Should -Be @('Active', 'Active')
+        Remove-VmVolume -DiskGroup dgk -Name kmirror -Confirm:$false
+    }
+
+    It 'reports a MasterChanged abort naming the master once, as soon as the successor has settled it' {
+        $change = { param($c) New-VmVolume -Cluster $c -DiskGroup dgk -Name kabort -Size 4MB -ErrorAction Continue 2>&1 3>&1 }
+        $undo = { Remove-VmVolume -DiskGroup dgk -Name kabort -Confirm:$false -ErrorAction Ignore }
+        $took = Measure-Change $change $undo
+        $landed = Invoke-UntilLanded -Change $change -Victim { (Get-VmCluster).Master } -Undo $undo -Delay ($took * 0.7) -Step ($took * 0.1) -Classify {
+            param($run, $victim)
+            if ($run.Errors.Count -eq 0) { return 'Late' }
+            if ($run.Errors[0].FullyQualifiedErrorId -like 'MasterChanged,*') { 'Landed' } else { 'Early' }
+        }
+        Write-Host "    the master's kill landed between the commit request and the successor's notice in $($landed.Tries) tries; the change returned in $([int]$landed.Run.Milliseconds) ms (failure timeout 6000 ms)"
+        $error0 = $landed.Run.Errors[0]
+        $error0.TargetObject | Should -Be $landed.Victim
+        ([regex]::Matches($error0.ToString(), "node $($landed.Victim)\b")).Count | Should -Be 1
+        $error0.ToString() | Should -Match "master $($landed.Victim) went away during the change; n\d aborted it"
+        Get-VmVolume -DiskGroup dgk | Where-Object Name -eq 'kabort' | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'What the administrator reads during and after failures' {
+    It 'shows the same generation for every Joined node right after each change' {
+        foreach ($i in 1..5) {
+            New-VmVolume -DiskGroup dgk -Name "kgen$i" -Size 1MB | Out-Null
+            @((Get-VmNode | Where-Object State -eq 'Joined').Generation | Sort-Object -Unique).Count | Should -Be 1 -Because "after change $i every member has applied it"
+        }
+        foreach ($i in 1..5) { Remove-VmVolume -DiskGroup dgk -Name "kgen$i" -Confirm:$false }
+    }
+
+    It 'reads AgentNotRunning and AgentWentAway one way each, naming the node once' {
+        $master, $successor, $other, $last = Select-Roles
+        Stop-Process -Id (Get-AgentPid $last) -Force
+        Wait-Until { (Get-VmNode -Name $last).State -eq 'Down' } -Because "$last to be Down"
+        New-VmVolume -DiskGroup dgk -Name knot -Size 1MB -ErrorVariable failed -ErrorAction SilentlyContinue | Out-Null
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'AgentNotRunning,*'
+        $failed[0].ToString() | Should -Be "node ${last}: the agent is not running (no vmconfigd answers there, or it has not joined the cluster)."
+        Restore-TestCluster -Cluster $script:cluster
+
+        Set-TestFault -Cluster $script:cluster -Node $other -Rule 'crash-before:ReplyCheckRequest'
+        New-VmVolume -DiskGroup dgk -Name kaway -Size 1MB -ErrorVariable failed -ErrorAction SilentlyContinue | Out-Null
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'AgentWentAway,*'
+        $failed[0].TargetObject | Should -Be $other
+        $failed[0].ToString() | Should -Be "node ${other}: the agent went away during the change."
+        Restore-TestCluster -Cluster $script:cluster
+        Remove-VmVolume -DiskGroup dgk -Name kaway -Confirm:$false -ErrorAction Ignore
+    }
+
+    It 'offers two sizes that read differently for a size that is not whole sectors' {
+        New-VmVolume -DiskGroup dgk -Name kodd -Size 1048676 -ErrorVariable failed -ErrorAction SilentlyContinue | Out-Null
+        $failed[0].FullyQualifiedErrorId | Should -BeLike 'InvalidSize,*'
+        $failed[0].ToString() | Should -Match 'use 1048576 or 1049088 bytes\.'
+    }
+
+    It 'makes a read from one unreachable node a non-terminating error naming it' {
+        $master, $successor, $other, $last = Select-Roles
+        Stop-Process -Id (Get-AgentPid $last) -Force
+        Wait-Until { (Get-VmNode -Name $last).State -eq 'Down' } -Because "$last to be Down"
+        $read = { Get-VmVolume -DiskGroup dgk -Node $last -ErrorAction SilentlyContinue -ErrorVariable failed; 'went on'; $failed }
+        $output = & $read
+        $output | Should -Contain 'went on'
+        $failure = $output | Where-Object { $_ -is [Management.Automation.ErrorRecord] } | Select-Object -First 1
+        $failure.TargetObject | Should -Be $last
+        $failure.FullyQualifiedErrorId | Should -BeLike 'AgentNotRunning,*'
+        Restore-TestCluster -Cluster $script:cluster
+    }
+}
