@@ -38,6 +38,8 @@ Describe 'The VolumeManager package' {
             } | ConvertTo-Json -Compress
         }
         $saved = @{ HOME = $env:HOME; XDG_DATA_HOME = $env:XDG_DATA_HOME; PSModulePath = $env:PSModulePath }
+        # In the test's folder: PSResourceGet's NuGet client may leave a NuGet/NuGet.Config in the current folder.
+        Push-Location -LiteralPath $root
         try {
             # Only the child's default module folders: the user folder under the fresh HOME, and pwsh's own.
             $env:HOME = Join-Path $root 'home'
@@ -46,6 +48,7 @@ Describe 'The VolumeManager package' {
             $output = & $pwsh -NoLogo -NoProfile -NonInteractive -Command "& { $script } '$built' '$root'" 2>&1
         }
         finally {
+            Pop-Location
             $env:HOME = $saved.HOME
             $env:XDG_DATA_HOME = $saved.XDG_DATA_HOME
             $env:PSModulePath = $saved.PSModulePath
