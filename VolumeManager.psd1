@@ -7,7 +7,8 @@
     CompanyName          = 'VolumeManager'
     Copyright            = '(c) VolumeManager engineers. MIT licence.'
     Description          = 'A cluster volume manager in the Veritas CVM model: disk groups, disks, volumes, plexes and subdisks changed on every node at once, or on none.'
-    PowerShellVersion    = '7.4'
+    # The assemblies target net10.0: pwsh 7.6 is the first that runs on it.
+    PowerShellVersion    = '7.6'
     FormatsToProcess     = @('formats/VolumeManager.Format.ps1xml')
     TypesToProcess       = @('formats/VolumeManager.Types.ps1xml')
     CmdletsToExport      = @(

@@ -22,6 +22,9 @@
               at all (build error, test host crash, Pester crash) counts as one failure.
     Demo      Build, then run examples/demo.ps1 in a child pwsh against the built module.
     Bench     Build, then run tests/bench/Bench.ps1 the same way (if it exists).
+    Package   Build, then write the module's package as PSResourceGet publishes it (Compress-PSResource):
+              output/packages/VolumeManager.<version>.nupkg. Register-PSResourceRepository on that
+              folder and Install-PSResource VolumeManager installs it the usual way.
     Simulate  The xunit tests in Category=Simulation.
     Clean     Remove output/ and every bin/ and obj/ folder of the solution.
 
@@ -38,7 +41,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Simulate', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Simulate', 'Clean')]
     [string] $Task = 'Build',
 
     [string] $Configuration = 'Release',
@@ -443,6 +446,23 @@ function Invoke-Script([string] $Path, [string] $What, [switch] $Interactive) {
     if ($rc -ne 0) { Write-Host "$What exited with code $rc." -ForegroundColor Red; exit $rc }
 }
 
+# The built module as a .nupkg (what Publish-PSResource would put in a repository), in output/packages.
+function Invoke-Package {
+    if (-not $NoBuild) { Invoke-Build }
+    Write-Step 'Package'
+    Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
+    $packages = Join-Path $OutputDir 'packages'
+    $null = New-Item -ItemType Directory -Force -Path $packages
+    Remove-Item -LiteralPath (Join-Path $packages "$ModuleName.$Version.nupkg") -ErrorAction Ignore
+    # From output/: PSResourceGet's NuGet client may write a default NuGet/NuGet.Config in the current folder.
+    Push-Location $OutputDir
+    try { Compress-PSResource -Path $ModuleDir -DestinationPath $packages }
+    finally { Pop-Location }
+    $package = Join-Path $packages "$ModuleName.$Version.nupkg"
+    if (-not (Test-Path -LiteralPath $package)) { throw "Compress-PSResource wrote no $ModuleName.$Version.nupkg in $packages." }
+    Write-Host "Package: $([IO.Path]::GetRelativePath($Root, $package)) ($([Math]::Round((Get-Item $package).Length / 1MB, 1)) MB)"
+}
+
 function Invoke-Clean {
     Write-Step 'Clean'
     Remove-Item -LiteralPath $OutputDir -Recurse -Force -ErrorAction Ignore
@@ -462,6 +482,7 @@ try {
         'Test' { Invoke-Test }
         'Demo' { Invoke-Script (Join-Path $Root 'examples' 'demo.ps1') 'Demo' -Interactive }
         'Bench' { Invoke-Script (Join-Path $Root 'tests' 'bench' 'Bench.ps1') 'Bench' }
+        'Package' { Invoke-Package }
         'Simulate' {
             $null = New-Item -ItemType Directory -Force -Path $ResultsDir
             $simFilter = $Filter ? "(Category=Simulation)&($Filter)" : 'Category=Simulation'

@@ -31,7 +31,7 @@ public sealed class ConnectVmClusterCommand : VmCmdlet
             var cluster = ParameterSetName == "Path"
                 ? Await(ct => ClusterConnector.ConnectAsync(definition, "Definition", this, ct))
                 : Adopt(definition);
-            ClusterRegistry.Default = cluster;
+            DefaultCluster = cluster;
             WriteObject(cluster);
         }
         catch (Endpoints.EndpointOpenException e) when (e.ErrorId == ErrorIds.HostKeyChanged)

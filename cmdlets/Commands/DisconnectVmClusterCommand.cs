@@ -18,6 +18,6 @@ public sealed class DisconnectVmClusterCommand : VmCmdlet
         if (cluster.Connection.Local is not null)
             WriteWarning($"Cluster {cluster.Name} runs on this machine; its agents keep running. Stop-VmLocalCluster stops them.");
         cluster.Connection.Dispose();
-        if (ReferenceEquals(ClusterRegistry.Default, cluster)) ClusterRegistry.Default = null;
+        if (ReferenceEquals(DefaultCluster, cluster)) DefaultCluster = null;
     }
 }

@@ -14,7 +14,7 @@ internal static class ViewForCompletion
 {
     public static ClusterView? Read(IDictionary fakeBoundParameters)
     {
-        if (ClusterRegistry.Default is not { } cluster) return null;
+        if (ClusterRegistry.OfThisThread is not { } cluster) return null;
         var node = fakeBoundParameters["Node"] as string;
         try
         {
@@ -72,7 +72,7 @@ public sealed class NodeNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        ClusterRegistry.Default is { } cluster
+        ClusterRegistry.OfThisThread is { } cluster
             ? ViewForCompletion.Matching(cluster.Connection.Definition.Nodes.Select(n => n.Name), wordToComplete)
             : [];
 }

@@ -48,7 +48,7 @@ public sealed class StartVmLocalClusterCommand : VmCmdlet
             var cluster = Await(ct => ClusterConnector.ConnectAsync(definition, local.Transport.ToString(), this, ct));
             cluster.Isolation = local.Network is null ? LocalIsolation.None : LocalIsolation.Namespace;
             cluster.Connection.Local = local;
-            ClusterRegistry.Default = cluster;
+            DefaultCluster = cluster;
             connected = true;
             WriteObject(cluster);
         }

@@ -25,7 +25,7 @@ public sealed class StopVmLocalClusterCommand : VmCmdlet
         if (!ShouldProcess($"local cluster {cluster.Name} at {local.Root}", Remove ? "Stop and delete" : "Stop")) return;
         cluster.Connection.Dispose();
         local.Dispose();
-        if (ReferenceEquals(ClusterRegistry.Default, cluster)) ClusterRegistry.Default = null;
+        if (ReferenceEquals(DefaultCluster, cluster)) DefaultCluster = null;
         if (Remove) Directory.Delete(local.Root, recursive: true);
     }
 }

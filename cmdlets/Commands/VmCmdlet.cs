@@ -12,6 +12,8 @@ namespace VolumeManager.Cmdlets.Commands;
 public abstract class VmCmdlet : PSCmdlet
 {
     private readonly CancellationTokenSource cancel = new();
+    /// <summary>The runspace this command runs in, taken on its pipeline thread when the command is created.</summary>
+    private readonly System.Management.Automation.Runspaces.Runspace? runspace = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
     private readonly BlockingCollection<Action> onPipeline = [];
 
     /// <summary>The cluster to act on; the one last connected when omitted.</summary>
@@ -24,10 +26,17 @@ public abstract class VmCmdlet : PSCmdlet
 
     internal ClusterConnection Connection => TargetCluster.Connection;
 
+    /// <summary>This runspace's default cluster (<see cref="ClusterRegistry"/>).</summary>
+    internal VmCluster? DefaultCluster
+    {
+        get => ClusterRegistry.Get(runspace);
+        set => ClusterRegistry.Set(runspace, value);
+    }
+
     /// <summary>A node's state directory as the cluster definition has it (where its agent's sockets are).</summary>
     internal string? StateDirectoryOf(string node) => Connection.Definition.Nodes.FirstOrDefault(n => n.Name == node)?.StateDirectory;
 
-    protected VmCluster TargetCluster => Cluster ?? ClusterRegistry.Default ?? throw Terminate(
+    protected VmCluster TargetCluster => Cluster ?? DefaultCluster ?? throw Terminate(
         new InvalidOperationException("No cluster is connected. Use Connect-VmCluster or Start-VmLocalCluster first, or pass -Cluster."),
         "NoClusterConnected", ErrorCategory.ConnectionError, null);
 

@@ -29,7 +29,7 @@ internal sealed class AgentProcess(string clusterFile, NodeDefinition node)
 
     public void Start(IReadOnlyDictionary<string, string>? environment = null)
     {
-        string[] command = [.. Launcher, ModuleLayout.AgentPath, .. Arguments(clusterFile, Node.Name)];
+        string[] command = [.. Launcher, ModuleLayout.ExecutableAgentPath(), .. Arguments(clusterFile, Node.Name)];
         var start = new ProcessStartInfo(command[0])
         {
             UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,

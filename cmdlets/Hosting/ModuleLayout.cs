@@ -12,6 +12,19 @@ internal static class ModuleLayout
 
     public static string AgentPath => Path.Combine(VersionFolder, "agent", OperatingSystem.IsWindows() ? "vmconfigd.exe" : "vmconfigd");
 
+    /// <summary>
+    /// The agent, executable: a module installed from its package (Install-PSResource) comes out of a zip that
+    /// keeps no Unix file modes, so the first start gives the owner the right to run it.
+    /// </summary>
+    public static string ExecutableAgentPath()
+    {
+        var path = AgentPath;
+        if (OperatingSystem.IsWindows()) return path;
+        var mode = File.GetUnixFileMode(path);
+        if (!mode.HasFlag(UnixFileMode.UserExecute)) File.SetUnixFileMode(path, mode | UnixFileMode.UserExecute);
+        return path;
+    }
+
     /// <summary>The pwsh launcher of the PowerShell running this module, for sshd subsystems and child endpoints.</summary>
     public static string PwshPath => Path.Combine(Path.GetDirectoryName(typeof(System.Management.Automation.PSObject).Assembly.Location)!, OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
 

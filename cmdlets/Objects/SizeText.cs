@@ -1,15 +1,12 @@
+using VolumeManager.Engine.Allocation;
+
 namespace VolumeManager.Cmdlets.Objects;
 
-/// <summary>Sizes in the units an administrator reads at a glance.</summary>
+/// <summary>
+/// Sizes in the format views show them: the one messages use too (<see cref="Sizes.Human"/>: "64 MiB", "1.5 GiB"),
+/// so a table and an error about the same volume say the same. Kept for the format files, which call it by name.
+/// </summary>
 public static class SizeText
 {
-    private static readonly string[] Units = ["B", "KB", "MB", "GB", "TB", "PB"];
-
-    public static string Format(long bytes)
-    {
-        double value = bytes;
-        var unit = 0;
-        while (Math.Abs(value) >= 1024 && unit < Units.Length - 1) { value /= 1024; unit++; }
-        return unit == 0 ? $"{bytes} B" : $"{value:0.#} {Units[unit]}";
-    }
+    public static string Format(long bytes) => Sizes.Human(bytes);
 }

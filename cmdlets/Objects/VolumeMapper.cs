@@ -27,7 +27,7 @@ internal static class VolumeMapper
     /// <summary>nbd+unix:///dg/vol?socket=/path/nbd.sock, the socket path percent-encoded where a URI needs it.</summary>
     public static string NbdUri(string diskGroup, string volume, string stateDirectory)
     {
-        var socket = string.Join('/', Path.Combine(stateDirectory, "nbd.sock").Split('/').Select(Uri.EscapeDataString));
+        var socket = string.Join('/', new Engine.Cluster.StateFiles(stateDirectory).Nbd.Split('/').Select(Uri.EscapeDataString));
         return $"nbd+unix:///{Uri.EscapeDataString(diskGroup)}/{Uri.EscapeDataString(volume)}?socket={socket}";
     }
 

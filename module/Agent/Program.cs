@@ -33,7 +33,7 @@ public static class Program
         }
         using var state = new StateDirectory(node.StateDirectory);
         state.Lock();
-        using var log = new AgentLog(state.LogPath, node.Name);
+        using var log = new AgentLog(state.Files.Log, node.Name);
         using var stop = new CancellationTokenSource();
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -41,6 +41,13 @@ public static class Program
         if ((arguments.ParentPid ?? ParentFromEnvironment()) is { } parent) _ = ParentWatch.StopWhenGoneAsync(parent, stop, log);
         try { await host.RunAsync(stop.Token); }
         catch (OperationCanceledException) when (stop.IsCancellationRequested) { log.Write("stopping"); }
+        catch (Exception e) when (e is Engine.Storage.JournalDamagedException or Engine.Serialization.ConfigurationFormatException)
+        {
+            // The durable state cannot be trusted: the agent does not start on a guess.
+            log.Write($"fatal: {e.Message}");
+            Console.Error.WriteLine($"vmconfigd: {e.Message}");
+            return 3;
+        }
         catch (Exception e) { log.Write($"fatal: {e}"); return 1; }
         return 0;
     }

@@ -1,5 +1,5 @@
 using System.Text;
-using VolumeManager.Engine.Invariants;
+using VolumeManager.Simulation.Invariants;
 using VolumeManager.Engine.Protocol;
 
 namespace VolumeManager.Simulation;

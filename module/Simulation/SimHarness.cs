@@ -1,5 +1,5 @@
 using VolumeManager.Engine.Initiation;
-using VolumeManager.Engine.Invariants;
+using VolumeManager.Simulation.Invariants;
 using VolumeManager.Engine.Protocol;
 using VolumeManager.Engine.Transactions;
 

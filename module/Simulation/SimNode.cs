@@ -58,18 +58,9 @@ public sealed class SimNode
         return null;
     }
 
-    /// <summary>The journal as the agent loads it: the latest record of each transaction, in first-seen order.</summary>
-    internal List<TransactionRecord> LoadJournal(Func<TransactionRecord, TransactionRecord> copy)
-    {
-        var latest = new Dictionary<string, TransactionRecord>();
-        var order = new List<string>();
-        foreach (var record in journal)
-        {
-            if (!latest.ContainsKey(record.Transaction.Id)) order.Add(record.Transaction.Id);
-            latest[record.Transaction.Id] = record;
-        }
-        return order.Select(id => copy(latest[id])).ToList();
-    }
+    /// <summary>The journal as the agent loads it (<see cref="JournalReplay"/>): the latest record of each transaction, in first-seen order.</summary>
+    internal List<TransactionRecord> LoadJournal(Func<TransactionRecord, TransactionRecord> copy) =>
+        JournalReplay.LatestRecords(journal).Select(copy).ToList();
 
     public override string ToString() => Name;
 }

@@ -62,7 +62,7 @@ public sealed class SimulationOptions
     /// <summary>Keep the last lines of the trace (0: no trace).</summary>
     public int TraceLines { get; set; } = 400;
 
-    /// <summary>Protocol timing of a test cluster: a few seconds of failure timeout, as ARCHITECTURE.md suggests for tests.</summary>
+    /// <summary>Protocol timing of a test cluster: a few seconds of failure timeout, as docs/ARCHITECTURE.md "Failures and joins" says tests use.</summary>
     public static ProtocolOptions DefaultProtocol() => new()
     {
         HeartbeatInterval = TimeSpan.FromMilliseconds(250),

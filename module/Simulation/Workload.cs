@@ -1,6 +1,6 @@
 using VolumeManager.Engine.Checks;
 using VolumeManager.Engine.Initiation;
-using VolumeManager.Engine.Invariants;
+using VolumeManager.Simulation.Invariants;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Operations;
 using VolumeManager.Engine.Transactions;

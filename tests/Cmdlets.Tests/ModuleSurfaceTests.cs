@@ -7,7 +7,7 @@ namespace VolumeManager.Cmdlets.Tests;
 [Collection(ModuleCollection.Name)]
 public sealed class ModuleSurfaceTests(ModuleSession session)
 {
-    /// <summary>Verbs whose cmdlets change state (API.md: every state-changing command supports -WhatIf/-Confirm).</summary>
+    /// <summary>Verbs whose cmdlets change state (docs/API.md: every state-changing command supports -WhatIf/-Confirm).</summary>
     private static readonly HashSet<string> ChangingVerbs = new(StringComparer.OrdinalIgnoreCase)
     {
         "New", "Remove", "Add", "Initialize", "Stop", "Resize", "Set", "Import", "Export",

@@ -1,12 +1,14 @@
-# New-VmDiskGroup and Remove-VmDiskGroup, each one transaction, on a warm cluster, beside an empty Invoke-Command
-# fan-out over the same sessions: the ratio is what the protocol costs above bare remoting.
+# New-VmDiskGroup and Remove-VmDiskGroup, and New-VmVolume and Remove-VmVolume in a group, each one transaction, on
+# a warm cluster, beside an empty Invoke-Command fan-out over the same sessions: the ratio is what the protocol costs
+# above bare remoting.
 param([int] $Iterations = 20, [string[]] $Shape = @('Local:3', 'Ssh:2', 'Ssh:3', 'Ssh:4', 'Ssh:8'))
 
 $rows = foreach ($entry in $Shape) {
     $transport, $nodes = $entry -split ':'
-    Use-BenchCluster -NodeCount ([int]$nodes) -DiskCount 2 -DiskSize 16MB -Transport $transport -Body {
+    Use-BenchCluster -NodeCount ([int]$nodes) -DiskCount 3 -DiskSize 16MB -Transport $transport -Body {
         param($cluster)
         $sessions = $cluster.Sessions
+        New-VmDiskGroup -Name vols -Disk d03 -Shared | Out-Null
         foreach ($i in 1..3) {
             Invoke-Command -Session $sessions -ScriptBlock { } | Out-Null
             New-VmDiskGroup -Name warm -Disk d01 -Shared | Out-Null
@@ -15,12 +17,19 @@ $rows = foreach ($entry in $Shape) {
         $fanout = foreach ($i in 1..$Iterations) { Measure-Ms { Invoke-Command -Session $sessions -ScriptBlock { } } }
         $new = [Collections.Generic.List[double]]::new()
         $remove = [Collections.Generic.List[double]]::new()
+        $newVolume = [Collections.Generic.List[double]]::new()
+        $removeVolume = [Collections.Generic.List[double]]::new()
         foreach ($i in 1..$Iterations) {
             $new.Add((Measure-Ms { New-VmDiskGroup -Name bench -Disk d01, d02 -Shared }))
             $remove.Add((Measure-Ms { Remove-VmDiskGroup -Name bench -Confirm:$false }))
+            $newVolume.Add((Measure-Ms { New-VmVolume -DiskGroup vols -Name bench -Size 1MB }))
+            $removeVolume.Add((Measure-Ms { Remove-VmVolume -DiskGroup vols -Name bench -Confirm:$false }))
         }
         $f = Get-Stats $fanout
-        foreach ($command in @(@{ Name = 'New-VmDiskGroup'; Samples = $new }, @{ Name = 'Remove-VmDiskGroup'; Samples = $remove })) {
+        $commands = @(
+            @{ Name = 'New-VmDiskGroup'; Samples = $new }, @{ Name = 'Remove-VmDiskGroup'; Samples = $remove }
+            @{ Name = 'New-VmVolume'; Samples = $newVolume }, @{ Name = 'Remove-VmVolume'; Samples = $removeVolume })
+        foreach ($command in $commands) {
             $c = Get-Stats $command.Samples
             [pscustomobject]@{
                 Transport         = $transport

@@ -1,5 +1,5 @@
 #Requires -Modules Pester
-# The failure contract of ARCHITECTURE.md, caused for real on a 3-node cluster over SSH endpoints:
+# The failure contract of docs/ARCHITECTURE.md, caused for real on a 3-node cluster over SSH endpoints:
 # agents killed (by the fault hook's crash, which ends the process as a kill does, at an exact protocol
 # step), nodes leaving, the master going away. Every test ends by checking the invariants.
 

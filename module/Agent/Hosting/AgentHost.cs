@@ -34,7 +34,7 @@ public sealed class AgentHost : IAsyncDisposable
     private NodeMachine machine = null!;
     private Interconnect interconnect = null!;
     private ControlServer control = null!;
-    private Journal journal = null!;
+    private ConfigStore store = null!;
     private long nextRequest;
     private VolumeIo? io;
     private Nbd.NbdServer? nbd;
@@ -73,10 +73,9 @@ public sealed class AgentHost : IAsyncDisposable
 
     private async Task StartAsync(CancellationToken ct)
     {
-        var token = NodeToken.ReadOrCreate(state.TokenPath);
-        var database = state.LoadDatabase(cluster.Id);
-        var records = state.LoadJournal(log.Write);
-        journal = new Journal(state.JournalPath);
+        var token = NodeToken.ReadOrCreate(state.Files.Token);
+        store = state.OpenStore(cluster.Id, log.Write);
+        var (database, records) = (store.Database, store.Records);
         machine = new NodeMachine(node.Name, cluster.Peers(), cluster.ToProtocolOptions(), new Random(),
             Environment.ProcessId, database, records);
         interconnect = new Interconnect(node.Name, Endpoint(node.Interconnect), ClusterKey.Read(cluster.KeyFile), log.Write,
@@ -84,9 +83,9 @@ public sealed class AgentHost : IAsyncDisposable
         foreach (var peer in cluster.Nodes.Where(n => n.Name != node.Name)) interconnect.RegisterPeer(peer.Name, Endpoint(peer.Interconnect));
         await interconnect.StartAsync(ct);
         pacer = new HeartbeatPacer(cluster.HeartbeatInterval, (peer, payload) => interconnect.Send(peer, payload));
-        control = new ControlServer(state.SocketPath, token, HandleControlAsync, log.Write);
+        control = new ControlServer(state.Files.Socket, token, HandleControlAsync, log.Write);
         await control.StartAsync(ct);
-        nbd = new Nbd.NbdServer(state.NbdSocketPath, new Nbd.VolumeExports(Io), log.Write);
+        nbd = new Nbd.NbdServer(state.Files.Nbd, new Nbd.VolumeExports(Io), log.Write);
         nbd.Start();
         resync = new ResyncService(new ResyncHost(node.Name, () => machine.Database, Coordinates, SubmitAsync, faults.PassAsync, log.Write),
             kernel, new ResyncCopier(Io));
@@ -233,8 +232,8 @@ public sealed class AgentHost : IAsyncDisposable
             case Send s when s.To == node.Name: Feed(new Received(Now, s.Message)); break;
             case Send s when faults.Drops(s.To): break;
             case Send s: SendToPeer(s); break;
-            case PersistDatabase p: using (pacer.DiskIo()) state.SaveDatabase(p.Database); break;
-            case PersistRecord r: using (pacer.DiskIo()) journal.Append(r.Record); break;
+            case PersistDatabase p: using (pacer.DiskIo()) store.SaveDatabase(p.Database); break;
+            case PersistRecord r: using (pacer.DiskIo()) store.Append(r.Record); break;
             case Reply r: if (pending.TryGetValue(r.RequestId, out var tcs)) tcs.TrySetResult(r.Response); break;
             case Quiesce q: _ = QuiesceAsync(q); break;
             case Resume r: kernel.Resume(r.TransactionId); break;
@@ -277,7 +276,7 @@ public sealed class AgentHost : IAsyncDisposable
         nbd?.Dispose();
         io?.Dispose();
         if (interconnect is not null) await interconnect.DisposeAsync();
-        journal?.Dispose();
+        store?.Dispose();
     }
 }
 

@@ -1,54 +1,39 @@
 using VolumeManager.Agent.Storage;
-using VolumeManager.Engine.Model;
-using VolumeManager.Engine.Serialization;
-using VolumeManager.Engine.Transactions;
+using VolumeManager.Engine.Cluster;
 
 namespace VolumeManager.Agent.Hosting;
 
-/// <summary>The node's durable state directory: configuration database, journal, token, socket, lock and pid.</summary>
+/// <summary>The node's durable state directory (<see cref="StateFiles"/>): configuration store, token, socket, lock and pid.</summary>
 public sealed class StateDirectory : IDisposable
 {
     private FileStream? lockFile;
 
     public StateDirectory(string path)
     {
-        Path = path;
+        Files = new StateFiles(path);
         Directory.CreateDirectory(path);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    public string Path { get; }
-    public string DatabasePath => System.IO.Path.Combine(Path, "config.yaml");
-    public string JournalPath => System.IO.Path.Combine(Path, "journal.jsonl");
-    public string TokenPath => System.IO.Path.Combine(Path, "node.token");
-    public string SocketPath => System.IO.Path.Combine(Path, "vmconfigd.sock");
-    /// <summary>The NBD server's socket: every volume the kernel holds, as an export named &lt;diskgroup&gt;/&lt;volume&gt;.</summary>
-    public string NbdSocketPath => System.IO.Path.Combine(Path, "nbd.sock");
-    public string PidPath => System.IO.Path.Combine(Path, "vmconfigd.pid");
-    public string LogPath => System.IO.Path.Combine(Path, "vmconfigd.log");
+    public StateFiles Files { get; }
+    public string Path => Files.Directory;
 
     /// <summary>Only one agent may own a state directory; a second one fails here, naming the directory.</summary>
     public void Lock()
     {
-        lockFile = new FileStream(System.IO.Path.Combine(Path, "vmconfigd.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+        lockFile = new FileStream(Files.Lock, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
         if (NativeMethods.flock((int)lockFile.SafeFileHandle.DangerousGetHandle(), NativeMethods.LOCK_EX | NativeMethods.LOCK_NB) != 0)
             throw new InvalidOperationException($"Another vmconfigd already owns the state directory {Path}.");
     }
 
-    public NodeDatabase LoadDatabase(Guid clusterId) => File.Exists(DatabasePath)
-        ? DatabaseYaml.Read(File.ReadAllText(DatabasePath), DatabasePath)
-        : new NodeDatabase { ClusterId = clusterId };
+    /// <summary>The database and transaction records, recovered from snapshot and journal.</summary>
+    public ConfigStore OpenStore(Guid clusterId, Action<string> log) => ConfigStore.Open(Files.Snapshot, Files.Journal, clusterId, log);
 
-    public void SaveDatabase(NodeDatabase database) =>
-        DurableFile.WriteAtomic(DatabasePath, System.Text.Encoding.UTF8.GetBytes(DatabaseYaml.Write(database)));
-
-    public List<TransactionRecord> LoadJournal(Action<string> log) => Journal.Load(JournalPath, log);
-
-    public void WritePid(int pid) => DurableFile.WriteAtomic(PidPath, System.Text.Encoding.ASCII.GetBytes(pid + "\n"));
+    public void WritePid(int pid) => DurableFile.WriteAtomic(Files.Pid, System.Text.Encoding.ASCII.GetBytes(pid + "\n"));
 
     public void Dispose()
     {
-        if (File.Exists(PidPath)) File.Delete(PidPath);
+        if (File.Exists(Files.Pid)) File.Delete(Files.Pid);
         lockFile?.Dispose();
     }
 }

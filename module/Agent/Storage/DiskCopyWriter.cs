@@ -12,10 +12,14 @@ public sealed class DiskCopyWriter(Action<string> log)
         {
             var previous = before.Find(name);
             var group = deported.Contains(name) ? Deported(previous, after.Generation) : after.Find(name);
+            byte[]? copy = null; // the same for every disk of the group: encoded once
             foreach (var disk in group?.Disks ?? [])
-                WriteRegion(visible, disk, group);
+                WriteRegion(visible, disk, group, ref copy);
             foreach (var released in (previous?.Disks ?? []).Where(d => group?.Disks.All(k => k.Id != d.Id) ?? true))
-                WriteRegion(visible, released, null);
+            {
+                byte[]? none = null;
+                WriteRegion(visible, released, null, ref none);
+            }
         }
     }
 
@@ -23,12 +27,12 @@ public sealed class DiskCopyWriter(Action<string> log)
     private static DiskGroup? Deported(DiskGroup? group, long generation)
     {
         if (group is null) return null;
-        var copy = group.Clone();
+        var copy = group.CopyForChange();
         copy.Generation = generation;
         return copy;
     }
 
-    private void WriteRegion(IReadOnlyList<DiskInfo> visible, DiskRef disk, DiskGroup? group)
+    private void WriteRegion(IReadOnlyList<DiskInfo> visible, DiskRef disk, DiskGroup? group, ref byte[]? copy)
     {
         var found = visible.FirstOrDefault(d => d.Id == disk.Id);
         if (found is null) { log($"disk {disk.Name} is not visible here; its configuration copy was not written"); return; }
@@ -40,6 +44,7 @@ public sealed class DiskCopyWriter(Action<string> log)
             ConfigCopy = group,
         };
         using var device = DiskDevice.Open(found.Path, write: true);
-        device.WriteDurably(0, PrivateRegion.Encode(content));
+        copy ??= PrivateRegion.EncodeCopy(content);
+        device.WriteDurably(0, PrivateRegion.Encode(content, copy));
     }
 }

@@ -3,7 +3,8 @@ namespace VolumeManager.Agent.Storage;
 /// <summary>Whole-file writes that survive a crash: temp file, fsync, rename, fsync of the folder.</summary>
 public static class DurableFile
 {
-    public static void WriteAtomic(string path, ReadOnlySpan<byte> content)
+    /// <param name="step">Told "written" once the temp file is durable and "renamed" once it has replaced the file (tests crash there).</param>
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> content, Action<string>? step = null)
     {
         var temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
@@ -12,8 +13,10 @@ public static class DurableFile
             stream.Flush(flushToDisk: true);
         }
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        step?.Invoke("written");
         File.Move(temp, path, overwrite: true);
         SyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        step?.Invoke("renamed");
     }
 
     /// <summary>fsync of the folder, so a rename in it survives a crash (.NET cannot open a folder as a file).</summary>

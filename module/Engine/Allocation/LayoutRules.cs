@@ -30,17 +30,22 @@ public static class LayoutRules
                 return $"plex '{plex.Name}' holds {Sizes.Describe(plex.SizeBytes)}, but volume '{volume.Name}' is {Sizes.Describe(volume.SizeBytes)}.";
         }
         var mine = volume.Plexes.SelectMany(p => p.Subdisks).ToList();
-        var others = group.Volumes.Where(v => v != volume).SelectMany(v => v.Plexes).SelectMany(p => p.Subdisks).ToList();
+        // Two passes over the rest of the group (it may hold 10,000 volumes), not two per subdisk: names, then extents.
+        var others = group.Volumes.Where(v => v != volume).SelectMany(v => v.Plexes).SelectMany(p => p.Subdisks);
         for (var i = 0; i < mine.Count; i++)
-        {
-            var subdisk = mine[i];
-            if (others.Concat(mine.Take(i)).FirstOrDefault(o => NameRules.Same(o.Name, subdisk.Name)) is not null)
-                return $"subdisk name '{subdisk.Name}' is used twice in disk group '{group.Name}'.";
-            if (others.Concat(mine.Take(i)).FirstOrDefault(o => Overlap(o, subdisk)) is { } clash)
-                return $"subdisk '{subdisk.Name}' ({Where(subdisk)}) overlaps subdisk '{clash.Name}' ({Where(clash)}).";
-        }
+            if (mine.Take(i).FirstOrDefault(o => NameRules.Same(o.Name, mine[i].Name)) is not null) return Twice(group, mine[i]);
+        foreach (var other in others)
+            if (mine.FirstOrDefault(m => NameRules.Same(other.Name, m.Name)) is { } named) return Twice(group, named);
+        for (var i = 0; i < mine.Count; i++)
+            if (mine.Take(i).FirstOrDefault(o => Overlap(o, mine[i])) is { } clash) return Overlaps(mine[i], clash);
+        foreach (var other in others)
+            if (mine.FirstOrDefault(m => Overlap(other, m)) is { } overlapping) return Overlaps(overlapping, other);
         return null;
     }
+
+    private static string Twice(DiskGroup group, Subdisk subdisk) => $"subdisk name '{subdisk.Name}' is used twice in disk group '{group.Name}'.";
+
+    private static string Overlaps(Subdisk subdisk, Subdisk clash) => $"subdisk '{subdisk.Name}' ({Where(subdisk)}) overlaps subdisk '{clash.Name}' ({Where(clash)}).";
 
     private static string? SubdiskProblem(DiskGroup group, Subdisk subdisk)
     {

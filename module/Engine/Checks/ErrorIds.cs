@@ -1,6 +1,6 @@
 namespace VolumeManager.Engine.Checks;
 
-/// <summary>The stable error ids users and scripts rely on (API.md).</summary>
+/// <summary>The stable error ids users and scripts rely on (docs/API.md "Error ids").</summary>
 public static class ErrorIds
 {
     public const string InvalidName = nameof(InvalidName);

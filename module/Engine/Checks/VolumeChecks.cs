@@ -282,10 +282,10 @@ public static class VolumeChecks
     private static CheckResult NoPlex(Volume volume, string plex) => Fail(ErrorIds.PlexNotFound,
         $"Volume '{volume.Name}' has no plex named '{plex}'; its plexes are {string.Join(", ", volume.Plexes.Select(p => p.Name))}.");
 
-    /// <summary>A copy of the group as the operation leaves it.</summary>
+    /// <summary>A copy of the group as the operation leaves it (the volumes it does not touch shared, as a commit would).</summary>
     private static DiskGroup Applied(DiskGroup group, Operation op)
     {
-        List<DiskGroup> groups = [group.Clone()];
+        List<DiskGroup> groups = [group.CopyForChange()];
         op.ApplyTo(groups, group.Generation);
         return groups[0];
     }

@@ -13,6 +13,9 @@ public sealed class DiskGroup
     public List<DiskRef> Disks { get; set; } = [];
     public List<Volume> Volumes { get; set; } = [];
 
+    /// <summary>The group's hash once <see cref="Serialization.ConfigText.GroupHash"/> computed it; a copy starts without.</summary>
+    internal byte[]? Hash;
+
     /// <summary>The disks' public regions together, as the disk references record them.</summary>
     public long SizeBytes => Disks.Sum(d => d.SizeBytes);
 
@@ -28,6 +31,18 @@ public sealed class DiskGroup
     /// <summary>The volumes that have at least one subdisk on the named disk, in the group's order.</summary>
     public IEnumerable<Volume> VolumesOn(string disk) =>
         Volumes.Where(v => v.Plexes.Any(p => p.Subdisks.Any(s => NameRules.Same(s.Disk, disk))));
+
+    /// <summary>
+    /// A copy a change may edit: its own disk and volume lists, the volumes themselves shared until an operation
+    /// replaces one (<see cref="Operations.VolumeOperation"/>). A configuration once applied is never changed in
+    /// place, so caches keyed by the objects (<see cref="Serialization.ConfigText"/>) stay true.
+    /// </summary>
+    public DiskGroup CopyForChange() => new()
+    {
+        Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation,
+        Disks = Disks.Select(d => d.Clone()).ToList(),
+        Volumes = [.. Volumes],
+    };
 
     public DiskGroup Clone() => new()
     {

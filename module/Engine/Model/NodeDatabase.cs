@@ -26,6 +26,17 @@ public sealed class NodeDatabase
     public DiskGroup? Find(string name) => FindShared(name) ?? FindPrivate(name);
     public IEnumerable<DiskGroup> All => Shared.Concat(Private);
 
+    /// <summary>
+    /// A copy a transaction may change: new group lists, every group shared until <see cref="DiskGroup.CopyForChange"/>
+    /// replaces the ones it touches, so a change costs what it touches, not what the database holds.
+    /// </summary>
+    public NodeDatabase CopyForChange() => new()
+    {
+        ClusterId = ClusterId, Generation = Generation, PrivateGeneration = PrivateGeneration,
+        Epoch = Epoch, Membership = [.. Membership], LastTransaction = LastTransaction,
+        Shared = [.. Shared], Private = [.. Private],
+    };
+
     public NodeDatabase Clone() => new()
     {
         ClusterId = ClusterId, Generation = Generation, PrivateGeneration = PrivateGeneration,

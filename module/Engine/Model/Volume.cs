@@ -7,6 +7,9 @@ public sealed class Volume
     public long SizeBytes { get; set; }
     public List<Plex> Plexes { get; set; } = [];
 
+    /// <summary>The volume's YAML and hash once <see cref="Serialization.ConfigText"/> computed them; a copy starts without.</summary>
+    internal Serialization.VolumeText? Text;
+
     public Volume Clone() => new() { Name = Name, SizeBytes = SizeBytes, Plexes = Plexes.Select(p => p.Clone()).ToList() };
 
     public Plex? FindPlex(string name) => Plexes.FirstOrDefault(p => NameRules.Same(p.Name, name));

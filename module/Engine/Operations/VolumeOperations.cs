@@ -21,6 +21,14 @@ public abstract class VolumeOperation : Operation
     protected abstract bool Apply(DiskGroup group);
 
     protected Model.Volume? Find(DiskGroup group) => group.FindVolume(Volume);
+
+    /// <summary>The volume, copied into the group in its place so it can be changed (the old one may be shared with the configuration before).</summary>
+    protected Model.Volume? Edit(DiskGroup group)
+    {
+        var at = group.Volumes.FindIndex(v => NameRules.Same(v.Name, Volume));
+        if (at < 0) return null;
+        return group.Volumes[at] = group.Volumes[at].Clone();
+    }
 }
 
 /// <summary>
@@ -64,7 +72,7 @@ public sealed class ResizeVolume : VolumeOperation
 
     protected override bool Apply(DiskGroup group)
     {
-        if (Plexes.Count == 0 || Find(group) is not { } volume) return false;
+        if (Plexes.Count == 0 || Edit(group) is not { } volume) return false;
         volume.SizeBytes = SizeBytes;
         foreach (var plex in volume.Plexes)
             if (Plexes.FirstOrDefault(p => NameRules.Same(p.Name, plex.Name)) is { } resized)
@@ -87,7 +95,8 @@ public sealed class AddMirror : VolumeOperation
 
     protected override bool Apply(DiskGroup group)
     {
-        if (Plex is null || Find(group) is not { } volume || volume.FindPlex(Plex.Name) is not null) return false;
+        if (Plex is null || Find(group) is not { } found || found.FindPlex(Plex.Name) is not null) return false;
+        var volume = Edit(group)!;
         volume.Plexes.Add(Plex.Clone());
         return true;
     }
@@ -100,7 +109,7 @@ public sealed class RemoveMirror : VolumeOperation
     public override string Describe() => $"remove plex '{Plex}' from volume '{Volume}' of disk group '{DiskGroup}'";
 
     protected override bool Apply(DiskGroup group) =>
-        Find(group) is { } volume && volume.Plexes.RemoveAll(p => NameRules.Same(p.Name, Plex)) > 0;
+        Find(group)?.FindPlex(Plex) is not null && Edit(group)!.Plexes.RemoveAll(p => NameRules.Same(p.Name, Plex)) > 0;
 }
 
 /// <summary>Marks a plex Active (its resynchronisation is complete) or Stale.</summary>
@@ -114,8 +123,8 @@ public sealed class SetPlexState : VolumeOperation
 
     protected override bool Apply(DiskGroup group)
     {
-        if (Find(group)?.FindPlex(Plex) is not { } plex) return false;
-        plex.State = State;
+        if (Find(group)?.FindPlex(Plex) is null) return false;
+        Edit(group)!.FindPlex(Plex)!.State = State;
         return true;
     }
 }

@@ -9,19 +9,26 @@ internal static class ModelYaml
 {
     public static YamlNode Groups(IEnumerable<DiskGroup> groups) => Sequence(groups.Select(Group));
 
-    public static YamlMappingNode Group(DiskGroup group) => Map(
+    public static YamlMappingNode Group(DiskGroup group)
+    {
+        var map = GroupHeader(group);
+        map.Add("volumes", Sequence(group.Volumes.Select(Volume)));
+        return map;
+    }
+
+    /// <summary>The group's keys before its volumes.</summary>
+    public static YamlMappingNode GroupHeader(DiskGroup group) => Map(
         ("name", Text(group.Name)),
         ("id", Id(group.Id)),
         ("shared", Flag(group.Shared)),
         ("owner", Text(group.Owner)),
         ("generation", Number(group.Generation)),
-        ("disks", Sequence(group.Disks.Select(Disk))),
-        ("volumes", Sequence(group.Volumes.Select(Volume))));
+        ("disks", Sequence(group.Disks.Select(Disk))));
 
     private static YamlNode Disk(DiskRef disk) => Map(
         ("name", Text(disk.Name)), ("id", Id(disk.Id)), ("sizeBytes", Number(disk.SizeBytes)));
 
-    private static YamlNode Volume(Volume volume) => Map(
+    public static YamlNode Volume(Volume volume) => Map(
         ("name", Text(volume.Name)), ("sizeBytes", Number(volume.SizeBytes)), ("plexes", Sequence(volume.Plexes.Select(Plex))));
 
     private static YamlNode Plex(Plex plex) => Map(

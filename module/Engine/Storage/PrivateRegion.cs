@@ -40,12 +40,18 @@ public static class PrivateRegion
 
     /// <summary>The bytes to write at offset 0: identity and copy with their checksums, zero-padded to a 4 KiB boundary.</summary>
     /// <exception cref="ArgumentException">The configuration copy is too large to fit before the lease slot.</exception>
-    public static byte[] Encode(PrivateRegionContent content)
+    public static byte[] Encode(PrivateRegionContent content) => Encode(content, EncodeCopy(content));
+
+    /// <summary>The configuration copy section alone: the same bytes for every disk of the group, so encoded once per group and commit.</summary>
+    /// <exception cref="ArgumentException">The configuration copy is too large to fit before the lease slot.</exception>
+    public static byte[] EncodeCopy(PrivateRegionContent content) => ConfigCopySection.Encode(content, LeaseOffset - CopyOffset);
+
+    /// <summary>The region with a copy section from <see cref="EncodeCopy"/> of the same group and generation.</summary>
+    public static byte[] Encode(PrivateRegionContent content, byte[] copy)
     {
         var body = PrivateRegionBody.Encode(content);
         if (body.Length > MaxBodyLength)
             throw new ArgumentException($"The identity of disk '{content.DiskName}' needs {body.Length} bytes; at most {MaxBodyLength} fit.", nameof(content));
-        var copy = ConfigCopySection.Encode(content, LeaseOffset - CopyOffset);
         var region = new byte[(CopyOffset + copy.Length + Alignment - 1) / Alignment * Alignment];
         Magic.CopyTo(region);
         BinaryPrimitives.WriteUInt32LittleEndian(region.AsSpan(8), FormatVersion);

@@ -24,17 +24,25 @@ public sealed class Transaction
     /// <summary>The database after this transaction commits on <paramref name="node"/>.</summary>
     public NodeDatabase ApplyTo(NodeDatabase db, string node)
     {
-        var next = db.Clone();
+        var next = db.CopyForChange();
         if (Scope == TransactionScope.Shared)
         {
             next.Generation = BaseGeneration + 1;
-            foreach (var op in Operations) op.ApplyTo(next.Shared, next.Generation);
+            ApplyOperations(next.Shared, next.Generation);
         }
         else if (Owner == node)
         {
             next.PrivateGeneration++;
-            foreach (var op in Operations) op.ApplyTo(next.Private, next.PrivateGeneration);
+            ApplyOperations(next.Private, next.PrivateGeneration);
         }
         return next;
+    }
+
+    /// <summary>The groups the operations name are copied before they change; the others stay the very objects they were.</summary>
+    private void ApplyOperations(List<DiskGroup> groups, long generation)
+    {
+        for (var i = 0; i < groups.Count; i++)
+            if (DiskGroups.Any(name => NameRules.Same(name, groups[i].Name))) groups[i] = groups[i].CopyForChange();
+        foreach (var op in Operations) op.ApplyTo(groups, generation);
     }
 }

@@ -44,7 +44,7 @@ public sealed class MalformedPeerPayloadTests : IAsyncLifetime
             ],
         };
         state = new StateDirectory(temp.File("n1"));
-        log = new AgentLog(state.LogPath, "n1");
+        log = new AgentLog(state.Files.Log, "n1");
         host = new AgentHost(cluster, cluster.Nodes[0], state, log, new FaultHook(false, log));
         running = host.RunAsync(stop.Token);
     }
@@ -74,7 +74,7 @@ public sealed class MalformedPeerPayloadTests : IAsyncLifetime
         DiscoverReply reply = await NextReplyAsync();
 
         Assert.Equal("n1", reply.Members[0].Name);
-        string agentLog = await File.ReadAllTextAsync(state.LogPath);
+        string agentLog = await File.ReadAllTextAsync(state.Files.Log);
         Assert.Contains("dropped a 10-byte message from n2: it does not decode", agentLog);
         Assert.DoesNotContain("fatal", agentLog);
     }
@@ -98,7 +98,7 @@ public sealed class MalformedPeerPayloadTests : IAsyncLifetime
     private async Task WaitForLogAsync(Func<string, bool> done)
     {
         using var bound = new CancellationTokenSource(Bound);
-        while (!done(await File.ReadAllTextAsync(state.LogPath, bound.Token)))
+        while (!done(await File.ReadAllTextAsync(state.Files.Log, bound.Token)))
         {
             await Task.Delay(50, bound.Token);
         }

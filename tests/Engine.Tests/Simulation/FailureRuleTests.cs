@@ -9,7 +9,7 @@ using static VolumeManager.Engine.Tests.Simulation.ScheduleSteps;
 
 namespace VolumeManager.Engine.Tests.Simulation;
 
-/// <summary>One schedule per rule of ARCHITECTURE.md "Failures and joins", run in the simulator with the real initiator.</summary>
+/// <summary>One schedule per rule of docs/ARCHITECTURE.md "Failures and joins", run in the simulator with the real initiator.</summary>
 [Trait("Category", "Simulation")]
 public sealed class FailureRuleTests(ITestOutputHelper output)
 {

@@ -1,4 +1,4 @@
-using VolumeManager.Engine.Invariants;
+using VolumeManager.Simulation.Invariants;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Operations;
 using VolumeManager.Engine.Transactions;

@@ -223,7 +223,7 @@ public sealed class AllocatorTests
         Assert.True(placement.Succeeded, placement.Message);
         Assert.Equal([("d1", 0L, 50 * MiB)], Layout(placement.Plexes[0]));
         Assert.Equal([("d3", 0L, 50 * MiB)], Layout(placement.Plexes[1]));
-        Resize(group, volume, placement);
+        volume = Resize(group, volume, placement);
         Assert.Equal(256 * MiB - 100 * MiB, group.FreeBytes);
         AssertNoOverlap(group);
     }
@@ -264,7 +264,7 @@ public sealed class AllocatorTests
         Assert.True(placement.Succeeded, placement.Message);
         Assert.Equal([("d1", 0L, 64 * MiB), ("d2", 0L, 36 * MiB), ("d2", 56L, 8 * MiB), ("d5", 0L, 42 * MiB)], Layout(placement.Plexes[0]));
         Assert.Equal([("d3", 0L, 64 * MiB), ("d4", 0L, 64 * MiB), ("d6", 0L, 22 * MiB)], Layout(placement.Plexes[1]));
-        Resize(group, volume, placement);
+        volume = Resize(group, volume, placement);
         Assert.Empty(volume.Plexes[0].DiskNames.Intersect(volume.Plexes[1].DiskNames));
         Assert.Null(LayoutRules.Problem(group, volume));
         AssertNoOverlap(group);
@@ -418,10 +418,12 @@ public sealed class AllocatorTests
         Assert.Equal(group.Disks.Sum(d => d.SizeBytes) - used, group.FreeBytes);
     }
 
-    private static void Resize(DiskGroup group, Volume volume, Placement placement)
+    /// <summary>The volume as the resize leaves it in the group (a change replaces the volume it edits).</summary>
+    private static Volume Resize(DiskGroup group, Volume volume, Placement placement)
     {
         Assert.True(placement.Succeeded, placement.Message);
         new Operations.ResizeVolume { DiskGroup = group.Name, Volume = volume.Name, SizeBytes = placement.Plexes[0].SizeBytes, Plexes = placement.Plexes }
             .ApplyTo([group], group.Generation + 1);
+        return group.FindVolume(volume.Name)!;
     }
 }

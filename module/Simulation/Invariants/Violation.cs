@@ -1,6 +1,6 @@
-namespace VolumeManager.Engine.Invariants;
+namespace VolumeManager.Simulation.Invariants;
 
-/// <summary>The invariants of ARCHITECTURE.md "Invariants", numbered as there, plus liveness.</summary>
+/// <summary>The invariants of docs/ARCHITECTURE.md "Invariants", numbered as there, plus liveness.</summary>
 public enum InvariantId
 {
     /// <summary>1. After every completed change all members have the same generation and byte-identical shared configuration.</summary>

@@ -2,7 +2,7 @@ using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Serialization;
 using VolumeManager.Engine.Transactions;
 
-namespace VolumeManager.Engine.Invariants;
+namespace VolumeManager.Simulation.Invariants;
 
 /// <summary>
 /// The history of durable decisions, checked as it grows: invariants 2, 3, 4 and 6. Fed every journal

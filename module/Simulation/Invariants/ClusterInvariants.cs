@@ -2,7 +2,7 @@ using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Protocol;
 using VolumeManager.Engine.Transactions;
 
-namespace VolumeManager.Engine.Invariants;
+namespace VolumeManager.Simulation.Invariants;
 
 /// <summary>
 /// The invariants checked over snapshots of node states (1, 5, 7 and liveness). Pure functions:

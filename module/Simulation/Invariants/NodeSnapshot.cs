@@ -3,7 +3,7 @@ using VolumeManager.Engine.Protocol;
 using VolumeManager.Engine.Serialization;
 using VolumeManager.Engine.Transactions;
 
-namespace VolumeManager.Engine.Invariants;
+namespace VolumeManager.Simulation.Invariants;
 
 /// <summary>
 /// What a monitor knows of one node at one moment. The simulator takes it from the node's state

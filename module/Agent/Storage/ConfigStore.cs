@@ -1,0 +1,160 @@
+using System.Text;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Serialization;
+using VolumeManager.Engine.Storage;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Agent.Storage;
+
+/// <summary>
+/// A node's durable configuration database and transaction records: a snapshot of the database and the journal
+/// written since. A commit appends only what it changed (<see cref="DatabaseChange"/>) and fsyncs it; once the
+/// journal has grown past <see cref="CompactAfterBytes"/> plus the snapshot's size, the snapshot is rewritten and
+/// the journal started again with the transactions' latest records, so a commit costs what it changed and
+/// recovery reads at most about twice the database. Recovery is <see cref="JournalReplay.Replay"/>.
+/// </summary>
+public sealed class ConfigStore : IDisposable
+{
+    /// <summary>A change of more volumes than this is written as a snapshot: the journal line would be as large.</summary>
+    private const int MostVolumesInAChange = 1000;
+
+    private readonly string snapshotPath;
+    private readonly string journalPath;
+    private readonly Action<string> log;
+    private readonly Action<string> step;
+    private readonly long compactAfterBytes;
+    private readonly List<TransactionRecord> kept;
+    private FileStream journal;
+    private long sequence;
+    private long snapshotBytes;
+
+    private ConfigStore(string snapshotPath, string journalPath, Action<string> log, Action<string>? step, long compactAfterBytes,
+        NodeDatabase database, List<TransactionRecord> records, long sequence, long snapshotBytes)
+    {
+        this.snapshotPath = snapshotPath;
+        this.journalPath = journalPath;
+        this.log = log;
+        this.step = step ?? (_ => { });
+        this.compactAfterBytes = compactAfterBytes;
+        Database = database;
+        kept = records.TakeLast(JournalReplay.KeptTransactions).ToList();
+        this.sequence = sequence;
+        this.snapshotBytes = snapshotBytes;
+        journal = new FileStream(journalPath, FileMode.Append, FileAccess.Write, FileShare.Read);
+    }
+
+    /// <summary>How far the journal may outgrow the snapshot before it is folded into a new one.</summary>
+    public const long CompactAfterBytes = 1024 * 1024;
+
+    /// <summary>The database as last made durable.</summary>
+    public NodeDatabase Database { get; private set; }
+
+    /// <summary>Each transaction's latest record as recovered at open, in first-seen order.</summary>
+    public IReadOnlyList<TransactionRecord> Records => kept;
+
+    /// <summary>
+    /// Recovers the database and records; a journal whose last record a crash cut short is cut back to its last good
+    /// record (and logged).
+    /// </summary>
+    /// <param name="step">Called at each durable step of a write ("append written", "snapshot renamed", ...); tests crash there.</param>
+    /// <exception cref="JournalDamagedException">A record in the middle of the journal is unreadable.</exception>
+    /// <exception cref="ConfigurationFormatException">The snapshot is unreadable.</exception>
+    public static ConfigStore Open(string snapshotPath, string journalPath, Guid clusterId, Action<string> log,
+        Action<string>? step = null, long compactAfterBytes = CompactAfterBytes)
+    {
+        File.Delete(journalPath + ".tmp");
+        var (snapshot, snapshotSequence, snapshotBytes) = ReadSnapshot(snapshotPath, clusterId);
+        var read = ReadJournal(journalPath, log);
+        var (database, records) = JournalReplay.Replay(snapshot, snapshotSequence, read);
+        var sequence = Math.Max(snapshotSequence, read.Count == 0 ? 0 : read[^1].Sequence);
+        return new ConfigStore(snapshotPath, journalPath, log, step, compactAfterBytes, database, records, sequence, snapshotBytes);
+    }
+
+    private static (NodeDatabase, long, long) ReadSnapshot(string path, Guid clusterId)
+    {
+        if (!File.Exists(path)) return (new NodeDatabase { ClusterId = clusterId }, 0, 0);
+        var text = File.ReadAllText(path);
+        var (database, sequence) = DatabaseYaml.ReadSnapshot(text, path);
+        return (database, sequence, Encoding.UTF8.GetByteCount(text));
+    }
+
+    private static List<JournalEntry> ReadJournal(string path, Action<string> log)
+    {
+        if (!File.Exists(path)) return [];
+        var read = JournalText.Read(File.ReadAllBytes(path), path);
+        if (read.TornAt is { } torn)
+        {
+            using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+            {
+                file.SetLength(torn);
+                file.Flush(flushToDisk: true);
+            }
+            log($"journal {path}: its last record, at byte {torn}, was cut short by a crash ({read.TornBecause}); the journal was cut back to the {read.Entries.Count} good records before it");
+        }
+        return read.Entries;
+    }
+
+    /// <summary>Makes <paramref name="database"/> durable: what changed since the last one, appended, or a new snapshot.</summary>
+    public void SaveDatabase(NodeDatabase database)
+    {
+        var change = DatabaseChange.Between(Database, database);
+        if (change is null || change.Shared.Concat(change.Private).Sum(g => g.Volumes.Count) > MostVolumesInAChange) Compact(database);
+        else if (!change.IsEmpty || !SameFields(Database, database)) Append(new JournalEntry { Sequence = sequence + 1, Database = change });
+        Database = database;
+        CompactWhenLong();
+    }
+
+    private static bool SameFields(NodeDatabase a, NodeDatabase b) =>
+        a.ClusterId == b.ClusterId && a.Generation == b.Generation && a.PrivateGeneration == b.PrivateGeneration && a.Epoch == b.Epoch
+        && a.Membership.SequenceEqual(b.Membership) && a.LastTransaction == b.LastTransaction;
+
+    /// <summary>Appends one transaction record (one per state change of a transaction on this node).</summary>
+    public void Append(TransactionRecord record)
+    {
+        Append(new JournalEntry { Sequence = sequence + 1, Transaction = record });
+        Keep(record);
+        CompactWhenLong();
+    }
+
+    private void Append(JournalEntry entry)
+    {
+        var line = JournalText.Line(entry);
+        journal.Write(line);
+        step("append written");
+        journal.Flush(flushToDisk: true);
+        sequence = entry.Sequence;
+        step("append synced");
+    }
+
+    private void CompactWhenLong()
+    {
+        if (journal.Length > compactAfterBytes + snapshotBytes) Compact(Database);
+    }
+
+    private void Keep(TransactionRecord record)
+    {
+        var at = kept.FindIndex(r => r.Transaction.Id == record.Transaction.Id);
+        if (at >= 0) kept[at] = record;
+        else kept.Add(record);
+        if (kept.Count > JournalReplay.KeptTransactions) kept.RemoveAt(0);
+    }
+
+    /// <summary>
+    /// A new snapshot holding everything up to <see cref="sequence"/>, then a new journal holding the kept records
+    /// after it. A crash between the two leaves the old journal, whose database changes the snapshot already holds
+    /// (replay skips them by sequence) and whose transaction records replay as before.
+    /// </summary>
+    private void Compact(NodeDatabase database)
+    {
+        var text = Encoding.UTF8.GetBytes(DatabaseYaml.WriteSnapshot(database, ++sequence));
+        DurableFile.WriteAtomic(snapshotPath, text, s => step("snapshot " + s));
+        snapshotBytes = text.Length;
+        var records = new MemoryStream();
+        foreach (var record in kept) records.Write(JournalText.Line(new JournalEntry { Sequence = ++sequence, Transaction = record }));
+        journal.Dispose();
+        DurableFile.WriteAtomic(journalPath, records.ToArray(), s => step("journal " + s));
+        journal = new FileStream(journalPath, FileMode.Append, FileAccess.Write, FileShare.Read);
+    }
+
+    public void Dispose() => journal.Dispose();
+}
