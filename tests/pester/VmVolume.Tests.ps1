@@ -269,9 +269,9 @@ Describe 'Volumes over Local endpoints' {
 
     It 'formats volumes and plexes as tables with human sizes' {
         $table = Get-VmVolume dg01 m1 | Format-Table | Out-String -Width 200
-        $table | Should -Match 'm1\s+16 MB\s+Active'
+        $table | Should -Match 'm1\s+16 MiB\s+Active'
         $table = Get-VmPlex dg01 m1 | Format-Table | Out-String -Width 200
-        $table | Should -Match 'm1-01\s+Active\s+16 MB'
+        $table | Should -Match 'm1-01\s+Active\s+16 MiB'
     }
 
     It 'changes a private disk group on its owner only, found from the piped group' {
