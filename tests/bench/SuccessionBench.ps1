@@ -1,6 +1,7 @@
 # A decided change whose successor dies (its agent ends just before acknowledging the commit, as a kill would): the
 # longest stall a writer on a healthy node sees, against the failure timeout the master used to wait out, and the
-# freeze the transaction record reports against that stall. Baseline: the same change with no one dying.
+# freeze the transaction record reports against that stall (also for a commit held back a second, where the freeze is
+# long enough to compare to the writer's measure). Baseline: the same change with no one dying.
 param([int] $Rounds = 5)
 
 Use-BenchCluster -NodeCount 4 -DiskCount 4 -DiskSize 256MB -FailureTimeout ([TimeSpan]::FromSeconds(6)) -Faults -Body {
@@ -24,13 +25,20 @@ Use-BenchCluster -NodeCount 4 -DiskCount 4 -DiskSize 256MB -FailureTimeout ([Tim
             $log.Writes.Add([pscustomobject]@{ End = $end; Ms = $end - $start })
         }
     }
-    function Invoke-Round([string] $Name, [bool] $Kill) {
-        if ($Kill) {
-            $arm = @{ kind = 'FaultRequest'; arm = 'crash-before:CommitAck' } | ConvertTo-Json -Compress
-            Invoke-VmAgentRequest -Request $arm -StateDirectory (& $state $successor) | Out-Null
-        }
+    function Send-Fault([string] $Node, [hashtable] $Request) {
+        Invoke-VmAgentRequest -Request ($Request | ConvertTo-Json -Compress) -StateDirectory (& $state $Node) | Out-Null
+    }
+    # Kill: the successor dies before acknowledging. Hold: the master holds its commit notices for a second, a long
+    # freeze against which the record's account of it is checked.
+    function Invoke-Round([string] $Name, [bool] $Kill, [bool] $Hold = $false) {
+        if ($Kill) { Send-Fault $successor @{ kind = 'FaultRequest'; arm = 'crash-before:CommitAck' } }
+        if ($Hold) { Send-Fault $master @{ kind = 'FaultRequest'; arm = 'hold-before:CommitNotice' } }
         $from = $log.Writes.Count
-        $took = Measure-Ms { New-VmVolume -DiskGroup bsucc -Name $Name -Size 4MB -Mirror 2 }
+        $took = Measure-Ms {
+            $change = Start-ThreadJob -ArgumentList $cluster, $Name -ScriptBlock { param($c, $n) New-VmVolume -Cluster $c -DiskGroup bsucc -Name $n -Size 4MB -Mirror 2 }
+            if ($Hold) { Start-Sleep -Seconds 1; Send-Fault $master @{ kind = 'FaultRequest'; release = $true } }
+            $change | Receive-Job -Wait -AutoRemoveJob
+        }
         Start-Sleep -Milliseconds 300
         $during = @($log.Writes.GetRange($from, $log.Writes.Count - $from))
         $typical = (Get-Stats ($during | ForEach-Object Ms)).Median
@@ -42,6 +50,7 @@ Use-BenchCluster -NodeCount 4 -DiskCount 4 -DiskSize 256MB -FailureTimeout ([Tim
         [pscustomobject]@{
             Round                    = $Name
             'Successor killed'       = $Kill
+            'Commit held 1 s'        = $Hold
             'Change ms'              = [int]$took
             'Writer median ms'       = [int]$typical
             'Longest write stall ms' = [int]$stall
@@ -52,7 +61,8 @@ Use-BenchCluster -NodeCount 4 -DiskCount 4 -DiskSize 256MB -FailureTimeout ([Tim
     }
     try {
         Start-Sleep -Milliseconds 500
-        $rows = @(foreach ($i in 1..$Rounds) { Invoke-Round "base$i" $false }) + @(foreach ($i in 1..$Rounds) { Invoke-Round "kill$i" $true })
+        $rows = @(foreach ($i in 1..$Rounds) { Invoke-Round "base$i" $false }) + @(foreach ($i in 1..$Rounds) { Invoke-Round "kill$i" $true }) +
+            @(foreach ($i in 1..3) { Invoke-Round "hold$i" $false $true })
     }
     finally {
         $log.Stop = $true
