@@ -31,10 +31,6 @@ BeforeAll {
     $script:cluster = Start-VmLocalCluster -Path (Join-Path $temp 'cluster') -NodeCount 2 -Disk $failing, $healthy -FailureTimeout 00:00:04
     New-VmDiskGroup -Name dgf -Disk d01, d02 -Shared | Out-Null
 
-    function Get-Kernel([string] $Node) {
-        $json = Invoke-VmAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Get-StateDirectory $script:cluster $Node)
-        ($json | ConvertFrom-Json).kernel
-    }
 }
 
 AfterAll {
@@ -65,7 +61,7 @@ Describe 'A plex whose disk fails' -Skip:([bool]$script:skipWhy) {
             $read | Should -Match 'read 262144/262144'
         }
         finally { Remove-Item $script:trigger }
-        $errors = @((Get-Kernel n2).ioErrors | Where-Object { $_.volume -eq 'm' })
+        $errors = @((Get-KernelReport $script:cluster n2).ioErrors | Where-Object { $_.volume -eq 'm' })
         $errors.Count | Should -BeGreaterThan 0 -Because 'the failing disk was read'
         $errors[0].plex | Should -Be $plexes[0].Name
         $errors[0].disk | Should -Be 'd01'

@@ -163,8 +163,9 @@ Describe 'The failure contract on real processes' {
         finally {
             Stop-ProcessTree -Id $initiator.Id
         }
-        Clear-TestFault -Cluster $script:cluster -Node $slave
+        # Read while the slave's answer is still held: once released, the change commits at once.
         $id = (Get-TestTransaction -Cluster $script:cluster -Node $slave | Where-Object { $_.state -eq 'Prepared' })[-1].transaction.id
+        Clear-TestFault -Cluster $script:cluster -Node $slave
         Wait-Until { (Get-VmTransaction -Node $master -Id $id).State -eq 'Committed' } -Because 'the master to finish the change on its own'
         foreach ($node in 'n1', 'n2', 'n3') { (Get-VmTransaction -Node $node -Id $id).State | Should -Be 'Committed' }
         Assert-ClusterConsistent -Cluster $script:cluster | Should -Be ($before + 1)

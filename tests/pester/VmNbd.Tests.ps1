@@ -15,31 +15,6 @@ BeforeAll {
     $script:temp = Split-Path $script:cluster.Path
     New-VmDiskGroup -Name dgn -Disk d01, d02, d03, d04, d05, d06, d07, d08, d09, d10 -Shared | Out-Null
 
-    # A plex's bytes straight from the disk images, subdisk by subdisk: what that plex alone holds.
-    function Get-PlexHash([string] $Volume, [string] $Plex, [long] $Length) {
-        $p = Get-VmPlex -DiskGroup dgn -Volume $Volume -Name $Plex
-        $sha = [Security.Cryptography.IncrementalHash]::CreateHash('SHA256')
-        $left = $Length
-        foreach ($sd in $p.Subdisks) {
-            if ($left -le 0) { break }
-            $take = [Math]::Min($left, $sd.Length)
-            $stream = [IO.File]::Open((Join-Path $script:temp 'disks' "$($sd.Disk).img"), 'Open', 'Read', 'ReadWrite')
-            try {
-                $stream.Position = 1MB + $sd.Offset
-                $buffer = [byte[]]::new($take)
-                $stream.ReadExactly($buffer)
-                $sha.AppendData($buffer)
-            } finally { $stream.Dispose() }
-            $left -= $take
-        }
-        [Convert]::ToHexString($sha.GetHashAndReset())
-    }
-
-    function Get-Kernel([string] $Node) {
-        $json = Invoke-VmAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Get-StateDirectory $script:cluster $Node)
-        ($json | ConvertFrom-Json).kernel
-    }
-
     function Get-Uri([string] $Volume, [string] $Node) { (Get-VmVolume -DiskGroup dgn -Name $Volume -Node $Node).NbdUri }
 
     # Runs a native client; its output as one string, and a failure when it exits non-zero.
@@ -105,7 +80,7 @@ Describe 'Volumes as NBD exports' -Skip:([bool]$script:missing) {
     It 'fio verifies every block it wrote through node 2 while node 1 adds a mirror, grows the volume and removes the original plex' {
         New-VmVolume -DiskGroup dgn -Name busy -Size 16MB -Mirror 2 | Out-Null
         $original = (Get-VmVolume -DiskGroup dgn -Name busy).Plexes[0].Name
-        $frozenBefore = @((Get-Kernel n2).freezes).Count
+        $frozenBefore = @((Get-KernelReport $script:cluster n2).freezes).Count
         $out = Join-Path $script:temp 'fio.out'
         # Paced so it outlasts the three changes: random 16 KiB writes, each 16 MB pass then read back and checked.
         $fio = Start-Process fio -PassThru -RedirectStandardOutput $out -RedirectStandardError "$out.err" -ArgumentList @(
@@ -124,10 +99,10 @@ Describe 'Volumes as NBD exports' -Skip:([bool]$script:missing) {
         $fio.ExitCode | Should -Be 0 -Because ($report + (Get-Content "$out.err" -Raw))
         $report | Should -Match 'err= 0'
         $report | Should -Not -Match 'verify.*(failed|bad)'
-        @((Get-Kernel n2).freezes).Count | Should -BeGreaterThan $frozenBefore -Because 'node 2 froze the group for each change while fio ran'
+        @((Get-KernelReport $script:cluster n2).freezes).Count | Should -BeGreaterThan $frozenBefore -Because 'node 2 froze the group for each change while fio ran'
         $plexes = (Get-VmVolume -DiskGroup dgn -Name busy).Plexes
         $plexes.Count | Should -Be 2
         $plexes.State | Should -Be @('Active', 'Active')
-        Get-PlexHash busy $plexes[0].Name 24MB | Should -Be (Get-PlexHash busy $plexes[1].Name 24MB)
+        Get-PlexHash $script:cluster dgn busy $plexes[0].Name 24MB | Should -Be (Get-PlexHash $script:cluster dgn busy $plexes[1].Name 24MB)
     }
 }

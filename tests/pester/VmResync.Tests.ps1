@@ -15,31 +15,6 @@ BeforeAll {
         , $bytes
     }
 
-    # A plex's bytes straight from the disk images, subdisk by subdisk: what that plex alone holds.
-    function Get-PlexHash([string] $DiskGroup, [string] $Volume, [string] $Plex, [long] $Length, [string] $Node = 'n3') {
-        $p = Get-VmPlex -DiskGroup $DiskGroup -Volume $Volume -Name $Plex -Node $Node
-        $sha = [Security.Cryptography.IncrementalHash]::CreateHash('SHA256')
-        $left = $Length
-        foreach ($sd in $p.Subdisks) {
-            if ($left -le 0) { break }
-            $take = [Math]::Min($left, $sd.Length)
-            $stream = [IO.File]::Open((Join-Path $script:root 'disks' "$($sd.Disk).img"), 'Open', 'Read', 'ReadWrite')
-            try {
-                $stream.Position = 1MB + $sd.Offset
-                $buffer = [byte[]]::new($take)
-                $stream.ReadExactly($buffer)
-                $sha.AppendData($buffer)
-            } finally { $stream.Dispose() }
-            $left -= $take
-        }
-        [Convert]::ToHexString($sha.GetHashAndReset())
-    }
-
-    function Get-Kernel([string] $Node) {
-        $json = Invoke-VmAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Get-StateDirectory $script:cluster $Node)
-        ($json | ConvertFrom-Json).kernel
-    }
-
     function Get-NewestTask([string] $Volume) { Get-VmTask -DiskGroup dgs -Volume $Volume | Select-Object -First 1 }
 }
 
@@ -69,7 +44,7 @@ Describe 'Resynchronising a new mirror' {
         Wait-Until { (Get-VmPlex -DiskGroup dgs -Volume r1 -Name $plex.Name).State -eq 'Active' } -Because 'the resync to finish'
         (Get-NewestTask r1).State | Should -Be 'Completed'
         (Get-NewestTask r1).PercentComplete | Should -Be 100
-        Get-PlexHash dgs r1 $plex.Name 16MB | Should -Be (Get-PlexHash dgs r1 'r1-01' 16MB)
+        Get-PlexHash $script:cluster dgs r1 $plex.Name 16MB -Node n3 | Should -Be (Get-PlexHash $script:cluster dgs r1 'r1-01' 16MB -Node n3)
         [Convert]::ToBase64String((Read-VmVolume -DiskGroup dgs -Volume r1 -Offset 12MB -Length 1MB -Node n2)) | Should -Be ([Convert]::ToBase64String($new))
         Assert-ClusterConsistent -Cluster $script:cluster | Out-Null
     }
@@ -95,7 +70,7 @@ Describe 'Resynchronising a new mirror' {
         $task = Get-VmTask -DiskGroup dgp -Volume p1 | Where-Object State -eq 'Completed' | Select-Object -First 1
         $task.Node | Should -Be 'n3'
         $task.ResumedFrom | Should -Be 8MB -Because 'the copy restarts from the last checkpoint, not from zero'
-        Get-PlexHash dgp p1 $plex.Name 24MB | Should -Be (Get-PlexHash dgp p1 'p1-01' 24MB)
+        Get-PlexHash $script:cluster dgp p1 $plex.Name 24MB -Node n3 | Should -Be (Get-PlexHash $script:cluster dgp p1 'p1-01' 24MB -Node n3)
     }
 
     It 'is taken over by the new master from the checkpoint when the master dies mid-copy' {
@@ -109,7 +84,7 @@ Describe 'Resynchronising a new mirror' {
         $task.Node | Should -Be $successor
         $task.ResumedFrom | Should -Be 4MB
         Restore-TestCluster -Cluster $script:cluster
-        Get-PlexHash dgs r3 $plex.Name 20MB -Node $successor | Should -Be (Get-PlexHash dgs r3 'r3-01' 20MB -Node $successor)
+        Get-PlexHash $script:cluster dgs r3 $plex.Name 20MB -Node $successor | Should -Be (Get-PlexHash $script:cluster dgs r3 'r3-01' 20MB -Node $successor)
         Assert-ClusterConsistent -Cluster $script:cluster | Out-Null
     }
 }
@@ -153,7 +128,7 @@ Describe 'A writer loop on node 2 during reconfiguration' {
             [pscustomobject]@{ Acked = $acked; Failed = $failed; Writes = $i }
         }
         try {
-            Wait-Until { (Get-Kernel n2).freezes.Count -ge 0 -and $writer.State -eq 'Running' } -Because 'the writer to start'
+            Wait-Until { (Get-KernelReport $script:cluster n2).freezes.Count -ge 0 -and $writer.State -eq 'Running' } -Because 'the writer to start'
             $first = (Get-VmTransaction -Node n1 | Select-Object -Last 1).Generation
             $added = Add-VmMirror -DiskGroup dgs -Volume w1 -Node n1
             Resize-VmVolume -DiskGroup dgs -Name w1 -Size 12MB | Out-Null
@@ -174,11 +149,11 @@ Describe 'A writer loop on node 2 during reconfiguration' {
         }
         $plexes = (Get-VmVolume -DiskGroup dgs -Name w1).Plexes.Name
         $plexes | Should -Be @('w1-02', $added.Name)
-        Get-PlexHash dgs w1 'w1-02' 12MB | Should -Be (Get-PlexHash dgs w1 $added.Name 12MB)
+        Get-PlexHash $script:cluster dgs w1 'w1-02' 12MB -Node n3 | Should -Be (Get-PlexHash $script:cluster dgs w1 $added.Name 12MB -Node n3)
         $changes = @(Get-VmTransaction -Node n1 | Where-Object { $_.Generation -gt $first -and $_.State -eq 'Committed' }).Id
         $changes.Count | Should -BeGreaterOrEqual 4 -Because 'add mirror, mark it Active, grow, remove the original plex'
         foreach ($node in 'n1', 'n2', 'n3') {
-            $freezes = @((Get-Kernel $node).freezes | Where-Object { $_.transactionId -in $changes })
+            $freezes = @((Get-KernelReport $script:cluster $node).freezes | Where-Object { $_.transactionId -in $changes })
             $freezes.Count | Should -Be $changes.Count -Because "node $node froze dgs for each change"
             @($freezes | Where-Object inFlightAtOpen -ne 0) | Should -BeNullOrEmpty -Because "no write was in flight on $node across a commit"
         }

@@ -137,6 +137,39 @@ function Get-GenerationMap {
     (Get-NodeView -Cluster $Cluster | Sort-Object Node | ForEach-Object { "$($_.Node)=$($_.Generation)" }) -join ','
 }
 
+# A plex's bytes straight from a local cluster's disk images, subdisk by subdisk (the plex as $Node's view has it):
+# what that plex alone holds, as a SHA-256.
+function Get-PlexHash {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $DiskGroup, [Parameter(Mandatory)] [string] $Volume,
+        [Parameter(Mandatory)] [string] $Plex, [Parameter(Mandatory)] [long] $Length, [string] $Node = 'n1')
+    $disks = Join-Path (Split-Path $Cluster.Path) 'disks'
+    $p = Get-VmPlex -Cluster $Cluster -DiskGroup $DiskGroup -Volume $Volume -Name $Plex -Node $Node
+    $sha = [Security.Cryptography.IncrementalHash]::CreateHash('SHA256')
+    $left = $Length
+    foreach ($sd in $p.Subdisks) {
+        if ($left -le 0) { break }
+        $take = [Math]::Min($left, $sd.Length)
+        $stream = [IO.File]::Open((Join-Path $disks "$($sd.Disk).img"), 'Open', 'Read', 'ReadWrite')
+        try {
+            $stream.Position = 1MB + $sd.Offset
+            $buffer = [byte[]]::new($take)
+            $stream.ReadExactly($buffer)
+            $sha.AppendData($buffer)
+        } finally { $stream.Dispose() }
+        $left -= $take
+    }
+    [Convert]::ToHexString($sha.GetHashAndReset())
+}
+
+# A node's kernel report straight from its agent: freezes, resync tasks, plexes' I/O errors.
+function Get-KernelReport {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node)
+    $json = Invoke-VmAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Get-StateDirectory $Cluster $Node)
+    ($json | ConvertFrom-Json).kernel
+}
+
 # The master, then the slaves by rank (the successor first).
 function Select-Roles {
     $master = (Get-VmCluster).Master
@@ -170,4 +203,4 @@ function Wait-Until {
     throw "timed out after $($Timeout.TotalSeconds) s waiting for $Because"
 }
 
-Export-ModuleMember -Function Get-TestNetwork, Set-TestLink, Get-AgentView, Stop-ProcessTree, New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until, Select-Roles
+Export-ModuleMember -Function Get-TestNetwork, Set-TestLink, Get-AgentView, Stop-ProcessTree, New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until, Select-Roles, Get-PlexHash, Get-KernelReport
