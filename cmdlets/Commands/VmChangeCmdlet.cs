@@ -100,16 +100,9 @@ public abstract partial class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
         return outcome.Succeeded ? outcome : null;
     }
 
-
     private void WriteFailure(NodeFailure failure, object target)
     {
-        var text = NodeErrorText.Describe(failure.Node, failure.ErrorId, failure.Reason);
-        // The layer-specific detail (a socket error, the agent's phase) stays with the exception, behind the one sentence.
-        var detail = text == failure.Reason ? null : new InvalidOperationException(failure.Reason);
-        var error = new ErrorRecord(new InvalidOperationException(text, detail), failure.ErrorId, Category(failure.ErrorId), target)
-        {
-            ErrorDetails = new ErrorDetails(text),
-        };
+        var error = NodeError(failure.Node, failure.ErrorId, failure.Reason, target);
         JobLink.Current?.Fail(failure.Node, error);
         WriteError(error);
     }

@@ -71,10 +71,20 @@ public abstract class VmCmdlet : PSCmdlet
         try { return Await(ct => Connection.ViewAsync(node, ct)); }
         catch (Engine.Initiation.EndpointException e)
         {
-            var text = Engine.Checks.NodeErrorText.Describe(e.Node, e.ErrorId, e.Message);
-            WriteError(new ErrorRecord(new InvalidOperationException(text, e), e.ErrorId, VmChangeCmdlet.Category(e.ErrorId), e.Node) { ErrorDetails = new ErrorDetails(text) });
+            WriteError(NodeError(e.Node, e.ErrorId, e.Message, e.Node, e));
             return null;
         }
+    }
+
+    /// <summary>
+    /// One failing node's error: the sentence <see cref="Engine.Checks.NodeErrorText"/> gives for it, and behind it, as
+    /// the inner exception, the detail of the layer that saw it (<paramref name="cause"/>, else the reason when it differs).
+    /// </summary>
+    internal static ErrorRecord NodeError(string node, string errorId, string reason, object target, Exception? cause = null)
+    {
+        var text = Engine.Checks.NodeErrorText.Describe(node, errorId, reason);
+        cause ??= text == reason ? null : new InvalidOperationException(reason);
+        return new ErrorRecord(new InvalidOperationException(text, cause), errorId, VmChangeCmdlet.Category(errorId), target) { ErrorDetails = new ErrorDetails(text) };
     }
 
     protected PipelineStoppedException Terminate(Exception exception, string errorId, ErrorCategory category, object? target)

@@ -26,16 +26,14 @@ internal sealed class PsEndpoint(string node, PSSession session) : IVmEndpoint
         Session.Runspace.Dispose();
     }
 
-    public async Task<ClusterView> GetViewAsync(CancellationToken ct)
-    {
-        var response = await RequestAsync(new ViewQuery(), ct);
-        return response.View ?? throw new EndpointException(Node, response.ErrorId ?? ErrorIds.AgentNotRunning, response.Error ?? $"node {Node} returned no view.");
-    }
+    public Task<ClusterView> GetViewAsync(CancellationToken ct) => ViewAsync(new ViewQuery(), ct);
 
     /// <summary>The node's own generation and membership only (see <see cref="ViewQuery.MembersOnly"/>).</summary>
-    public async Task<ClusterView> GetMembershipAsync(CancellationToken ct)
+    public Task<ClusterView> GetMembershipAsync(CancellationToken ct) => ViewAsync(new ViewQuery { MembersOnly = true }, ct);
+
+    private async Task<ClusterView> ViewAsync(ViewQuery query, CancellationToken ct)
     {
-        var response = await RequestAsync(new ViewQuery { MembersOnly = true }, ct);
+        var response = await RequestAsync(query, ct);
         return response.View ?? throw new EndpointException(Node, response.ErrorId ?? ErrorIds.AgentNotRunning, response.Error ?? $"node {Node} returned no view.");
     }
 

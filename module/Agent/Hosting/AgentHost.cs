@@ -154,21 +154,24 @@ public sealed class AgentHost : IAsyncDisposable
             case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = resync.Tasks, Freezes = kernel.Freezes, IoErrors = kernel.IoErrors } });
         }
         var response = await SubmitAsync(parsed, ct);
-        if (parsed is TransactionsQuery) response.Records = response.Records.Select(WithKernelFreeze).ToList();
+        if (parsed is TransactionsQuery) response.Records = WithKernelFreezes(response.Records);
         return WireJson.Serialize(response);
     }
 
     /// <summary>
-    /// A transaction's freeze as this node's kernel measured it — its gates closed to new I/O until they opened,
-    /// the longest over its disk groups — where the kernel still holds it; else the machine's own account.
+    /// Each final transaction's freeze as this node's kernel measured it — its gates closed to new I/O until they
+    /// opened, the longest over its disk groups — where the kernel still holds it; else the machine's own account.
     /// </summary>
-    private TransactionRecord WithKernelFreeze(TransactionRecord record)
+    private List<TransactionRecord> WithKernelFreezes(List<TransactionRecord> records)
     {
-        var measured = kernel.Freezes.Where(f => f.TransactionId == record.Transaction.Id).Select(f => f.Milliseconds).DefaultIfEmpty(-1).Max();
-        if (measured < 0 || !record.IsFinal) return record;
-        var exact = record.With(record.State, record.Updated);
-        exact.FreezeMilliseconds = measured;
-        return exact;
+        var measured = kernel.Freezes.GroupBy(f => f.TransactionId).ToDictionary(g => g.Key, g => g.Max(f => f.Milliseconds));
+        return records.Select(record =>
+        {
+            if (!record.IsFinal || !measured.TryGetValue(record.Transaction.Id, out var ms)) return record;
+            var exact = record.With(record.State, record.Updated);
+            exact.FreezeMilliseconds = ms;
+            return exact;
+        }).ToList();
     }
 
     /// <summary>A request to this node's state machine, answered when the machine replies (the control socket's path, and the resync service's).</summary>

@@ -260,10 +260,7 @@ public sealed partial class NodeMachine
         AdoptMembership(Math.Max(update.Epoch, Epoch), update.Master, update.Members);
         if (Member(self) is not { State: MemberState.Left }) { AcknowledgeMembership(update); return; }
         // Evicted while it could not be heard: it joins again and takes the master's configuration.
-        Log($"evicted by master {update.Master} at epoch {update.Epoch}; joining again");
-        Master = null;
-        Phase = NodePhase.Discovering;
-        StartDiscovery(now);
+        LookForClusterAgain(now, $"evicted by master {update.Master} at epoch {update.Epoch}");
     }
 
     private void AdoptMembership(long epoch, string master, List<MemberInfo> members)

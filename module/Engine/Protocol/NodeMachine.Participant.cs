@@ -187,9 +187,10 @@ public sealed partial class NodeMachine
             var settled = record.With(state, now);
             settled.Error ??= state == TransactionState.Committed ? null : outcome?.Error ?? "settled on rejoin: the master has no commit of it";
             if (outcome is { State: TransactionState.Committed }) settled.Generation = outcome.Generation;
-            if (record.State is TransactionState.Preparing or TransactionState.Prepared) settled.FreezeMilliseconds = FrozenFor(record.Transaction.Id, now, record.FreezeMilliseconds);
+            var wasQuiesced = record.State is TransactionState.Preparing or TransactionState.Prepared;
+            if (wasQuiesced) settled.FreezeMilliseconds = FrozenFor(record.Transaction.Id, now, record.FreezeMilliseconds);
             Keep(settled, durable: true);
-            if (record.State is TransactionState.Preparing or TransactionState.Prepared) Emit(new Resume(record.Transaction.Id));
+            if (wasQuiesced) Emit(new Resume(record.Transaction.Id));
         }
     }
 }
