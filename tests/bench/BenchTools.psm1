@@ -31,10 +31,23 @@ function Use-BenchCluster {
     finally { Stop-VmLocalCluster -Cluster $cluster -Remove -Confirm:$false }
 }
 
+# A node's kernel report straight from its agent: freezes, resync tasks, plexes' I/O errors.
+function Get-BenchKernel([string] $Path, [string] $Node) {
+    (Invoke-VmAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Join-Path $Path 'nodes' $Node 'state') | ConvertFrom-Json).kernel
+}
+
+# How long each of the transactions closed its disk groups' gates on each of the nodes, in ms.
+function Get-FreezeMs([string] $Path, [string[]] $Node, [string[]] $TransactionId) {
+    foreach ($n in $Node) {
+        (Get-BenchKernel $Path $n).freezes | Where-Object { $_.transactionId -in $TransactionId } |
+            ForEach-Object { ([DateTimeOffset] $_.opened - [DateTimeOffset] $_.closed).TotalMilliseconds }
+    }
+}
+
 function Write-BenchTable([string] $Title, $Rows) {
     Write-Host ''
     Write-Host $Title
     $Rows | Format-Table -AutoSize | Out-String -Width 120 | Write-Host
 }
 
-Export-ModuleMember -Function Measure-Ms, Get-Stats, Use-BenchCluster, Write-BenchTable
+Export-ModuleMember -Function Measure-Ms, Get-Stats, Use-BenchCluster, Write-BenchTable, Get-BenchKernel, Get-FreezeMs

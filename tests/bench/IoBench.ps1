@@ -73,10 +73,7 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize 256MB -Body {
         $writer | Remove-Job
     }
     $ids = @(Get-VmTransaction -Node n1 | Select-Object -Last $Changes).Id
-    $freezes = foreach ($node in 'n1', 'n2', 'n3') {
-        $kernel = (Invoke-Agent (Join-Path $path 'nodes' $node 'state') @{ kind = 'KernelQuery' }).kernel
-        $kernel.freezes | Where-Object { $_.transactionId -in $ids } | ForEach-Object { ([DateTimeOffset] $_.opened - [DateTimeOffset] $_.closed).TotalMilliseconds }
-    }
+    $freezes = Get-FreezeMs $path 'n1', 'n2', 'n3' $ids
     $f = Get-Stats $freezes
     $c = Get-Stats $latency
     Write-BenchTable "Freeze window of disk group 'bio' per node and change, $Changes changes while a writer on n2 made $writes writes of 64 KiB:" ([pscustomobject]@{

@@ -93,11 +93,8 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -Body {
         if (-not $fio.WaitForExit(30000)) { kill -KILL $fio.Id }
     }
     $ids = @(Get-VmTransaction -Node n1 | Select-Object -Last $Changes).Id
-    $freezes = foreach ($node in 'n1', 'n2', 'n3') {
-        $kernel = (Invoke-VmAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Join-Path $path 'nodes' $node 'state') | ConvertFrom-Json).kernel
-        $kernel.freezes | Where-Object { $_.transactionId -in $ids } | ForEach-Object { ([DateTimeOffset] $_.opened - [DateTimeOffset] $_.closed).TotalMilliseconds }
-    }
-    $ioErrors = @((Invoke-VmAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Join-Path $path 'nodes' 'n2' 'state') | ConvertFrom-Json).kernel.ioErrors).Count
+    $freezes = Get-FreezeMs $path 'n1', 'n2', 'n3' $ids
+    $ioErrors = @((Get-BenchKernel $path 'n2').ioErrors).Count
     $f = Get-Stats $freezes
     $c = Get-Stats $latency
     Write-BenchTable "Freeze window of disk group 'bnbd' per node and change, $Changes changes while fio wrote 4 KiB at random (iodepth 32) through n2 (goal: p99 <= 20 ms):" ([pscustomobject]@{
