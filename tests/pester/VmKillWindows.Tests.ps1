@@ -59,11 +59,13 @@ BeforeAll {
     }
 
     # Retries the killed change across delays until $Classify (given the run) says 'Landed': after an 'Early' kill
-    # the next delay is later, after a 'Late' one earlier, halving the step each time the verdict turns. $Undo runs
+    # the next delay is later, after a 'Late' one earlier, halving the step each time the verdict turns and doubling
+    # it back (up to the first step) while it repeats, since the window drifts as the cluster warms up. $Undo runs
     # after every try that did not land (it removes what the change made).
     function Invoke-UntilLanded {
         param([scriptblock] $Change, [scriptblock] $Victim, [scriptblock] $Classify, [scriptblock] $Undo = {}, [int] $Delay = 60, [int] $Step = 40, [int] $MaxTries = 30)
         $last = $null
+        $widest = $Step
         for ($try = 1; $try -le $MaxTries; $try++) {
             $node = & $Victim
             $run = Invoke-KilledChange -Change $Change -Victim $node -Delay $Delay
@@ -71,6 +73,7 @@ BeforeAll {
             Write-Host "    try ${try}: $node killed $Delay ms in: $verdict ($([int]$run.Milliseconds) ms)"
             if ($verdict -eq 'Landed') { return [pscustomobject]@{ Run = $run; Victim = $node; Tries = $try } }
             if ($null -ne $last -and $last -ne $verdict) { $Step = [Math]::Max(2, [int]($Step / 2)) }
+            elseif ($last -eq $verdict) { $Step = [Math]::Min($widest, $Step * 2) }
             $last = $verdict
             $Delay = [Math]::Max(0, $Delay + ($verdict -eq 'Early' ? $Step : -$Step))
             Restore-TestCluster -Cluster $script:cluster
