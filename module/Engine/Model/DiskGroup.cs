@@ -10,6 +10,8 @@ public sealed class DiskGroup
     public bool Shared { get; set; }
     public string? Owner { get; set; }
     public long Generation { get; set; }
+    /// <summary>A <see cref="DetachPolicies"/> name: what a node's I/O error on a plex's disk does.</summary>
+    public string DetachPolicy { get; set; } = DetachPolicies.Global;
     public List<DiskRef> Disks { get; set; } = [];
     public List<Volume> Volumes { get; set; } = [];
 
@@ -39,14 +41,14 @@ public sealed class DiskGroup
     /// </summary>
     public DiskGroup CopyForChange() => new()
     {
-        Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation,
+        Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation, DetachPolicy = DetachPolicy,
         Disks = Disks.Select(d => d.Clone()).ToList(),
         Volumes = [.. Volumes],
     };
 
     public DiskGroup Clone() => new()
     {
-        Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation,
+        Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation, DetachPolicy = DetachPolicy,
         Disks = Disks.Select(d => d.Clone()).ToList(),
         Volumes = Volumes.Select(v => v.Clone()).ToList(),
     };

@@ -17,6 +17,10 @@ namespace VolumeManager.Engine.Operations;
 [JsonDerivedType(typeof(RemoveDisk), nameof(RemoveDisk))]
 [JsonDerivedType(typeof(ImportDiskGroup), nameof(ImportDiskGroup))]
 [JsonDerivedType(typeof(DeportDiskGroup), nameof(DeportDiskGroup))]
+[JsonDerivedType(typeof(DetachPlex), nameof(DetachPlex))]
+[JsonDerivedType(typeof(RelocatePlex), nameof(RelocatePlex))]
+[JsonDerivedType(typeof(SetDisk), nameof(SetDisk))]
+[JsonDerivedType(typeof(SetDiskGroup), nameof(SetDiskGroup))]
 public abstract class Operation
 {
     /// <summary>The disk group the operation changes; its I/O is quiesced at prepare.</summary>
