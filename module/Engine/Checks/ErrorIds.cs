@@ -49,4 +49,11 @@ public static class ErrorIds
     public const string HostKeyChanged = nameof(HostKeyChanged);
     /// <summary>A replayed, reordered or redirected interconnect frame or handshake was refused.</summary>
     public const string ReplayRefused = nameof(ReplayRefused);
+    // Serial split brain and configuration backup (issue 12).
+    /// <summary>An import found configuration copies of the group that diverged (neither descends from the other).</summary>
+    public const string SerialSplitBrain = nameof(SerialSplitBrain);
+    /// <summary>No configuration backup of the group at the generation asked for.</summary>
+    public const string BackupNotFound = nameof(BackupNotFound);
+    /// <summary>A backup's disks are not the group's disks as a node knows and sees them.</summary>
+    public const string BackupDiskMismatch = nameof(BackupDiskMismatch);
 }

@@ -12,6 +12,8 @@ public sealed class DiskGroup
     public long Generation { get; set; }
     public List<DiskRef> Disks { get; set; } = [];
     public List<Volume> Volumes { get; set; } = [];
+    /// <summary>The line of configurations the group's disk copies are on; null until the group is first imported (<see cref="GroupLineage.Of"/>).</summary>
+    public GroupLineage? Lineage { get; set; }
 
     /// <summary>The group's hash once <see cref="Serialization.ConfigText.GroupHash"/> computed it; a copy starts without.</summary>
     internal byte[]? Hash;
@@ -42,6 +44,7 @@ public sealed class DiskGroup
         Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation,
         Disks = Disks.Select(d => d.Clone()).ToList(),
         Volumes = [.. Volumes],
+        Lineage = Lineage,
     };
 
     public DiskGroup Clone() => new()
@@ -49,5 +52,6 @@ public sealed class DiskGroup
         Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation,
         Disks = Disks.Select(d => d.Clone()).ToList(),
         Volumes = Volumes.Select(v => v.Clone()).ToList(),
+        Lineage = Lineage,
     };
 }

@@ -7,7 +7,11 @@ internal static class ModelEquality
 {
     public static bool SameHeader(DiskGroup a, DiskGroup b) =>
         a.Name == b.Name && a.Id == b.Id && a.Shared == b.Shared && a.Owner == b.Owner && a.Generation == b.Generation
-        && a.Disks.Count == b.Disks.Count && a.Disks.Zip(b.Disks).All(d => d.First.Name == d.Second.Name && d.First.Id == d.Second.Id && d.First.SizeBytes == d.Second.SizeBytes);
+        && a.Disks.Count == b.Disks.Count && a.Disks.Zip(b.Disks).All(d => d.First.Name == d.Second.Name && d.First.Id == d.Second.Id && d.First.SizeBytes == d.Second.SizeBytes)
+        && SameLineage(a.Lineage, b.Lineage);
+
+    private static bool SameLineage(GroupLineage? a, GroupLineage? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.Id == b.Id && a.Ancestry.SequenceEqual(b.Ancestry));
 
     public static bool Same(Volume a, Volume b) => ReferenceEquals(a, b)
         || (a.Name == b.Name && a.SizeBytes == b.SizeBytes && a.Plexes.Count == b.Plexes.Count && a.Plexes.Zip(b.Plexes).All(p => Same(p.First, p.Second)));
