@@ -30,6 +30,7 @@ public sealed class AgentHost : IAsyncDisposable
     private readonly DiskCopyWriter diskCopies;
     private readonly DiskCopyReader copyReader;
     private readonly DiskLeaseWriter leases;
+    private readonly ConfigBackups backups;
     private readonly FaultHook faults;
     private NodeMachine machine = null!;
     private Interconnect interconnect = null!;
@@ -57,6 +58,7 @@ public sealed class AgentHost : IAsyncDisposable
         diskCopies = new DiskCopyWriter(log.Write);
         copyReader = new DiskCopyReader(scanner);
         leases = new DiskLeaseWriter(log.Write);
+        backups = new ConfigBackups(state.Files, node.Name, cluster.ConfigBackups, log.Write);
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -151,6 +153,7 @@ public sealed class AgentHost : IAsyncDisposable
             case VolumeWriteRequest write: return WireJson.Serialize(await Io.WriteAsync(write, ct));
             case VolumeReadRequest read: return WireJson.Serialize(await Io.ReadAsync(read, ct));
             case DiskCopiesQuery copies: return WireJson.Serialize(new ControlResponse { Ok = true, Copies = copyReader.Read(copies.DiskGroup) });
+            case ConfigBackupsQuery b: return WireJson.Serialize(new ControlResponse { Ok = true, Backups = backups.List(b.DiskGroup, b.Generation) });
             case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = resync.Tasks, Freezes = kernel.Freezes, IoErrors = kernel.IoErrors } });
         }
         var response = await SubmitAsync(parsed, ct);
@@ -235,7 +238,7 @@ public sealed class AgentHost : IAsyncDisposable
             case Send s when s.To == node.Name: Feed(new Received(Now, s.Message)); break;
             case Send s when faults.Drops(s.To): break;
             case Send s: SendToPeer(s); break;
-            case PersistDatabase p: using (pacer.DiskIo()) store.SaveDatabase(p.Database); break;
+            case PersistDatabase p: using (pacer.DiskIo()) store.SaveDatabase(p.Database); backups.Record(p.Database); break;
             case PersistRecord r: using (pacer.DiskIo()) store.Append(r.Record); break;
             case Reply r: if (pending.TryGetValue(r.RequestId, out var tcs)) tcs.TrySetResult(r.Response); break;
             case Quiesce q: _ = QuiesceAsync(q); break;

@@ -17,6 +17,7 @@ namespace VolumeManager.Engine.Operations;
 [JsonDerivedType(typeof(RemoveDisk), nameof(RemoveDisk))]
 [JsonDerivedType(typeof(ImportDiskGroup), nameof(ImportDiskGroup))]
 [JsonDerivedType(typeof(DeportDiskGroup), nameof(DeportDiskGroup))]
+[JsonDerivedType(typeof(RestoreDiskGroup), nameof(RestoreDiskGroup))]
 public abstract class Operation
 {
     /// <summary>The disk group the operation changes; its I/O is quiesced at prepare.</summary>
