@@ -153,7 +153,7 @@ public sealed class AgentHost : IAsyncDisposable
             case VolumeWriteRequest write: return WireJson.Serialize(await Io.WriteAsync(write, ct));
             case VolumeReadRequest read: return WireJson.Serialize(await Io.ReadAsync(read, ct));
             case DiskCopiesQuery copies: return WireJson.Serialize(new ControlResponse { Ok = true, Copies = copyReader.Read(copies.DiskGroup) });
-            case ConfigBackupsQuery b: return WireJson.Serialize(new ControlResponse { Ok = true, Backups = backups.List(b.DiskGroup, b.Generation) });
+            case ConfigBackupsQuery b: await backups.Written; return WireJson.Serialize(new ControlResponse { Ok = true, Backups = backups.List(b.DiskGroup, b.Generation) });
             case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = resync.Tasks, Freezes = kernel.Freezes, IoErrors = kernel.IoErrors } });
         }
         var response = await SubmitAsync(parsed, ct);

@@ -11,26 +11,35 @@ namespace VolumeManager.Agent.Storage;
 /// The node's configuration backups: after each durable commit, every disk group whose generation moved is written to
 /// <see cref="StateFiles.Backup"/> (gzipped YAML) and the group's older backups beyond the newest <c>keep</c> are
 /// deleted. A backup is written whole to a temporary file and renamed, not fsynced: a crash may lose the newest
-/// backup, never the configuration (the database is durable on its own).
+/// backup, never the configuration (the database is durable on its own). The writing runs off the agent's loop, one
+/// backup after another (10,000 volumes take about 20 ms to emit and compress); <see cref="Written"/> says when the
+/// ones recorded so far are on disk.
 /// </summary>
 public sealed class ConfigBackups(StateFiles files, string node, int keep, Action<string> log)
 {
-    private readonly Dictionary<Guid, long> written = [];
+    private readonly Dictionary<Guid, long> recorded = [];
+    private Task writing = Task.CompletedTask;
 
+    /// <summary>Completes once every backup recorded so far is written (or its failure logged).</summary>
+    public Task Written => Volatile.Read(ref writing);
+
+    /// <summary>Called on the agent's loop after each durable commit: queues every group whose generation moved. A configuration once applied is never changed in place, so the group objects are safe to write from another thread.</summary>
     public void Record(NodeDatabase database)
     {
         foreach (var group in database.All)
         {
-            if (written.TryGetValue(group.Id, out var generation) && generation == group.Generation) continue;
-            try
-            {
-                Write(group);
-                written[group.Id] = group.Generation;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                log($"the configuration backup of disk group {group.Name} at generation {group.Generation} was not written: {e.Message}");
-            }
+            if (recorded.TryGetValue(group.Id, out var generation) && generation == group.Generation) continue;
+            recorded[group.Id] = group.Generation;
+            Volatile.Write(ref writing, writing.ContinueWith(_ => WriteLogged(group), TaskScheduler.Default));
+        }
+    }
+
+    private void WriteLogged(DiskGroup group)
+    {
+        try { Write(group); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log($"the configuration backup of disk group {group.Name} at generation {group.Generation} was not written: {e.Message}");
         }
     }
 

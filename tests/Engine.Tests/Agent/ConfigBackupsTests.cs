@@ -42,6 +42,7 @@ public sealed class ConfigBackupsTests : IDisposable
             backups.Record(Holding(At(generation, $"v{generation}"))); // the same generation again writes nothing
         }
 
+        backups.Written.Wait();
         var kept = backups.List("dg01", null);
         Assert.Equal([6L, 5, 4], kept.Select(b => b.Generation));
         Assert.All(kept, b => Assert.Null(b.Group));
@@ -56,6 +57,7 @@ public sealed class ConfigBackupsTests : IDisposable
         var backups = new ConfigBackups(Files, "n1", Rotation.DefaultKeep, logged.Add);
         var group = At(4, "a", "b");
         backups.Record(Holding(group));
+        backups.Written.Wait();
 
         using var gzip = new GZipStream(File.OpenRead(Files.Backup("dg01", group.Id, 4)), CompressionMode.Decompress);
         Assert.Equal(DatabaseYaml.WriteDiskGroup(group), new StreamReader(gzip).ReadToEnd());
@@ -82,6 +84,7 @@ public sealed class ConfigBackupsTests : IDisposable
         var backups = new ConfigBackups(Files, "n1", Rotation.DefaultKeep, logged.Add);
         backups.Record(Holding(At(4, "a")));
         backups.Record(Holding(At(5, "a")));
+        backups.Written.Wait();
         File.WriteAllText(Files.Backup("dg01", At(4).Id, 4), "not gzip");
 
         Assert.Equal([5L], backups.List(null, null).Select(b => b.Generation));
