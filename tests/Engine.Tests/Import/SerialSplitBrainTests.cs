@@ -156,7 +156,14 @@ public sealed class SerialSplitBrainTests
         var after = new NodeDatabase { Shared = [Copy(B)] };
         var replayed = DatabaseChange.Between(before, after)!.ApplyTo(before);
 
+        var database = new NodeDatabase { Shared = [Copy(AThenLater), Fixtures.MirroredGroup("other", shared: true)], Private = [Copy(B)] };
+        var snapshot = DatabaseYaml.Read(DatabaseYaml.Write(database), "test");
+
         Assert.Equal(AThenLater.Ancestry, read.Lineage!.Ancestry);
+        Assert.Equal(AThenLater.Ancestry, snapshot.Shared[0].Lineage!.Ancestry);
+        Assert.Null(snapshot.Shared[1].Lineage);
+        Assert.Equal(SiteB, snapshot.Private[0].Lineage!.Id);
+        Assert.Equal(DatabaseYaml.SharedHash(database), DatabaseYaml.SharedHash(snapshot));
         Assert.Equal(AThenLater.Id, wire.Lineage!.Id);
         Assert.Equal(AThenLater.Ancestry, wire.Lineage.Ancestry);
         Assert.Equal(SiteB, replayed.Shared.Single().Lineage!.Id);
