@@ -152,3 +152,60 @@ Describe 'Restore-VmDiskGroup' {
         $err[0].ToString() | Should -Match 'keeps no backup of disk group ''dgs'' at generation 1; it keeps generations \d+'
     }
 }
+
+Describe 'A node that comes back holding a private disk group imported elsewhere meanwhile' {
+    BeforeAll {
+        $script:three = New-TestCluster -NodeCount 3 -DiskCount 2
+        $script:threeRoot = Split-Path $script:three.Path
+
+        function Read-Region([string] $Disk) {
+            $stream = [IO.File]::Open((Join-Path $script:threeRoot 'disks' "$Disk.img"), 'Open', 'Read', 'ReadWrite')
+            try { $bytes = [byte[]]::new(1MB); $stream.ReadExactly($bytes); , $bytes } finally { $stream.Dispose() }
+        }
+
+        function Write-Region([string] $Disk, [byte[]] $Bytes) {
+            $stream = [IO.File]::Open((Join-Path $script:threeRoot 'disks' "$Disk.img"), 'Open', 'ReadWrite', 'ReadWrite')
+            try { $stream.Write($Bytes, 0, $Bytes.Length); $stream.Flush($true) } finally { $stream.Dispose() }
+        }
+
+        # n3's agent dies; once the cluster has evicted it, n1 imports the group n3 held as its own.
+        function Move-Group([string] $Group) {
+            Stop-ProcessTree -Id (Get-VmNode -Cluster $script:three -Name n3).AgentProcessId
+            Wait-Until { (Get-VmNode -Cluster $script:three -Name n3).State -eq 'Left' } -Because 'the cluster to evict n3'
+            Import-VmDiskGroup -Cluster $script:three -Name $Group -Node n1 -Shared:$false -Confirm:$false | Out-Null
+        }
+
+        function Get-AgentLog { Get-Content -Raw (Join-Path (Get-StateDirectory $script:three n3) 'vmconfigd.log') }
+    }
+
+    AfterAll {
+        $script:three | Remove-TestCluster
+    }
+
+    It 'gives the group up when the copies descend from its own, so two nodes never hold it' {
+        New-VmDiskGroup -Cluster $script:three -Name pdg -Disk d01 -Node n3 | Out-Null
+        New-VmVolume -Cluster $script:three -DiskGroup pdg -Node n3 -Name v1 -Size 8MB | Out-Null
+        Move-Group pdg
+        New-VmVolume -Cluster $script:three -DiskGroup pdg -Node n1 -Name v2 -Size 8MB | Out-Null
+
+        Add-VmNode -Cluster $script:three -Name n3 | Out-Null
+        Wait-Until { (Get-VmNode -Cluster $script:three -Name n3).State -eq 'Joined' } -Because 'n3 to join again'
+        Get-VmDiskGroup -Cluster $script:three -Node n3 | Where-Object Name -eq pdg | Should -BeNullOrEmpty
+        (Get-VmDiskGroup -Cluster $script:three -Name pdg -Node n1).Volumes | Should -Be @('v1', 'v2')
+        Get-AgentLog | Should -Match "node n3 held private disk group 'pdg' .* so the node gives the group up"
+    }
+
+    It 'refuses to join with SerialSplitBrain when its configuration and the disks'' diverged' {
+        New-VmDiskGroup -Cluster $script:three -Name qdg -Disk d02 -Node n3 | Out-Null
+        $before = Read-Region d02
+        New-VmVolume -Cluster $script:three -DiskGroup qdg -Node n3 -Name q1 -Size 8MB | Out-Null   # n3's last change ...
+        Stop-ProcessTree -Id (Get-VmNode -Cluster $script:three -Name n3).AgentProcessId
+        Write-Region d02 $before                                                                  # ... never reached the disk
+        Wait-Until { (Get-VmNode -Cluster $script:three -Name n3).State -eq 'Left' } -Because 'the cluster to evict n3'
+        Import-VmDiskGroup -Cluster $script:three -Name qdg -Node n1 -Shared:$false -Confirm:$false | Out-Null
+
+        { Add-VmNode -Cluster $script:three -Name n3 -ErrorAction Stop } | Should -Throw '*vmconfigd for node n3 exited with code 3*'
+        Get-AgentLog | Should -Match "SerialSplitBrain: node n3 holds private disk group 'qdg' at generation \d+ of line \w+, but disk d02 at generation \d+ of line \w+ diverged"
+        (Get-VmDiskGroup -Cluster $script:three -Name qdg -Node n1).Volumes | Should -BeNullOrEmpty -Because 'n1 imported the copy without q1'
+    }
+}

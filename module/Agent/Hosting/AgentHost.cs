@@ -77,7 +77,7 @@ public sealed class AgentHost : IAsyncDisposable
     {
         var token = NodeToken.ReadOrCreate(state.Files.Token);
         store = state.OpenStore(cluster.Id, log.Write);
-        var (database, records) = (store.Database, store.Records);
+        var (database, records) = (HeldGroups.Reconcile(node.Name, store.Database, copyReader, store, log.Write), store.Records);
         machine = new NodeMachine(node.Name, cluster.Peers(), cluster.ToProtocolOptions(), new Random(),
             Environment.ProcessId, database, records);
         interconnect = new Interconnect(node.Name, Endpoint(node.Interconnect), ClusterKey.Read(cluster.KeyFile), log.Write,

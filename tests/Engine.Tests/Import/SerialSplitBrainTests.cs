@@ -178,3 +178,60 @@ public sealed class SerialSplitBrainTests
         Assert.Equal(Created, ConfigSerial.Of(group, 3).Lineage);
     }
 }
+
+/// <summary>A private group a node comes back holding, against its disks' copies.</summary>
+public sealed class HeldGroupCheckTests
+{
+    private static readonly Guid Elsewhere = Guid.Parse("eeeeeeee-0000-0000-0000-000000000005");
+
+    private static DiskGroup Held(long generation) { var g = Fixtures.MirroredGroup("local1", shared: false, owner: "n3"); g.Generation = generation; return g; }
+
+    private static DiskCopy On(DiskRef disk, GroupLineage? line, long generation)
+    {
+        var group = Held(generation);
+        group.Lineage = line;
+        return new DiskCopy { Path = "/dev/" + disk.Name, DiskName = disk.Name, DiskId = disk.Id, DiskGroup = group.Name, DiskGroupId = group.Id, Generation = generation, Group = group };
+    }
+
+    private static readonly DiskGroup Base = Held(6);
+    private static readonly GroupLineage Root = GroupLineage.Of(Base);
+
+    [Fact]
+    public void Copies_at_the_nodes_serial_or_older_keep_the_group()
+    {
+        var finding = HeldGroupCheck.Check("n3", Held(6), [On(Base.Disks[0], null, 6), On(Base.Disks[1], null, 4)]);
+
+        Assert.Equal(HeldGroupVerdict.Current, finding.Verdict);
+    }
+
+    [Fact]
+    public void Copies_imported_elsewhere_from_the_nodes_configuration_supersede_it()
+    {
+        var finding = HeldGroupCheck.Check("n3", Held(6), [On(Base.Disks[0], Root.Fork(Elsewhere, 6), 9)]);
+
+        Assert.Equal(HeldGroupVerdict.Superseded, finding.Verdict);
+        Assert.Contains("node n3 held private disk group 'local1' at generation 6", finding.Message);
+        Assert.Contains("disk local1-d1 at generation 9 of line eeeeeeee", finding.Message);
+    }
+
+    [Fact]
+    public void Copies_imported_from_before_the_nodes_last_change_diverged()
+    {
+        var finding = HeldGroupCheck.Check("n3", Held(6), [On(Base.Disks[0], Root.Fork(Elsewhere, 5), 9), On(Base.Disks[1], null, 6)]);
+
+        Assert.Equal(HeldGroupVerdict.Diverged, finding.Verdict);
+        Assert.StartsWith("SerialSplitBrain: node n3 holds private disk group 'local1' at generation 6", finding.Message);
+        Assert.Contains("disk local1-d1 at generation 9 of line eeeeeeee diverged", finding.Message);
+        Assert.DoesNotContain("local1-d2", finding.Message);
+    }
+
+    [Fact]
+    public void Copies_of_another_group_or_disk_are_not_compared()
+    {
+        var other = On(Base.Disks[0], Root.Fork(Elsewhere, 5), 9);
+        other.DiskGroupId = Guid.NewGuid();
+        var stranger = On(new DiskRef { Name = "x", Id = Guid.NewGuid() }, Root.Fork(Elsewhere, 5), 9);
+
+        Assert.Equal(HeldGroupVerdict.Current, HeldGroupCheck.Check("n3", Held(6), [other, stranger]).Verdict);
+    }
+}
