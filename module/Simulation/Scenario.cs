@@ -301,6 +301,7 @@ public static class Scenario
         }
         else sim.RunFor(TimeSpan.FromSeconds(5));
         sim.Complete();
+        violations.AddRange(ClusterInvariants.CopiesOnOneLine(sim.Disks.Copies()));
         violations.InsertRange(0, sim.AllViolations);
         violations.AddRange(workload.CheckOutcomes());
         return new ScenarioResult

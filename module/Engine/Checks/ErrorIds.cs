@@ -55,4 +55,11 @@ public static class ErrorIds
     /// <summary>A detach under the Local policy, refused by a node that still reaches the disk.</summary>
     public const string DiskStillAccessible = nameof(DiskStillAccessible);
     public const string InvalidDetachPolicy = nameof(InvalidDetachPolicy);
+    // Serial split brain and configuration backup (issue 12).
+    /// <summary>An import found configuration copies of the group that diverged (neither descends from the other).</summary>
+    public const string SerialSplitBrain = nameof(SerialSplitBrain);
+    /// <summary>No configuration backup of the group at the generation asked for.</summary>
+    public const string BackupNotFound = nameof(BackupNotFound);
+    /// <summary>A backup's disks are not the group's disks as a node knows and sees them.</summary>
+    public const string BackupDiskMismatch = nameof(BackupDiskMismatch);
 }

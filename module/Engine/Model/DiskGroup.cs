@@ -14,6 +14,8 @@ public sealed class DiskGroup
     public string DetachPolicy { get; set; } = DetachPolicies.Global;
     public List<DiskRef> Disks { get; set; } = [];
     public List<Volume> Volumes { get; set; } = [];
+    /// <summary>The line of configurations the group's disk copies are on; null until the group is first imported (<see cref="GroupLineage.Of"/>).</summary>
+    public GroupLineage? Lineage { get; set; }
 
     /// <summary>The group's hash once <see cref="Serialization.ConfigText.GroupHash"/> computed it; a copy starts without.</summary>
     internal byte[]? Hash;
@@ -44,6 +46,7 @@ public sealed class DiskGroup
         Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation, DetachPolicy = DetachPolicy,
         Disks = Disks.Select(d => d.Clone()).ToList(),
         Volumes = [.. Volumes],
+        Lineage = Lineage,
     };
 
     public DiskGroup Clone() => new()
@@ -51,5 +54,6 @@ public sealed class DiskGroup
         Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation, DetachPolicy = DetachPolicy,
         Disks = Disks.Select(d => d.Clone()).ToList(),
         Volumes = Volumes.Select(v => v.Clone()).ToList(),
+        Lineage = Lineage,
     };
 }

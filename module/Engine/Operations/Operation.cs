@@ -21,6 +21,7 @@ namespace VolumeManager.Engine.Operations;
 [JsonDerivedType(typeof(RelocatePlex), nameof(RelocatePlex))]
 [JsonDerivedType(typeof(SetDisk), nameof(SetDisk))]
 [JsonDerivedType(typeof(SetDiskGroup), nameof(SetDiskGroup))]
+[JsonDerivedType(typeof(RestoreDiskGroup), nameof(RestoreDiskGroup))]
 public abstract class Operation
 {
     /// <summary>The disk group the operation changes; its I/O is quiesced at prepare.</summary>

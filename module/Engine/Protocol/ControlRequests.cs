@@ -22,6 +22,7 @@ namespace VolumeManager.Engine.Protocol;
 [JsonDerivedType(typeof(DiskCopiesQuery), nameof(DiskCopiesQuery))]
 [JsonDerivedType(typeof(KernelQuery), nameof(KernelQuery))]
 [JsonDerivedType(typeof(KernelChangeRequest), nameof(KernelChangeRequest))]
+[JsonDerivedType(typeof(ConfigBackupsQuery), nameof(ConfigBackupsQuery))]
 public abstract class ControlRequest { }
 
 /// <summary>This node's view: membership, shared configuration, its private disk groups and the disks it sees.</summary>
@@ -130,6 +131,7 @@ public sealed class ControlResponse
     public byte[]? Data { get; set; }
     public List<DiskCopy>? Copies { get; set; }
     public KernelReport? Kernel { get; set; }
+    public List<Storage.ConfigBackup>? Backups { get; set; }
 
     public static ControlResponse Success() => new() { Ok = true };
 

@@ -28,6 +28,7 @@ internal static class ModelYaml
         ("owner", Text(group.Owner)),
         ("generation", Number(group.Generation)),
         ("detachPolicy", group.DetachPolicy == DetachPolicies.Global ? null : Text(group.DetachPolicy)),
+        ("lineage", LineageYaml.Write(group.Lineage)),
         ("disks", Sequence(group.Disks.Select(Disk))));
 
     private static YamlNode Disk(DiskRef disk) => Map(
@@ -51,12 +52,13 @@ internal static class ModelYaml
 
     public static DiskGroup ReadGroup(YamlMap map)
     {
-        map.AllowOnly("name", "id", "shared", "owner", "generation", "detachPolicy", "disks", "volumes");
+        map.AllowOnly("name", "id", "shared", "owner", "generation", "detachPolicy", "lineage", "disks", "volumes");
         var name = map.String("name");
         return new DiskGroup
         {
             Name = name, Id = map.Guid("id"), Shared = map.Bool("shared"), Owner = map.OptionalString("owner"),
             Generation = map.Long("generation"), DetachPolicy = map.OptionalString("detachPolicy") ?? DetachPolicies.Global,
+            Lineage = LineageYaml.Read(map),
             Disks = map.Sequence("disks").Select(n => ReadDisk(map.With(n, $"a disk of disk group '{name}'"))).ToList(),
             Volumes = map.Sequence("volumes").Select(n => ReadVolume(map.With(n, $"a volume of disk group '{name}'"))).ToList(),
         };

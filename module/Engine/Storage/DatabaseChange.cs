@@ -97,6 +97,7 @@ public sealed class GroupChange
     {
         Name = group.Name, Id = group.Id, Shared = group.Shared, Owner = group.Owner, Generation = group.Generation,
         Disks = group.Disks.Select(d => d.Clone()).ToList(),
+        Lineage = group.Lineage,
     };
 
     internal void ApplyTo(List<DiskGroup> groups)

@@ -9,7 +9,11 @@ internal static class ModelEquality
         a.Name == b.Name && a.Id == b.Id && a.Shared == b.Shared && a.Owner == b.Owner && a.Generation == b.Generation
         && a.DetachPolicy == b.DetachPolicy
         && a.Disks.Count == b.Disks.Count && a.Disks.Zip(b.Disks).All(d => d.First.Name == d.Second.Name && d.First.Id == d.Second.Id && d.First.SizeBytes == d.Second.SizeBytes
-            && d.First.State == d.Second.State && d.First.Spare == d.Second.Spare);
+            && d.First.State == d.Second.State && d.First.Spare == d.Second.Spare)
+        && SameLineage(a.Lineage, b.Lineage);
+
+    private static bool SameLineage(GroupLineage? a, GroupLineage? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.Id == b.Id && a.Ancestry.SequenceEqual(b.Ancestry));
 
     public static bool Same(Volume a, Volume b) => ReferenceEquals(a, b)
         || (a.Name == b.Name && a.SizeBytes == b.SizeBytes && a.Plexes.Count == b.Plexes.Count && a.Plexes.Zip(b.Plexes).All(p => Same(p.First, p.Second)));

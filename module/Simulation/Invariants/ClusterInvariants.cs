@@ -1,3 +1,4 @@
+using VolumeManager.Engine.Import;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Protocol;
 using VolumeManager.Engine.Transactions;
@@ -10,6 +11,16 @@ namespace VolumeManager.Simulation.Invariants;
 /// </summary>
 public static class ClusterInvariants
 {
+    /// <summary>
+    /// One cluster's disk copies never diverge: for every group on the disks, the import's split-brain decision
+    /// (<see cref="ImportSelection"/>) finds one newest copy, the others only older.
+    /// </summary>
+    public static List<Violation> CopiesOnOneLine(IReadOnlyList<DiskCopy> copies) =>
+        copies.Select(c => c.DiskGroup).Distinct().Select(name => ImportSelection.Choose(name, copies))
+            .Where(s => s.SplitBrain)
+            .Select(s => new Violation(InvariantId.CopiesOnOneLine, s.Problem!))
+            .ToList();
+
     /// <summary>
     /// Invariant 1: the given members (those that acknowledged a completed change, or every member
     /// once the cluster is at rest) have the same generation and byte-identical shared configuration.
