@@ -22,6 +22,7 @@
         'Get-VmTransaction', 'Write-VmVolume', 'Read-VmVolume',
         'Test-VmProposal', 'Invoke-VmKernelCommit', 'Invoke-VmAgentRequest',
         'Test-VmConfiguration', 'Invoke-VmConfiguration', 'Export-VmConfiguration',
+        'Set-VmDisk', 'Set-VmDiskGroup', 'Undo-VmRelocation',
         'Get-VmDiskGroupBackup', 'Restore-VmDiskGroup'
     )
     FunctionsToExport    = @()

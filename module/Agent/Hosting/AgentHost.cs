@@ -44,7 +44,7 @@ public sealed class AgentHost : IAsyncDisposable
     private HeartbeatPacer pacer = null!;
     private int leaseRoundRunning;
 
-    private VolumeIo Io => io ??= new VolumeIo(kernel, () => machine.Database, scanner);
+    private VolumeIo Io => io ??= new VolumeIo(kernel, () => machine.Database, scanner, new PlexDetacher(node.Name, () => machine.Database, new KernelChanges(SubmitAsync), log.Write));
 
     public AgentHost(ClusterDefinition cluster, NodeDefinition node, StateDirectory state, AgentLog log, FaultHook faults)
     {
@@ -67,6 +67,8 @@ public sealed class AgentHost : IAsyncDisposable
         using var ticker = TickAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var pump = PumpInterconnectAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var resyncing = resync.RunAsync(TimeSpan.FromMilliseconds(250), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        using var relocating = new RelocationService(() => machine.Database, Coordinates, new KernelChanges(SubmitAsync), log.Write)
+            .RunAsync(TimeSpan.FromMilliseconds(500), ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var pacing = pacer.RunAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         Feed(new Started(Now));
         await foreach (var input in inputs.Reader.ReadAllAsync(ct))

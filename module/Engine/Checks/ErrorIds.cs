@@ -49,6 +49,12 @@ public static class ErrorIds
     public const string HostKeyChanged = nameof(HostKeyChanged);
     /// <summary>A replayed, reordered or redirected interconnect frame or handshake was refused.</summary>
     public const string ReplayRefused = nameof(ReplayRefused);
+    // Disk failures (issue 12).
+    /// <summary>A volume's I/O failed because a disk under it failed and no plex could take the request (the last plex, or the Local detach policy).</summary>
+    public const string DiskFailed = nameof(DiskFailed);
+    /// <summary>A detach under the Local policy, refused by a node that still reaches the disk.</summary>
+    public const string DiskStillAccessible = nameof(DiskStillAccessible);
+    public const string InvalidDetachPolicy = nameof(InvalidDetachPolicy);
     // Serial split brain and configuration backup (issue 12).
     /// <summary>An import found configuration copies of the group that diverged (neither descends from the other).</summary>
     public const string SerialSplitBrain = nameof(SerialSplitBrain);

@@ -37,6 +37,7 @@ public static class NodeChecks
             ? CheckResult.Fail(ErrorIds.PrivateDiskGroupNameConflict, $"node {node} has a private disk group named '{op.DiskGroup}'.")
             : CheckResult.Pass(ErrorIds.PrivateDiskGroupNameConflict, $"no private disk group named '{op.DiskGroup}'");
         foreach (var disk in op.Disks) yield return DiskUsable(node, visible, disk);
+        yield return FailureChecks.Policy(op.DetachPolicy);
     }
 
     private static CheckResult DiskUsable(string node, IReadOnlyList<DiskInfo> visible, DiskRef wanted)

@@ -17,6 +17,10 @@ namespace VolumeManager.Engine.Operations;
 [JsonDerivedType(typeof(RemoveDisk), nameof(RemoveDisk))]
 [JsonDerivedType(typeof(ImportDiskGroup), nameof(ImportDiskGroup))]
 [JsonDerivedType(typeof(DeportDiskGroup), nameof(DeportDiskGroup))]
+[JsonDerivedType(typeof(DetachPlex), nameof(DetachPlex))]
+[JsonDerivedType(typeof(RelocatePlex), nameof(RelocatePlex))]
+[JsonDerivedType(typeof(SetDisk), nameof(SetDisk))]
+[JsonDerivedType(typeof(SetDiskGroup), nameof(SetDiskGroup))]
 [JsonDerivedType(typeof(RestoreDiskGroup), nameof(RestoreDiskGroup))]
 public abstract class Operation
 {
