@@ -146,6 +146,13 @@ Describe 'Restore-VmDiskGroup' {
         Get-GenerationMap -Cluster $script:cluster | Should -Be $before
     }
 
+    It 'changes nothing under -WhatIf' {
+        $kept = (Get-VmDiskGroupBackup -Name dgs -Node n1 | Select-Object -Last 1).Generation
+        $before = Get-GenerationMap -Cluster $script:cluster
+        Restore-VmDiskGroup -Name dgs -Generation $kept -WhatIf
+        Get-GenerationMap -Cluster $script:cluster | Should -Be $before
+    }
+
     It 'refuses a generation no node keeps, listing those it keeps' {
         Restore-VmDiskGroup -Name dgs -Generation 1 -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue | Out-Null
         $err[0].FullyQualifiedErrorId | Should -BeLike 'BackupNotFound,*'

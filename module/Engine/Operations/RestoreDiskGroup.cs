@@ -3,9 +3,10 @@ using VolumeManager.Engine.Model;
 namespace VolumeManager.Engine.Operations;
 
 /// <summary>
-/// Writes a backed-up configuration of a disk group back: its disks and volumes become the backup's, at the new
-/// generation; its name, id, scope and lineage stay (a restore is one more change on the group's line). The node checks
-/// first make sure the backup's disks are the group's disks (<see cref="Checks.BackupChecks"/>).
+/// Writes a backed-up configuration of a disk group back: its volumes (plexes, subdisks) become the backup's, at the
+/// new generation. The node checks first make sure the backup's disks are the group's disks (<see cref="Checks.BackupChecks"/>),
+/// so the disk list stays as it is now, with each disk's current state and spare flag; the group's name, id, scope,
+/// detach policy and lineage stay too (a restore is one more change on the group's line).
 /// </summary>
 public sealed class RestoreDiskGroup : Operation
 {
@@ -22,7 +23,6 @@ public sealed class RestoreDiskGroup : Operation
         var at = groups.FindIndex(g => NameRules.Same(g.Name, DiskGroup));
         if (at < 0) return;
         var group = groups[at].CopyForChange();
-        group.Disks = Backup.Disks.Select(d => d.Clone()).ToList();
         group.Volumes = Backup.Volumes.Select(v => v.Clone()).ToList();
         group.Generation = generation;
         groups[at] = group;

@@ -105,10 +105,11 @@ public sealed class ConfigBackupsTests : IDisposable
     }
 
     [Fact]
-    public void A_restore_replaces_the_disks_and_volumes_and_keeps_the_groups_identity_and_lineage()
+    public void A_restore_replaces_the_volumes_and_keeps_the_groups_identity_disks_and_lineage()
     {
         var now = At(8, "x");
         now.Lineage = new GroupLineage(Guid.NewGuid(), []);
+        now.Disks[0].State = DiskStates.Failing;
         var op = new RestoreDiskGroup { DiskGroup = "dg01", Backup = At(5, "a", "b"), BackupGeneration = 5 };
         List<DiskGroup> groups = [now];
 
@@ -117,6 +118,7 @@ public sealed class ConfigBackupsTests : IDisposable
         Assert.Equal(["a", "b"], groups[0].Volumes.Select(v => v.Name));
         Assert.Equal((9L, now.Id, true), (groups[0].Generation, groups[0].Id, groups[0].Shared));
         Assert.Same(now.Lineage, groups[0].Lineage);
+        Assert.Equal(DiskStates.Failing, groups[0].Disks[0].State);
         Assert.Equal(["x"], now.Volumes.Select(v => v.Name)); // the configuration before is left as it was
     }
 

@@ -154,6 +154,7 @@ public sealed class SerialSplitBrainTests
         var wire = WireJson.Deserialize<DiskGroup>(WireJson.SerializeToString(group));
         var before = new NodeDatabase { Shared = [Copy(AThenLater)] };
         var after = new NodeDatabase { Shared = [Copy(B)] };
+        after.Shared[0].DetachPolicy = DetachPolicies.Local;
         var replayed = DatabaseChange.Between(before, after)!.ApplyTo(before);
 
         var database = new NodeDatabase { Shared = [Copy(AThenLater), Fixtures.MirroredGroup("other", shared: true)], Private = [Copy(B)] };
@@ -167,6 +168,7 @@ public sealed class SerialSplitBrainTests
         Assert.Equal(AThenLater.Id, wire.Lineage!.Id);
         Assert.Equal(AThenLater.Ancestry, wire.Lineage.Ancestry);
         Assert.Equal(SiteB, replayed.Shared.Single().Lineage!.Id);
+        Assert.Equal(DetachPolicies.Local, replayed.Shared.Single().DetachPolicy);
     }
 
     [Fact]
