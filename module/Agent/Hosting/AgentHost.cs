@@ -243,6 +243,8 @@ public sealed class AgentHost : IAsyncDisposable
             case PersistDatabase p: using (pacer.DiskIo()) store.SaveDatabase(p.Database); backups.Record(p.Database); break;
             case PersistRecord r: using (pacer.DiskIo()) store.Append(r.Record); break;
             case Reply r: if (pending.TryGetValue(r.RequestId, out var tcs)) tcs.TrySetResult(r.Response); break;
+            case Fence f: kernel.Hold(NodeMachine.FenceId, f.DiskGroups); break;
+            case Unfence: kernel.Resume(NodeMachine.FenceId); break;
             case Quiesce q: _ = QuiesceAsync(q); break;
             case Resume r: kernel.Resume(r.TransactionId); break;
             case WriteDiskCopies w: using (pacer.DiskIo()) diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan(), w.Deported); break;
