@@ -32,7 +32,8 @@ internal static class ClusterConnector
         return cluster;
     }
 
-    private static NodeEndpoint Open(NodeDefinition node) => node.Endpoint.Kind switch
+    /// <summary>A node's endpoint as its definition names it (not yet open).</summary>
+    public static NodeEndpoint Open(NodeDefinition node) => node.Endpoint.Kind switch
     {
         EndpointKind.Local => new LocalEndpoint(node.Name, NodeEnvironment.For(node)) { ImportModule = ModuleLayout.ManifestPath },
         EndpointKind.Ssh => new SshEndpoint(node.Name, node.Endpoint.Host!, node.Endpoint.Port, node.Endpoint.User ?? Environment.UserName,

@@ -40,6 +40,7 @@ public sealed class AgentHost : IAsyncDisposable
     private Nbd.NbdServer? nbd;
 
     private ResyncService resync = null!;
+    private DefinitionFile definitionFile = null!;
     private HeartbeatPacer pacer = null!;
     private int leaseRoundRunning;
 
@@ -82,6 +83,7 @@ public sealed class AgentHost : IAsyncDisposable
             new InterconnectOptions { ReconnectDelayMax = cluster.HeartbeatInterval });
         foreach (var peer in cluster.Nodes.Where(n => n.Name != node.Name)) interconnect.RegisterPeer(peer.Name, Endpoint(peer.Interconnect));
         await interconnect.StartAsync(ct);
+        definitionFile = new DefinitionFile(cluster, node.Name, log.Write);
         pacer = new HeartbeatPacer(cluster.HeartbeatInterval, (peer, payload) => interconnect.Send(peer, payload));
         control = new ControlServer(state.Files.Socket, token, HandleControlAsync, log.Write);
         await control.StartAsync(ct);
@@ -242,14 +244,32 @@ public sealed class AgentHost : IAsyncDisposable
             case Resume r: kernel.Resume(r.TransactionId); break;
             case WriteDiskCopies w: using (pacer.DiskIo()) diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan(), w.Deported); break;
             case RenewLease l: StartLeaseRound(l); break;
+            case DefineNode d: Define(d.Node); break;
+            case UndefineNode u: Undefine(u.Node); break;
             case Log l: log.Write(l.Text); break;
         }
+    }
+
+    /// <summary>A committed AddNode (or a member the master names that this node missed): a peer from now on, and written into cluster.yaml.</summary>
+    private void Define(NodeDefinition added)
+    {
+        if (added.Name == node.Name) return;
+        try { interconnect.RegisterPeer(added.Name, Endpoint(added.Interconnect)); }
+        catch (Exception e) when (e is ArgumentException or FormatException or System.Net.Sockets.SocketException) { log.Write($"node {added.Name}: its interconnect address {added.Interconnect} is unusable: {e.Message}"); }
+        using (pacer.DiskIo()) definitionFile.Define(added);
+    }
+
+    private void Undefine(string removed)
+    {
+        using (pacer.DiskIo()) definitionFile.Undefine(removed);
+        if (removed != node.Name) _ = interconnect.RemovePeerAsync(removed).AsTask();
     }
 
     private void SendToPeer(Send send)
     {
         var payload = WireJson.Serialize<Message>(send.Message);
-        interconnect.Send(send.To, payload);
+        try { interconnect.Send(send.To, payload); }
+        catch (InvalidOperationException e) { log.Write($"{send.Message.GetType().Name} to {send.To} not sent: {e.Message}"); return; }
         if (send.Message is Heartbeat) pacer.Sent(send.To, payload);
     }
 

@@ -49,4 +49,11 @@ public static class ErrorIds
     public const string HostKeyChanged = nameof(HostKeyChanged);
     /// <summary>A replayed, reordered or redirected interconnect frame or handshake was refused.</summary>
     public const string ReplayRefused = nameof(ReplayRefused);
+    // Growing and shrinking the cluster online (issue 13).
+    /// <summary>Add-VmNode of a name (or interconnect address) the cluster already has.</summary>
+    public const string NodeExists = nameof(NodeExists);
+    /// <summary>A node name the cluster does not define.</summary>
+    public const string NodeNotFound = nameof(NodeNotFound);
+    /// <summary>Remove-VmNode -Permanent of the master: the master coordinates the change that would remove it.</summary>
+    public const string NodeIsMaster = nameof(NodeIsMaster);
 }
