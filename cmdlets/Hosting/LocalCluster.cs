@@ -75,6 +75,7 @@ internal sealed class LocalCluster : IDisposable
             RequestedPort = node.Endpoint.Port,
             ListenAddress = Network?.Address(node.Name) ?? "127.0.0.1",
             Launcher = Network?.Exec(node.Name) ?? [],
+            NodeManifestPath = ModuleLayout.NodeManifestPath,
         };
         sshds[node.Name] = sshd;
         await sshd.StartAsync(ct);

@@ -15,10 +15,10 @@ $rows = foreach ($nodes in $NodeCounts) {
         $sessions = $cluster.Sessions
         New-VmDiskGroup -Name bench -Disk d01, d02 -Shared | Out-Null
         foreach ($i in 1..3) {
-            Invoke-Command -Session $sessions -ScriptBlock { } | Out-Null
+            Invoke-Command -Session $sessions -ScriptBlock { } -ErrorAction Ignore | Out-Null
             New-VmVolume -DiskGroup bench -Name "warm$i" -Size 1MB | Out-Null
         }
-        $fanout = foreach ($i in 1..$Iterations) { Measure-Ms { Invoke-Command -Session $sessions -ScriptBlock { } } }
+        $fanout = foreach ($i in 1..$Iterations) { Measure-Ms { Invoke-Command -Session $sessions -ScriptBlock { } -ErrorAction Ignore } }
         $volume = foreach ($i in 1..$Iterations) { Measure-Ms { New-VmVolume -DiskGroup bench -Name "v$i" -Size 1MB } }
         $f = Get-Stats $fanout
         $v = Get-Stats $volume

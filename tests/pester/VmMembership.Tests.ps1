@@ -92,3 +92,33 @@ Describe 'Add-VmNode and Remove-VmNode -Permanent on a running three-node cluste
         Get-DefinedNode $script:cluster | Should -Be @('n1', 'n2', 'n3')
     }
 }
+
+Describe 'A node''s endpoint offers only what nodes need' {
+    It 'runs the node-side commands and refuses any other command or script; users are not given Invoke-VmAgentRequest' {
+        Get-Command -Module VolumeManager -Name Invoke-VmAgentRequest -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Get-Command -Module VolumeManager -Name Test-VmProposal | Should -Not -BeNullOrEmpty
+        $session = $script:cluster.Sessions[0]
+        $json = Invoke-Command -Session $session -ScriptBlock { Invoke-VmAgentRequest -Request '{"kind":"ViewQuery"}' }
+        ($json | ConvertFrom-Json).ok | Should -BeTrue
+        @(Invoke-Command -Session $session -ScriptBlock { Get-Command } | Where-Object CommandType -eq 'Cmdlet').Name | Sort-Object |
+            Should -Be @('Invoke-VmAgentRequest', 'Invoke-VmKernelCommit', 'Test-VmProposal')
+        Invoke-Command -Session $session -ScriptBlock { Get-ChildItem / } -ErrorVariable refused -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'CommandNotFoundException*'
+        Invoke-Command -Session $session -ScriptBlock { 1 + 1 } -ErrorVariable script -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        "$($script[0])" | Should -Match 'no-language mode'
+        Invoke-Command -Session $session -ScriptBlock { New-VmVolume -DiskGroup dggrow -Name sneaky -Size 1MB } -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Get-VmVolume -Cluster $script:cluster -DiskGroup dggrow | Where-Object Name -eq sneaky | Should -BeNullOrEmpty
+    }
+
+    It 'ships for real hosts the same session configuration the test nodes run, and the sshd subsystem line that applies it' {
+        $deploy = Join-Path $PSScriptRoot '..' '..' 'examples' 'deploy'
+        $shipped = Get-Content (Join-Path $deploy 'VolumeManager.Node.pssc') -Raw
+        $manifest = [regex]::Match($shipped, "ModulesToImport = '([^']+)'").Groups[1].Value
+        $manifest | Should -BeLike '/*/VolumeManager/*/node/VolumeManager.Node.psd1'
+        $shipped | Should -Be (& (Get-Module VolumeManager) { param($m) [VolumeManager.Cmdlets.Endpoints.NodeSessionConfiguration]::Text($m) } $manifest)
+        $local = Join-Path (Split-Path $script:cluster.Path) 'nodes' 'n1' 'VolumeManager.Node.pssc'
+        (Get-Content $local -Raw) | Should -Be (& (Get-Module VolumeManager) { param($m) [VolumeManager.Cmdlets.Endpoints.NodeSessionConfiguration]::Text($m) } (Join-Path (Get-Module VolumeManager).ModuleBase 'node' 'VolumeManager.Node.psd1'))
+        Get-Content (Join-Path $deploy 'sshd-powershell.conf') | Where-Object { $_ -like 'Subsystem *' } |
+            Should -Be 'Subsystem powershell /opt/microsoft/powershell/7/pwsh -sshs -NoLogo -NoProfile -ConfigurationFile /etc/volumemanager/VolumeManager.Node.pssc'
+    }
+}
