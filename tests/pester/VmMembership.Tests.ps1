@@ -45,6 +45,7 @@ Describe 'Add-VmNode and Remove-VmNode -Permanent on a running three-node cluste
         $before = Assert-ClusterConsistent -Cluster $script:cluster
         Add-VmNode -Cluster $script:cluster -Name n4 | Select-Object -ExpandProperty State | Should -Be 'Joined' -Because 'a defined node is joined again, not added twice'
         Assert-ClusterConsistent -Cluster $script:cluster | Should -Be $before
+        @(Get-VmNode -Cluster $script:cluster).ReplayRefused | Should -Be @(0, 0, 0, 0) -Because 'each node reports the replays its interconnect refused, none here'
     }
 
     It 'removes n4 for good: every member drops it from its definition and quorum, and changes go on among three' {

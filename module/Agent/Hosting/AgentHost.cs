@@ -157,6 +157,7 @@ public sealed class AgentHost : IAsyncDisposable
         }
         var response = await SubmitAsync(parsed, ct);
         if (parsed is TransactionsQuery) response.Records = WithKernelFreezes(response.Records);
+        if (parsed is ViewQuery && response.View is { } view) view.ReplayRefused = interconnect.ReplaysRefused;
         return WireJson.Serialize(response);
     }
 
