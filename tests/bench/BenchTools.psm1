@@ -31,13 +31,13 @@ function Use-BenchCluster {
     finally { Stop-VmLocalCluster -Cluster $cluster -Remove -Confirm:$false }
 }
 
-# A node's kernel report straight from its agent: freezes, resync tasks, plexes' I/O errors.
 # A request to a node's agent over its control socket. Invoke-VmAgentRequest is node-side only (VolumeManager.psd1
 # does not export it), so it runs in the module's own scope.
 function Invoke-BenchAgentRequest([string] $Request, [string] $StateDirectory) {
     & (Get-Module VolumeManager) { param($r, $s) Invoke-VmAgentRequest -Request $r -StateDirectory $s } $Request $StateDirectory
 }
 
+# A node's kernel report straight from its agent: freezes, resync tasks, plexes' I/O errors.
 function Get-BenchKernel([string] $Path, [string] $Node) {
     (Invoke-BenchAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Join-Path $Path 'nodes' $Node 'state') | ConvertFrom-Json).kernel
 }

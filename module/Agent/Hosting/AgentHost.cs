@@ -214,13 +214,31 @@ public sealed class AgentHost : IAsyncDisposable
 
     private void Execute(IReadOnlyList<Effect> effects, bool hold)
     {
-        foreach (var effect in effects)
+        IDisposable? group = null;
+        try
         {
-            var points = Points(effect);
-            if (hold && !points.All(p => faults.Before(p, effect))) continue;
-            Carry(effect);
-            foreach (var point in points) faults.After(point);
+            for (var i = 0; i < effects.Count; i++)
+            {
+                var effect = effects[i];
+                // Persists in a row (a commit's database change and its record) share one fsync, made before the next effect.
+                if (!IsPersist(effect)) EndGroup(ref group);
+                else if (group is null && i + 1 < effects.Count && IsPersist(effects[i + 1])) group = store.Group();
+                var points = Points(effect);
+                if (hold && !points.All(p => faults.Before(p, effect))) continue;
+                Carry(effect);
+                foreach (var point in points) faults.After(point);
+            }
         }
+        finally { EndGroup(ref group); }
+    }
+
+    private static bool IsPersist(Effect effect) => effect is PersistDatabase or PersistRecord;
+
+    private void EndGroup(ref IDisposable? group)
+    {
+        if (group is null) return;
+        using (pacer.DiskIo()) group.Dispose();
+        group = null;
     }
 
     /// <summary>The fault points of an effect: a send is both "CommitNotice" and "CommitNotice>n3".</summary>
