@@ -21,7 +21,9 @@
         'Get-VmPlex', 'Add-VmMirror', 'Remove-VmMirror', 'Get-VmTask',
         'Get-VmTransaction', 'Write-VmVolume', 'Read-VmVolume',
         'Test-VmProposal', 'Invoke-VmKernelCommit',
-        'Test-VmConfiguration', 'Invoke-VmConfiguration', 'Export-VmConfiguration'
+        'Test-VmConfiguration', 'Invoke-VmConfiguration', 'Export-VmConfiguration',
+        'Set-VmDisk', 'Set-VmDiskGroup', 'Undo-VmRelocation',
+        'Get-VmDiskGroupBackup', 'Restore-VmDiskGroup'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -51,6 +51,7 @@ public sealed class Simulator
                 if (options.DiskInvisibleRate > 0 && Chance(options.DiskInvisibleRate)) node.InvisibleDisks.Add(disk);
         Network = new SimNetwork(this, options.Nodes);
         Ledger = new DecisionLedger(Initial);
+        Data = new SimData(this);
         Time = new SimTimeProvider(this);
     }
 
@@ -68,6 +69,8 @@ public sealed class Simulator
     public SimNetwork Network { get; }
     /// <summary>The durable history, checked as it grows (invariants 2, 3, 4, 6).</summary>
     public DecisionLedger Ledger { get; }
+    /// <summary>The volumes' data and the writes acknowledged (invariant 7).</summary>
+    public SimData Data { get; }
     /// <summary>Every invariant broken so far, the ledger's included.</summary>
     public List<Violation> Violations { get; } = [];
     /// <summary>Transactions the master reported complete, with the time.</summary>
@@ -169,6 +172,7 @@ public sealed class Simulator
         var incarnation = node.Incarnation;
         At(Between(TimeSpan.Zero, Options.TickInterval), () => TickLoop(node, incarnation));
         if (Options.Kernel.IoInterval > TimeSpan.Zero) At(Between(TimeSpan.Zero, Options.Kernel.IoInterval * 2), () => IoLoop(node, incarnation));
+        At(RelocationPeriod, () => RelocationLoop(node, incarnation));
         Network.Restarted(node);
         Feed(node, new Started(Now));
     }
@@ -208,8 +212,28 @@ public sealed class Simulator
         if (node.Incarnation != incarnation || node.Machine is not { } machine) return;
         var shared = machine.Database.Shared;
         if (machine.Phase == NodePhase.Joined && shared.Count > 0)
-            node.Kernel.Submit(shared[Random.Next(shared.Count)].Name, Between(TimeSpan.FromMilliseconds(1), Options.Kernel.IoMaxDuration));
+        {
+            var group = shared[Random.Next(shared.Count)];
+            var duration = Between(TimeSpan.FromMilliseconds(1), Options.Kernel.IoMaxDuration);
+            if (group.Volumes.Count > 0) Data.Submit(node, group, duration);
+            else node.Kernel.Submit(group.Name, duration);
+        }
         At(Between(TimeSpan.Zero, Options.Kernel.IoInterval * 2), () => IoLoop(node, incarnation));
+    }
+
+    private static readonly TimeSpan RelocationPeriod = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The master's relocation service (the agent's RelocationService): each detached plex moves off its failed disk, one request at a time.</summary>
+    private void RelocationLoop(SimNode node, int incarnation)
+    {
+        if (node.Incarnation != incarnation || node.Machine is not { } machine) return;
+        var wanted = machine.IsMaster
+            ? machine.Database.Shared.SelectMany(g => Engine.Allocation.Relocation.Wanted(g).Select(w => Engine.Allocation.Relocation.Plan(g, w.Volume, w.Plex).Move)).OfType<Engine.Operations.RelocatePlex>().FirstOrDefault()
+            : null;
+        if (wanted is null) { At(RelocationPeriod, () => RelocationLoop(node, incarnation)); return; }
+        Trace.Add(Elapsed, $"{node.Name} relocates plex {wanted.Plex} of {wanted.DiskGroup}/{wanted.Volume}");
+        Run(() => Request(node.Name, new KernelChangeRequest { Scope = TransactionScope.Shared, Operations = [wanted] })
+            .ContinueWith(_ => At(RelocationPeriod, () => RelocationLoop(node, incarnation)), TaskScheduler.FromCurrentSynchronizationContext()));
     }
 
     internal void Deliver(SimNode to, Message message) => Feed(to, new Received(Now, message));

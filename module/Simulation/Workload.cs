@@ -29,6 +29,7 @@ public sealed class ChangeRun
 public sealed class Workload(Simulator sim)
 {
     private int names;
+    private int volumes;
 
     public List<ChangeRun> Runs { get; } = [];
     public IEnumerable<ChangeRun> Running => Runs.Where(r => !r.Done);
@@ -48,13 +49,17 @@ public sealed class Workload(Simulator sim)
 
     public ChangeRun StartRandom(string node) => Start(node, RandomProposal(node));
 
-    /// <summary>Creates a shared disk group on free disks, removes one, makes a private one, or asks for something the local checks refuse.</summary>
+    /// <summary>
+    /// Creates a shared disk group on free disks, removes one (its volumes first), makes a private one, puts a mirrored
+    /// volume on a shared group of two disks, or asks for something the local checks refuse.
+    /// </summary>
     public Proposal RandomProposal(string node)
     {
         var db = sim.Node(node).Machine?.Database ?? sim.Node(node).Durable;
         var free = sim.Disks.Free.ToList();
         var roll = sim.Random.NextDouble();
-        if (roll < 0.35 && db.Shared.Count > 0) return Remove(node, sim.Pick(db.Shared).Name);
+        if (roll < 0.35 && db.Shared.Count > 0) return RemoveShared(node, sim.Pick(db.Shared));
+        if (roll >= 0.8 && db.Shared.Where(g => g.Disks.Count >= 2).ToList() is { Count: > 0 } mirrorable) return Mirrored(node, sim.Pick(mirrorable).Name);
         if (roll < 0.42 && db.Private.Count > 0) return Remove(node, sim.Pick(db.Private).Name, TransactionScope.Private);
         if (roll < 0.47) return Create(node, db.Shared.Count > 0 ? sim.Pick(db.Shared).Name : $"dg{++names:D3}", sim.Disks.Names.Take(1).ToList());
         if (free.Count == 0) return db.Shared.Count > 0 ? Remove(node, sim.Pick(db.Shared).Name) : Create(node, $"dg{++names:D3}", [sim.Pick(sim.Disks.Names.ToList())]);
@@ -67,7 +72,7 @@ public sealed class Workload(Simulator sim)
     {
         var db = sim.Node(node).Machine?.Database ?? sim.Node(node).Durable;
         var free = sim.Disks.Free.Where(d => sim.Nodes.All(n => !n.InvisibleDisks.Contains(d))).ToList();
-        if (db.Shared.Count > 0 && (free.Count == 0 || sim.Chance(0.5))) return Remove(node, sim.Pick(db.Shared).Name);
+        if (db.Shared.Count > 0 && (free.Count == 0 || sim.Chance(0.5))) return RemoveShared(node, sim.Pick(db.Shared));
         if (free.Count > 0) return Create(node, $"dg{++names:D3}", [sim.Pick(free)]);
         return db.Private.Count > 0 ? Remove(node, sim.Pick(db.Private).Name, TransactionScope.Private) : null;
     }
@@ -80,6 +85,20 @@ public sealed class Workload(Simulator sim)
             DiskGroup = name, Shared = scope == TransactionScope.Shared, Owner = scope == TransactionScope.Private ? node : null,
             Disks = disks.Select(d => new DiskRef { Name = d }).ToList(),
         }],
+    };
+
+    /// <summary>A volume of 16 MiB with two mirrors, named once for the whole run (acknowledged writes are kept by volume name).</summary>
+    public Proposal Mirrored(string node, string group) => new()
+    {
+        Scope = TransactionScope.Shared, Node = node, Initiator = $"admin@{node}",
+        Operations = [new CreateVolume { DiskGroup = group, Volume = $"v{++volumes:D3}", SizeBytes = 16L << 20, Mirrors = 2 }],
+    };
+
+    /// <summary>Removes a shared group, or one of its volumes first while it has any (a group with volumes cannot be removed).</summary>
+    private Proposal RemoveShared(string node, DiskGroup group) => group.Volumes.Count == 0 ? Remove(node, group.Name) : new()
+    {
+        Scope = TransactionScope.Shared, Node = node, Initiator = $"admin@{node}",
+        Operations = [new RemoveVolume { DiskGroup = group.Name, Volume = sim.Pick(group.Volumes).Name }],
     };
 
     public Proposal Remove(string node, string name, TransactionScope scope = TransactionScope.Shared) => new()

@@ -157,7 +157,9 @@ function Get-PlexHash {
     foreach ($sd in $p.Subdisks) {
         if ($left -le 0) { break }
         $take = [Math]::Min($left, $sd.Length)
-        $stream = [IO.File]::Open((Join-Path $disks "$($sd.Disk).img"), 'Open', 'Read', 'ReadWrite')
+        $image = Join-Path $disks "$($sd.Disk).img"
+        if (-not (Test-Path $image)) { $image = (Get-VmDisk -Cluster $Cluster -Name $sd.Disk -Node $Node).Path }   # a cluster over -Disk paths
+        $stream = [IO.File]::Open($image, 'Open', 'Read', 'ReadWrite')
         try {
             $stream.Position = 1MB + $sd.Offset
             $buffer = [byte[]]::new($take)

@@ -30,6 +30,7 @@ public sealed class AgentHost : IAsyncDisposable
     private readonly DiskCopyWriter diskCopies;
     private readonly DiskCopyReader copyReader;
     private readonly DiskLeaseWriter leases;
+    private readonly ConfigBackups backups;
     private readonly FaultHook faults;
     private NodeMachine machine = null!;
     private Interconnect interconnect = null!;
@@ -44,7 +45,7 @@ public sealed class AgentHost : IAsyncDisposable
     private HeartbeatPacer pacer = null!;
     private int leaseRoundRunning;
 
-    private VolumeIo Io => io ??= new VolumeIo(kernel, () => machine.Database, scanner);
+    private VolumeIo Io => io ??= new VolumeIo(kernel, () => machine.Database, scanner, new PlexDetacher(node.Name, () => machine.Database, new KernelChanges(SubmitAsync), log.Write));
 
     public AgentHost(ClusterDefinition cluster, NodeDefinition node, StateDirectory state, AgentLog log, FaultHook faults)
     {
@@ -58,6 +59,7 @@ public sealed class AgentHost : IAsyncDisposable
         diskCopies = new DiskCopyWriter(log.Write);
         copyReader = new DiskCopyReader(scanner);
         leases = new DiskLeaseWriter(log.Write);
+        backups = new ConfigBackups(state.Files, node.Name, cluster.ConfigBackups, log.Write);
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -66,6 +68,8 @@ public sealed class AgentHost : IAsyncDisposable
         using var ticker = TickAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var pump = PumpInterconnectAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var resyncing = resync.RunAsync(TimeSpan.FromMilliseconds(250), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        using var relocating = new RelocationService(() => machine.Database, Coordinates, new KernelChanges(SubmitAsync), log.Write)
+            .RunAsync(TimeSpan.FromMilliseconds(500), ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var pacing = pacer.RunAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         Feed(new Started(Now));
         await foreach (var input in inputs.Reader.ReadAllAsync(ct))
@@ -76,7 +80,7 @@ public sealed class AgentHost : IAsyncDisposable
     {
         var token = NodeToken.ReadOrCreate(state.Files.Token);
         store = state.OpenStore(cluster.Id, log.Write);
-        var (database, records) = (store.Database, store.Records);
+        var (database, records) = (HeldGroups.Reconcile(node.Name, store.Database, copyReader, store, log.Write), store.Records);
         machine = new NodeMachine(node.Name, cluster.Peers(), cluster.ToProtocolOptions(), new Random(),
             Environment.ProcessId, database, records);
         interconnect = new Interconnect(node.Name, Endpoint(node.Interconnect), ClusterKey.Read(cluster.KeyFile), log.Write,
@@ -153,6 +157,7 @@ public sealed class AgentHost : IAsyncDisposable
             case VolumeWriteRequest write: return WireJson.Serialize(await Io.WriteAsync(write, ct));
             case VolumeReadRequest read: return WireJson.Serialize(await Io.ReadAsync(read, ct));
             case DiskCopiesQuery copies: return WireJson.Serialize(new ControlResponse { Ok = true, Copies = copyReader.Read(copies.DiskGroup) });
+            case ConfigBackupsQuery b: await backups.Written; return WireJson.Serialize(new ControlResponse { Ok = true, Backups = backups.List(b.DiskGroup, b.Generation) });
             case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = resync.Tasks, Freezes = kernel.Freezes, IoErrors = kernel.IoErrors } });
         }
         var response = await SubmitAsync(parsed, ct);
@@ -256,7 +261,7 @@ public sealed class AgentHost : IAsyncDisposable
             case Send s when s.To == node.Name: Feed(new Received(Now, s.Message)); break;
             case Send s when faults.Drops(s.To): break;
             case Send s: SendToPeer(s); break;
-            case PersistDatabase p: using (pacer.DiskIo()) store.SaveDatabase(p.Database); break;
+            case PersistDatabase p: using (pacer.DiskIo()) store.SaveDatabase(p.Database); backups.Record(p.Database); break;
             case PersistRecord r: using (pacer.DiskIo()) store.Append(r.Record); break;
             case Reply r: if (pending.TryGetValue(r.RequestId, out var tcs)) tcs.TrySetResult(r.Response); break;
             case Quiesce q: _ = QuiesceAsync(q); break;

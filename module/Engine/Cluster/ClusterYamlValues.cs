@@ -29,6 +29,16 @@ internal static class ClusterYamlValues
             : throw map.Error(node, $"'{text}' is not a port number; '{key}' in {map.What} must be from 1 to 65535.");
     }
 
+    /// <summary>An optional whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public static int Count(YamlMap map, string key, int fallback, int min, int max)
+    {
+        if (map.Find(key) is not { } node) return fallback;
+        var text = YamlValue.Text(map, node, key);
+        return int.TryParse(text, out var count) && count >= min && count <= max
+            ? count
+            : throw map.Error(node, $"'{text}' is not a count from {min} to {max}; '{key}' in {map.What} must be one.");
+    }
+
     public static TimeSpan Duration(YamlMap map, string key, TimeSpan fallback)
     {
         if (map.Find(key) is not { } node) return fallback;

@@ -42,7 +42,7 @@ public sealed partial class NodeMachine
         Started = now,
     };
 
-    private ControlResponse? StartCommit(DateTimeOffset now, long requestId, CommitRequest request)
+    private ControlResponse? StartCommit(DateTimeOffset now, long? requestId, CommitRequest request)
     {
         if (Active?.Transaction.Id != request.TransactionId || Active.Phase != CoordinationPhase.Open)
             return Outcome(request.TransactionId) ?? ControlResponse.Failure(ErrorIds.TransactionAborted, $"transaction {request.TransactionId} is not open on {self}.");

@@ -86,6 +86,8 @@ public sealed partial class NodeMachine
             case CommitNotice c: OnCommitNotice(now, c); break;
             case CommitAck a: OnCommitAck(now, a); break;
             case AbortNotice a: OnAbortNotice(now, a); break;
+            case KernelChangeProposal k: OnKernelChangeProposal(now, k); break;
+            case KernelChangeAnswer k: OnKernelChangeAnswer(k); break;
         }
     }
 
