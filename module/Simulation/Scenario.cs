@@ -338,7 +338,7 @@ public static class Scenario
     {
         long? generation = null;
         string? master = null;
-        foreach (var node in sim.Nodes)
+        foreach (var node in sim.Nodes.Where(n => !n.Removed))
         {
             if (node.Machine is not { Phase: NodePhase.Joined } m || m.Master is null) return false;
             if (m.Active is not null || node.AnyGateClosed) return false;

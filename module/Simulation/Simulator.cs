@@ -40,7 +40,8 @@ public sealed class Simulator
         Initial = new NodeDatabase { ClusterId = ClusterId };
         for (var i = 0; i < options.Nodes; i++)
         {
-            var node = new SimNode(i, Cluster[i], Initial.Clone());
+            var defined = Cluster.Take(options.DefinedNodes ?? options.Nodes).ToList();
+            var node = new SimNode(i, Cluster[i], Initial.Clone(), defined.Contains(Cluster[i]) ? defined : [.. defined, Cluster[i]]);
             nodes.Add(node);
             byName[node.Name] = node;
         }
@@ -164,7 +165,7 @@ public sealed class Simulator
         var database = Options.WireRoundTrip ? DatabaseYaml.Read(DatabaseYaml.Write(node.Durable), node.Name) : node.Durable.Clone();
         var journal = node.LoadJournal(Options.WireRoundTrip ? r => WireJson.Deserialize<TransactionRecord>(WireJson.Serialize(r)) : r => r);
         if (node.Incarnation > 1) Ledger.Restarted(node.Name, database, journal);
-        node.Machine = new NodeMachine(node.Name, Cluster, Options.Protocol, new Random(Random.Next()), node.ProcessId, database, journal);
+        node.Machine = new NodeMachine(node.Name, node.Definition, Options.Protocol, new Random(Random.Next()), node.ProcessId, database, journal);
         node.Kernel = new SimKernel(this, node);
         node.Leases = new LeaseSlots(Time);
         Trace.Add(Elapsed, $"{node.Name} agent starts (pid {node.ProcessId}, generation {database.Generation}, {journal.Count} journal records)");
@@ -295,6 +296,11 @@ public sealed class Simulator
                 case RenewLease l:
                     At(TimeSpan.FromMilliseconds(1), () => { if (node.Incarnation == incarnation) Feed(node, Disks.RenewLease(node, l.Lease, Now)); });
                     break;
+                case DefineNode d:
+                    node.Definition.RemoveAll(p => p.Name == d.Node.Name);
+                    node.Definition.Add(Cluster.First(p => p.Name == d.Node.Name));
+                    break;
+                case UndefineNode u: node.Definition.RemoveAll(p => p.Name == u.Node); break;
                 case Log: break;
             }
         }
@@ -362,7 +368,7 @@ public sealed class Simulator
     }
 
     /// <summary>Every node as a monitor sees it: running ones from their machines, stopped ones from their durable store.</summary>
-    public List<NodeSnapshot> Snapshots() => nodes.Select(n => n.Machine is { } m
+    public List<NodeSnapshot> Snapshots() => nodes.Where(n => !n.Removed).Select(n => n.Machine is { } m
         ? NodeSnapshot.Of(m)
         : NodeSnapshot.Stopped(n.Name, n.Durable, n.LoadJournal(r => r))).ToList();
 

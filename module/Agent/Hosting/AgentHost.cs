@@ -41,6 +41,7 @@ public sealed class AgentHost : IAsyncDisposable
     private Nbd.NbdServer? nbd;
 
     private ResyncService resync = null!;
+    private DefinitionFile definitionFile = null!;
     private HeartbeatPacer pacer = null!;
     private int leaseRoundRunning;
 
@@ -86,6 +87,7 @@ public sealed class AgentHost : IAsyncDisposable
             new InterconnectOptions { ReconnectDelayMax = cluster.HeartbeatInterval });
         foreach (var peer in cluster.Nodes.Where(n => n.Name != node.Name)) interconnect.RegisterPeer(peer.Name, Endpoint(peer.Interconnect));
         await interconnect.StartAsync(ct);
+        definitionFile = new DefinitionFile(cluster, node.Name, log.Write);
         pacer = new HeartbeatPacer(cluster.HeartbeatInterval, (peer, payload) => interconnect.Send(peer, payload));
         control = new ControlServer(state.Files.Socket, token, HandleControlAsync, log.Write);
         await control.StartAsync(ct);
@@ -160,6 +162,7 @@ public sealed class AgentHost : IAsyncDisposable
         }
         var response = await SubmitAsync(parsed, ct);
         if (parsed is TransactionsQuery) response.Records = WithKernelFreezes(response.Records);
+        if (parsed is ViewQuery && response.View is { } view) view.ReplayRefused = interconnect.ReplaysRefused;
         return WireJson.Serialize(response);
     }
 
@@ -216,13 +219,31 @@ public sealed class AgentHost : IAsyncDisposable
 
     private void Execute(IReadOnlyList<Effect> effects, bool hold)
     {
-        foreach (var effect in effects)
+        IDisposable? group = null;
+        try
         {
-            var points = Points(effect);
-            if (hold && !points.All(p => faults.Before(p, effect))) continue;
-            Carry(effect);
-            foreach (var point in points) faults.After(point);
+            for (var i = 0; i < effects.Count; i++)
+            {
+                var effect = effects[i];
+                // Persists in a row (a commit's database change and its record) share one fsync, made before the next effect.
+                if (!IsPersist(effect)) EndGroup(ref group);
+                else if (group is null && i + 1 < effects.Count && IsPersist(effects[i + 1])) group = store.Group();
+                var points = Points(effect);
+                if (hold && !points.All(p => faults.Before(p, effect))) continue;
+                Carry(effect);
+                foreach (var point in points) faults.After(point);
+            }
         }
+        finally { EndGroup(ref group); }
+    }
+
+    private static bool IsPersist(Effect effect) => effect is PersistDatabase or PersistRecord;
+
+    private void EndGroup(ref IDisposable? group)
+    {
+        if (group is null) return;
+        using (pacer.DiskIo()) group.Dispose();
+        group = null;
     }
 
     /// <summary>The fault points of an effect: a send is both "CommitNotice" and "CommitNotice>n3".</summary>
@@ -249,14 +270,32 @@ public sealed class AgentHost : IAsyncDisposable
             case Resume r: kernel.Resume(r.TransactionId); break;
             case WriteDiskCopies w: using (pacer.DiskIo()) diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan(), w.Deported); break;
             case RenewLease l: StartLeaseRound(l); break;
+            case DefineNode d: Define(d.Node); break;
+            case UndefineNode u: Undefine(u.Node); break;
             case Log l: log.Write(l.Text); break;
         }
+    }
+
+    /// <summary>A committed AddNode (or a member the master names that this node missed): a peer from now on, and written into cluster.yaml.</summary>
+    private void Define(NodeDefinition added)
+    {
+        if (added.Name == node.Name) return;
+        try { interconnect.RegisterPeer(added.Name, Endpoint(added.Interconnect)); }
+        catch (Exception e) when (e is ArgumentException or FormatException or System.Net.Sockets.SocketException) { log.Write($"node {added.Name}: its interconnect address {added.Interconnect} is unusable: {e.Message}"); }
+        using (pacer.DiskIo()) definitionFile.Define(added);
+    }
+
+    private void Undefine(string removed)
+    {
+        using (pacer.DiskIo()) definitionFile.Undefine(removed);
+        if (removed != node.Name) _ = interconnect.RemovePeerAsync(removed).AsTask();
     }
 
     private void SendToPeer(Send send)
     {
         var payload = WireJson.Serialize<Message>(send.Message);
-        interconnect.Send(send.To, payload);
+        try { interconnect.Send(send.To, payload); }
+        catch (InvalidOperationException e) { log.Write($"{send.Message.GetType().Name} to {send.To} not sent: {e.Message}"); return; }
         if (send.Message is Heartbeat) pacer.Sent(send.To, payload);
     }
 

@@ -49,6 +49,13 @@ public static class ErrorIds
     public const string HostKeyChanged = nameof(HostKeyChanged);
     /// <summary>A replayed, reordered or redirected interconnect frame or handshake was refused.</summary>
     public const string ReplayRefused = nameof(ReplayRefused);
+    // Growing and shrinking the cluster online (issue 13).
+    /// <summary>Add-VmNode of a name (or interconnect address) the cluster already has.</summary>
+    public const string NodeExists = nameof(NodeExists);
+    /// <summary>A node name the cluster does not define.</summary>
+    public const string NodeNotFound = nameof(NodeNotFound);
+    /// <summary>Remove-VmNode -Permanent of the master: the master coordinates the change that would remove it.</summary>
+    public const string NodeIsMaster = nameof(NodeIsMaster);
     // Disk failures (issue 12).
     /// <summary>A volume's I/O failed because a disk under it failed and no plex could take the request (the last plex, or the Local detach policy).</summary>
     public const string DiskFailed = nameof(DiskFailed);

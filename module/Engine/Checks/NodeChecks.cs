@@ -25,6 +25,7 @@ public static class NodeChecks
         RemoveDiskGroup r => RemoveDiskGroup(node, db, tx, r),
         _ when VolumeChecks.Handles(op) => VolumeChecks.Node(node, InScope(db, tx, op.DiskGroup), visible, op),
         _ when ImportChecks.Handles(op) => ImportChecks.Node(node, db, InScope(db, tx, op.DiskGroup), visible, op),
+        _ when MembershipChecks.Handles(op) => MembershipChecks.Node(node, op),
         RestoreDiskGroup r => BackupChecks.Node(node, InScope(db, tx, op.DiskGroup), visible, r),
         _ => [CheckResult.Fail(ErrorIds.TransactionAborted, $"node {node} does not know operation {op.GetType().Name}.")],
     };

@@ -57,7 +57,8 @@ internal static class ClusterYamlValues
             $"'{text}' is not host:port; '{key}' in {map.What} must be an address and a port from 1 to 65535, e.g. 127.0.0.1:41001.");
     }
 
-    private static string? HostPort(string text)
+    /// <summary>The address in the form the definition compares (host lower-cased), or null when <paramref name="text"/> is not host:port.</summary>
+    public static string? HostPort(string text)
     {
         var colon = text.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(text[(colon + 1)..], out var port) || port is < 1 or > 65535) return null;

@@ -38,4 +38,10 @@ public sealed record WriteDiskCopies(NodeDatabase Before, NodeDatabase After, Li
 /// </summary>
 public sealed record RenewLease(Storage.DiskLease Lease) : Effect;
 
+/// <summary>A committed AddNode: the host adds the node to its interconnect peers and its cluster definition file (durably).</summary>
+public sealed record DefineNode(Cluster.NodeDefinition Node) : Effect;
+
+/// <summary>A committed RemoveNode: the host drops the peer and takes the node out of its cluster definition file (durably).</summary>
+public sealed record UndefineNode(string Node) : Effect;
+
 public sealed record Log(string Text) : Effect;

@@ -270,6 +270,7 @@ public sealed partial class NodeMachine
         Epoch = epoch;
         Master = master;
         Members = members.Select(m => m.Clone()).ToList();
+        LearnPeers(Members);
     }
 
     private void BroadcastMembership()
