@@ -21,7 +21,8 @@
         'Get-VmPlex', 'Add-VmMirror', 'Remove-VmMirror', 'Get-VmTask',
         'Get-VmTransaction', 'Write-VmVolume', 'Read-VmVolume',
         'Test-VmProposal', 'Invoke-VmKernelCommit', 'Invoke-VmAgentRequest',
-        'Test-VmConfiguration', 'Invoke-VmConfiguration', 'Export-VmConfiguration'
+        'Test-VmConfiguration', 'Invoke-VmConfiguration', 'Export-VmConfiguration',
+        'Suspend-VmTask', 'Resume-VmTask', 'Stop-VmTask', 'Set-VmTask'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -22,9 +22,10 @@ internal static class ResyncTasks
 
     public static VmTask ToObject(ResyncTask task) => new()
     {
-        Id = task.Id, Node = task.Node, DiskGroup = task.DiskGroup, Volume = task.Volume, Plex = task.Plex, Source = task.Source,
+        Id = task.Id, Kind = task.Kind.ToString(), ForNode = task.ForNode, Node = task.Node, DiskGroup = task.DiskGroup, Volume = task.Volume, Plex = task.Plex, Source = task.Source,
         State = task.State.ToString(), DoneBytes = task.DoneBytes, TotalBytes = task.TotalBytes, ResumedFrom = task.ResumedFrom,
         PercentComplete = task.TotalBytes <= 0 ? 100 : (int)Math.Min(100, task.DoneBytes * 100 / task.TotalBytes),
+        RegionsTotal = task.RegionsTotal, RegionsCopied = task.RegionsCopied, MaxRate = task.MaxRateBytes / 1048576.0,
         Error = task.Error, Started = task.Started, Updated = task.Updated,
     };
 }

@@ -40,6 +40,7 @@ public sealed class AgentHost : IAsyncDisposable
     private Nbd.NbdServer? nbd;
 
     private ResyncService resync = null!;
+    private readonly TaskRegistry tasks = new();
     private HeartbeatPacer pacer = null!;
     private int leaseRoundRunning;
 
@@ -88,7 +89,7 @@ public sealed class AgentHost : IAsyncDisposable
         nbd = new Nbd.NbdServer(state.Files.Nbd, new Nbd.VolumeExports(Io), log.Write);
         nbd.Start();
         resync = new ResyncService(new ResyncHost(node.Name, () => machine.Database, Coordinates, SubmitAsync, faults.PassAsync, log.Write),
-            kernel, new ResyncCopier(Io));
+            kernel, new ResyncCopier(Io), tasks);
         state.WritePid(Environment.ProcessId);
         log.Write($"started: pid {Environment.ProcessId}, generation {database.Generation}, {records.Count} journal records, interconnect {node.Interconnect}");
     }
@@ -151,7 +152,8 @@ public sealed class AgentHost : IAsyncDisposable
             case VolumeWriteRequest write: return WireJson.Serialize(await Io.WriteAsync(write, ct));
             case VolumeReadRequest read: return WireJson.Serialize(await Io.ReadAsync(read, ct));
             case DiskCopiesQuery copies: return WireJson.Serialize(new ControlResponse { Ok = true, Copies = copyReader.Read(copies.DiskGroup) });
-            case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = resync.Tasks, Freezes = kernel.Freezes, IoErrors = kernel.IoErrors } });
+            case TaskControlRequest control: return WireJson.Serialize(new TaskCommands(tasks, log.Write).Handle(control));
+            case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = tasks.Snapshot(), Freezes = kernel.Freezes, IoErrors = kernel.IoErrors } });
         }
         var response = await SubmitAsync(parsed, ct);
         if (parsed is TransactionsQuery) response.Records = WithKernelFreezes(response.Records);

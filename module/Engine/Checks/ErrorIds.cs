@@ -49,4 +49,11 @@ public static class ErrorIds
     public const string HostKeyChanged = nameof(HostKeyChanged);
     /// <summary>A replayed, reordered or redirected interconnect frame or handshake was refused.</summary>
     public const string ReplayRefused = nameof(ReplayRefused);
+    // Tasks and dirty region logs (issue 12).
+    /// <summary>No running or held task of that id on the node asked (or it has finished).</summary>
+    public const string TaskNotFound = nameof(TaskNotFound);
+    /// <summary>A task control the task's state does not allow (suspending a stopped task, stopping a recovery).</summary>
+    public const string InvalidTaskState = nameof(InvalidTaskState);
+    /// <summary>A -Log value other than Drl or None.</summary>
+    public const string InvalidLogType = nameof(InvalidLogType);
 }

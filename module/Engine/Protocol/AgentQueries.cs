@@ -9,3 +9,14 @@ public sealed class DiskCopiesQuery : ControlRequest
 
 /// <summary>What the node's kernel is doing and has done: plex resynchronisations and I/O freezes (answered by the agent host).</summary>
 public sealed class KernelQuery : ControlRequest { }
+
+/// <summary>Suspend-VmTask, Resume-VmTask, Stop-VmTask, Set-VmTask: a change to one task of the node's kernel (answered by the agent host with the task as it then stands, in <see cref="ControlResponse.Kernel"/>).</summary>
+public sealed class TaskControlRequest : ControlRequest
+{
+    public string TaskId { get; set; } = "";
+    public TaskAction Action { get; set; }
+    /// <summary>For <see cref="TaskAction.SetRate"/>: bytes per second, 0 for no limit.</summary>
+    public long MaxRateBytes { get; set; }
+}
+
+public enum TaskAction { Suspend, Resume, Stop, SetRate }

@@ -21,6 +21,7 @@ namespace VolumeManager.Engine.Protocol;
 [JsonDerivedType(typeof(VolumeReadRequest), nameof(VolumeReadRequest))]
 [JsonDerivedType(typeof(DiskCopiesQuery), nameof(DiskCopiesQuery))]
 [JsonDerivedType(typeof(KernelQuery), nameof(KernelQuery))]
+[JsonDerivedType(typeof(TaskControlRequest), nameof(TaskControlRequest))]
 public abstract class ControlRequest { }
 
 /// <summary>This node's view: membership, shared configuration, its private disk groups and the disks it sees.</summary>
