@@ -17,7 +17,7 @@ internal static class ResyncTasks
     private static async Task<KernelReport?> TryReadAsync(ClusterConnection connection, string node, CancellationToken ct)
     {
         try { return (await connection.Endpoint(node).RequestAsync(new KernelQuery(), ct)).Kernel; }
-        catch (Engine.Initiation.EndpointException) { return null; }
+        catch (Exception e) when (e is Engine.Initiation.EndpointException or IOException) { return null; }   // a killed endpoint: a broken pipe
     }
 
     public static VmTask ToObject(ResyncTask task) => new()

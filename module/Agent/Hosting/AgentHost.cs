@@ -41,6 +41,7 @@ public sealed class AgentHost : IAsyncDisposable
 
     private ResyncService resync = null!;
     private readonly TaskRegistry tasks = new();
+    private RecoveryService recovery = null!;
     private HeartbeatPacer pacer = null!;
     private int leaseRoundRunning;
 
@@ -66,6 +67,7 @@ public sealed class AgentHost : IAsyncDisposable
         using var ticker = TickAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var pump = PumpInterconnectAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var resyncing = resync.RunAsync(TimeSpan.FromMilliseconds(250), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        using var recovering = recovery.RunAsync(TimeSpan.FromMilliseconds(250), ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var pacing = pacer.RunAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         Feed(new Started(Now));
         await foreach (var input in inputs.Reader.ReadAllAsync(ct))
@@ -86,10 +88,14 @@ public sealed class AgentHost : IAsyncDisposable
         pacer = new HeartbeatPacer(cluster.HeartbeatInterval, (peer, payload) => interconnect.Send(peer, payload));
         control = new ControlServer(state.Files.Socket, token, HandleControlAsync, log.Write);
         await control.StartAsync(ct);
+        Io.Drl = new DirtyRegionLog(node.Name, SlotOf(node.Name) ?? 0, Guid.NewGuid(), () => machine.Database, Io.PathOf);   // before the first write
         nbd = new Nbd.NbdServer(state.Files.Nbd, new Nbd.VolumeExports(Io), log.Write);
         nbd.Start();
+        var copier = new ResyncCopier(Io);
         resync = new ResyncService(new ResyncHost(node.Name, () => machine.Database, Coordinates, SubmitAsync, faults.PassAsync, log.Write),
-            kernel, new ResyncCopier(Io), tasks);
+            kernel, copier, tasks);
+        recovery = new RecoveryService(new RecoveryHost(node.Name, () => machine.Database, Coordinates, MemberStates, SlotOf, faults.PassAsync, log.Write),
+            Io, kernel, copier, Io.Drl, tasks);
         state.WritePid(Environment.ProcessId);
         log.Write($"started: pid {Environment.ProcessId}, generation {database.Generation}, {records.Count} journal records, interconnect {node.Interconnect}");
     }
@@ -194,6 +200,19 @@ public sealed class AgentHost : IAsyncDisposable
     }
 
     /// <summary>Whether this node runs a group's background work: the master for a shared group, the owner for a private one.</summary>
+    /// <summary>A node's dirty region log slot on every disk: its place in the cluster definition.</summary>
+    private int? SlotOf(string name) => cluster.Nodes.FindIndex(n => n.Name == name) is var at and >= 0 and < Engine.Storage.DirtyRegionSlot.Slots ? at : null;
+
+    /// <summary>The membership as the machine has it now (read off its loop: a copy, retried if the list was being replaced).</summary>
+    private IReadOnlyList<(string Name, MemberState State)> MemberStates()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try { return machine.Members.Select(m => (m.Name, m.State)).ToList(); }
+            catch (InvalidOperationException) when (attempt < 3) { }
+        }
+    }
+
     private bool Coordinates(DiskGroup group) => group.Shared ? machine.IsMaster : group.Owner == node.Name;
 
     private ControlResponse Fault(FaultRequest request)
@@ -279,6 +298,7 @@ public sealed class AgentHost : IAsyncDisposable
         inputs.Writer.TryComplete();
         if (control is not null) await control.DisposeAsync();
         nbd?.Dispose();
+        io?.Drl?.Dispose();
         io?.Dispose();
         if (interconnect is not null) await interconnect.DisposeAsync();
         store?.Dispose();

@@ -10,7 +10,7 @@ internal static class ModelEquality
         && a.Disks.Count == b.Disks.Count && a.Disks.Zip(b.Disks).All(d => d.First.Name == d.Second.Name && d.First.Id == d.Second.Id && d.First.SizeBytes == d.Second.SizeBytes);
 
     public static bool Same(Volume a, Volume b) => ReferenceEquals(a, b)
-        || (a.Name == b.Name && a.SizeBytes == b.SizeBytes && a.Plexes.Count == b.Plexes.Count && a.Plexes.Zip(b.Plexes).All(p => Same(p.First, p.Second)));
+        || (a.Name == b.Name && a.SizeBytes == b.SizeBytes && a.Log == b.Log && a.Plexes.Count == b.Plexes.Count && a.Plexes.Zip(b.Plexes).All(p => Same(p.First, p.Second)));
 
     private static bool Same(Plex a, Plex b) =>
         a.Name == b.Name && a.State == b.State && a.Subdisks.Count == b.Subdisks.Count
