@@ -82,7 +82,11 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
         {
             var state = await CopyAsync(key, entry, progress, ct);
             if (state == ResyncState.Stopped) { Hold(key, entry, ct); entry.Persist(); host.Log($"resync of plex {task.Plex} of {task.DiskGroup}/{task.Volume} stopped"); return; }
-            if (state == ResyncState.Running) state = await ActivateAsync(key, task, ct);
+            if (state == ResyncState.Running)
+            {
+                entry.Persist();   // copied whole: a task started again after a failed activation only proposes it
+                state = await ActivateAsync(key, task, ct);
+            }
             Finish(key, task, state, null);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
@@ -134,10 +138,15 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
         return ResyncState.Running;
     }
 
-    /// <summary>Marks the plex Active through the protocol, as its own transaction; retried while the cluster is busy.</summary>
+    /// <summary>
+    /// Marks the plex Active through the protocol, as its own transaction; retried a bounded number of times while the
+    /// cluster is busy, then the task fails and the next round starts it again from its checkpoint (at the end: it
+    /// only proposes the activation again).
+    /// </summary>
     private async Task<ResyncState> ActivateAsync(string key, ResyncTask task, CancellationToken ct)
     {
-        while (true)
+        string? last = null;
+        for (var attempt = 0; attempt < ActivationAttempts; attempt++)
         {
             var now = Current(task);
             if (now is null || now.Key != key) return Gone(task);
@@ -150,18 +159,24 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
                 Operations = [new SetPlexState { DiskGroup = task.DiskGroup, Volume = task.Volume, Plex = task.Plex, State = PlexStates.Active }],
             }, ct);
             if (begin.Ok && begin.Transaction is { } tx && await CommitAsync(tx.Id, ct)) return ResyncState.Completed;
-            host.Log($"marking plex {task.Plex} Active did not commit ({begin.ErrorId ?? "aborted"}); retrying");
+            last = begin.ErrorId ?? "aborted";
+            host.Log($"marking plex {task.Plex} Active did not commit ({last}); retrying");
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
         }
+        throw new InvalidOperationException($"marking plex '{task.Plex}' Active did not commit in {ActivationAttempts} attempts ({last}); the next round proposes it again.");
     }
 
+    private const int ActivationAttempts = 20;
+
+    /// <summary>Commits; a join restarts the checks a bounded number of times, as the initiator allows.</summary>
     private async Task<bool> CommitAsync(string transactionId, CancellationToken ct)
     {
-        while (true)
+        for (var restart = 0; restart < 5; restart++)
         {
             var commit = await host.Submit(new CommitRequest { TransactionId = transactionId }, ct);
             if (commit.ErrorId != Coordination.ChecksRestartedErrorId) return commit.Ok;
         }
+        return false;
     }
 
     /// <summary>The plex is no longer stale: someone marked it Active, or it (or its volume) was removed.</summary>
