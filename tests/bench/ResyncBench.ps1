@@ -8,7 +8,7 @@ function Get-Ratio([double] $Value, [double] $Baseline) { if ($Baseline -gt 0) {
 
 if (-not (Get-Command fio -ErrorAction Ignore)) { Write-Warning 'Resync benchmark skipped: fio is needed (apt-get install fio).'; return }
 
-Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -Body {
+Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -FailureTimeout ([TimeSpan]::FromSeconds(3)) -Body {
     param($cluster, $path)
     New-VmDiskGroup -Name bres -Disk d01, d02, d03, d04 -Shared | Out-Null
     $writer = @(Get-VmNode | Where-Object Name -ne (Get-VmCluster).Master | Sort-Object Name)[0].Name
@@ -18,20 +18,30 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -Body {
     function Measure-Recovery([string] $Volume) {
         $uri = (Get-VmVolume -DiskGroup bres -Name $Volume -Node $writer).NbdUri
         $fio = Start-Process fio -PassThru -RedirectStandardOutput (Join-Path $path "$Volume.fio") -RedirectStandardError (Join-Path $path "$Volume.err") -ArgumentList @(
-            '--name=crash', '--ioengine=nbd', "--uri=$uri", '--rw=randwrite', '--bs=64k', '--iodepth=8', '--size=32M', '--time_based', '--runtime=600')
+            '--name=crash', '--ioengine=nbd', "--uri=$uri", '--rw=randwrite', '--bs=64k', '--iodepth=8', '--size=32M', '--time_based', '--runtime=600',
+            '--eta=always', '--eta-newline=1')
+        $master = (Get-VmCluster).Master
+        $before = @(@((Get-BenchKernel $path $master).resyncs) | ForEach-Object id)
+        # Killed once fio reports writes going on (its start under load takes a while), $Seconds later.
+        $started = [Diagnostics.Stopwatch]::StartNew()
+        do { Start-Sleep -Milliseconds 200 } until ($fio.HasExited -or $started.Elapsed.TotalSeconds -gt 30 -or
+            ((Get-Content (Join-Path $path "$Volume.fio") -Raw -ErrorAction Ignore) -match '\]\[w=[1-9]'))
+        if ($fio.HasExited) { throw "fio on $Volume ended before the kill: $(Get-Content (Join-Path $path "$Volume.err") -Raw)" }
         Start-Sleep -Seconds $Seconds
         $killed = [Diagnostics.Stopwatch]::StartNew()
         Stop-Process -Id (Get-VmNode -Name $writer).AgentProcessId -Force
         if (-not $fio.WaitForExit(30000)) { Stop-Process -Id $fio.Id -Force }
-        $master = (Get-VmCluster).Master
         do {
-            Start-Sleep -Milliseconds 100
-            $task = @((Get-BenchKernel $path $master).resyncs) | Where-Object { $_.kind -eq 'Recovery' -and $_.volume -eq $Volume -and $_.state -eq 'Completed' } | Select-Object -First 1
-        } until ($task -or $killed.Elapsed.TotalSeconds -gt 300)
+            Start-Sleep -Milliseconds 50
+            $task = @((Get-BenchKernel $path $master).resyncs) | Where-Object { $_.kind -eq 'Recovery' -and $_.volume -eq $Volume -and $_.state -eq 'Completed' -and $_.id -notin $before } | Select-Object -First 1
+        } until ($task -or $killed.Elapsed.TotalSeconds -gt 120)
         $wall = $killed.Elapsed.TotalSeconds
+        Write-Verbose "$Volume recovered in $wall s; restarting $writer"
         Add-VmNode -Name $writer | Out-Null
-        do { Start-Sleep -Milliseconds 200 } until (-not (Get-VmNode | Where-Object State -ne 'Joined'))
-        if (-not $task) { throw "no recovery of $Volume completed within 300 s" }
+        Write-Verbose "$writer started"
+        do { Start-Sleep -Milliseconds 200 } until (-not (Get-VmNode | Where-Object State -ne 'Joined') -or $killed.Elapsed.TotalSeconds -gt 120)
+        Write-Verbose "all joined: $((Get-VmNode | ForEach-Object { "$($_.Name)=$($_.State)" }) -join ' ')"
+        if (-not $task) { throw "no recovery of $Volume completed within 120 s" }
         [pscustomobject]@{
             Seconds = ([DateTimeOffset] $task.updated - [DateTimeOffset] $task.started).TotalSeconds
             Wall = $wall; Regions = $task.regionsCopied; MiB = [Math]::Round($task.doneBytes / 1MB, 1)

@@ -42,11 +42,11 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
         while (await timer.WaitForNextTickAsync(ct))
         {
             try { Scan(ct); }
-            catch (IOException e) { host.Log($"recovery scan: {e.Message}"); }
+            catch (Exception e) when (e is not OperationCanceledException) { host.Log($"recovery scan: {e.Message}"); }   // tried again next round
             if (Environment.TickCount64 - lastClean < DirtyRegionLog.IdleBeforeClean.TotalMilliseconds / 2) continue;
             lastClean = Environment.TickCount64;
             try { await drl.CleanAsync((g, v, token) => io.FlushAsync(g, v, token), ct); }
-            catch (IOException e) { host.Log($"dirty region log cleaner: {e.Message}"); }
+            catch (Exception e) when (e is not OperationCanceledException) { host.Log($"dirty region log cleaner: {e.Message}"); }
         }
     }
 
@@ -58,7 +58,7 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
         var coordinated = db.All.Where(host.Coordinates).ToList();
         var joined = members.Where(m => m.State == MemberState.Joined).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         var nowDown = members.Where(m => m.State == MemberState.Down).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
-        var signature = $"{string.Join(",", joined.Order())}|{string.Join(",", coordinated.Select(g => g.Name).Order())}|{db.Generation}";
+        var signature = $"{string.Join(",", joined.Order())}|{string.Join(",", coordinated.Select(g => g.Name).Order())}";
         if (started && signature == scanned) return;
         var wentDown = started ? nowDown.Except(down).ToList() : [.. nowDown];
         ScanOwn(db, ct);
@@ -88,17 +88,15 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
     /// <summary>Other nodes' slots, on the coordinating node: a node that is not a joined member left its regions to copy.</summary>
     private void ScanOthers(List<DiskGroup> coordinated, HashSet<string> joined, CancellationToken ct)
     {
-        var areas = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
+        var logs = new Dictionary<string, List<(int Slot, DirtyRegionLogContent Content)>>(StringComparer.Ordinal);
         foreach (var group in coordinated)
             foreach (var volume in group.Volumes.Where(DirtyRegions.Logs))
                 foreach (var disk in volume.DiskNames)
                 {
-                    if (!areas.TryGetValue(disk, out var area)) areas[disk] = area = ReadArea(disk);
-                    if (area is null) continue;
-                    for (var slot = 0; slot < DirtyRegionSlot.Slots; slot++)
+                    if (!logs.TryGetValue(disk, out var found)) logs[disk] = found = Slots(disk);
+                    foreach (var (slot, content) in found)
                     {
-                        var content = DirtyRegionSlot.Decode(area.AsSpan(slot * DirtyRegionSlot.Size, DirtyRegionSlot.Size));
-                        if (content is null || !DirtyRegions.Recovers(host.Node, content.Node, true, joined.Contains(content.Node), content.Incarnation, drl.Incarnation)) continue;
+                        if (!DirtyRegions.Recovers(host.Node, content.Node, true, joined.Contains(content.Node), content.Incarnation, drl.Incarnation)) continue;
                         if (content.Node == host.Node) continue;   // this node's own slot: ScanOwn
                         var entry = content.Entries.FirstOrDefault(e => e.GroupId == group.Id && e.Volume == volume.Name)
                             ?? (content.Overflow && DirtyRegions.LogDisk(volume) == disk ? new DirtyEntry(group.Id, volume.Name, 0, [], Whole: true) : null);
@@ -245,14 +243,21 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
         catch (IOException e) { host.Log($"could not clear node {writer}'s dirty region log on disk {disk}: {e.Message}"); }
     }
 
-    private byte[]? ReadArea(string disk)
+    /// <summary>The logs in a disk's slots that hold any (one read of the area, each slot decoded once).</summary>
+    private List<(int, DirtyRegionLogContent)> Slots(string disk)
     {
+        byte[] area;
         try
         {
             using var device = Storage.DiskDevice.Open(io.PathOf(disk));
-            return device.Read(DirtyRegionSlot.AreaOffset, DirtyRegionSlot.Slots * DirtyRegionSlot.Size);
+            area = device.Read(DirtyRegionSlot.AreaOffset, DirtyRegionSlot.Slots * DirtyRegionSlot.Size);
         }
-        catch (IOException e) { host.Log($"cannot read the dirty region logs on disk {disk}: {e.Message}"); return null; }
+        catch (IOException e) { host.Log($"cannot read the dirty region logs on disk {disk}: {e.Message}"); return []; }
+        var found = new List<(int, DirtyRegionLogContent)>();
+        for (var slot = 0; slot < DirtyRegionSlot.Slots; slot++)
+            if (DirtyRegionSlot.Decode(area.AsSpan(slot * DirtyRegionSlot.Size, DirtyRegionSlot.Size)) is { } content && (content.Entries.Count > 0 || content.Overflow))
+                found.Add((slot, content));
+        return found;
     }
 
     private Dictionary<string, ResyncProgress> ReadCheckpoints(string disk)
