@@ -149,6 +149,16 @@ public sealed class SimData(Simulator sim)
         return blocksAcked;
     }
 
+    /// <summary>A resync's copy of one chunk: the target plex's blocks take the source plex's values over the range.</summary>
+    public void Copy(Volume volume, Plex from, Plex to, long offset, long length)
+    {
+        for (var at = offset; at < Math.Min(offset + length, volume.SizeBytes); at += BlockBytes)
+        {
+            var value = VolumeMap.Spans(from, at, BlockBytes).Select(s => blocks.GetValueOrDefault((s.Disk, s.DiskOffset))).DefaultIfEmpty().Min();
+            foreach (var span in VolumeMap.Spans(to, at, BlockBytes).Where(s => !LyingDisks.Contains(s.Disk))) blocks[(span.Disk, span.DiskOffset)] = value;
+        }
+    }
+
     /// <summary>A node's gate for the group opened: every acknowledged write of the group's volumes must be on every Active plex it now reads from.</summary>
     internal void GateOpened(SimNode node, string group)
     {
