@@ -61,7 +61,7 @@ public static class ResyncRules
         progress is null || progress.Done <= 0 || progress.Done > volumeSize ? 0 : progress.Done / ChunkBytes * ChunkBytes;
 
     /// <summary>The kind of copy a stale plex needs: Relocation for a plex moved to other disks, else Resync.</summary>
-    public static TaskKind KindOf(Plex plex) => TaskKind.Resync;
+    public static TaskKind KindOf(Plex plex) => plex.Subdisks.Any(s => s.RelocatedFrom is not null) ? TaskKind.Relocation : TaskKind.Resync;
 
     /// <summary>
     /// The next step of the copy of <paramref name="key"/> that has reached <paramref name="offset"/> (rule 4):
