@@ -45,7 +45,7 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
         public DiskDevice? Device;
     }
 
-    private sealed record Plan(string Disk, Guid Group, string Volume, int RegionBytes, long Regions);
+    private sealed record Plan(IReadOnlyList<string> Disks, Guid Group, string Volume, int RegionBytes, long Regions);
 
     private sealed record Plans(NodeDatabase Database, Dictionary<(string, string), Plan?> ByVolume);
 
@@ -53,22 +53,39 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
     public IDisposable? Mark(string diskGroup, string volume, long offset, long length)
     {
         if (PlanOf(diskGroup, volume) is not { } plan) return null;
-        var disk = Disk(plan.Disk);
+        for (var i = 0; ; i++)
+        {
+            try { return Mark(Disk(plan.Disks[i]), plan, offset, length); }
+            catch (IOException) when (i + 1 < plan.Disks.Count) { }   // a failing log disk: the next disk of the volume takes the marks
+        }
+    }
+
+    private Marked Mark(DiskLog disk, Plan plan, long offset, long length)
+    {
         var (first, last) = DirtyRegions.RegionsOf(offset, length, plan.RegionBytes);
         lock (disk.Sync)
         {
             Load(disk);
             var log = VolumeOf(disk, plan);
-            var fresh = false;
+            var fresh = new List<long>();
             var now = Environment.TickCount64;
             for (var r = first; r <= last; r++)
             {
                 log.InFlight[r] = log.InFlight.GetValueOrDefault(r) + 1;
                 log.Touched[r] = now;
-                fresh |= log.Dirty.Add(r);
+                if (log.Dirty.Add(r)) fresh.Add(r);
             }
-            if (fresh) Write(disk);
-            return new Marked(disk, log, first, last);
+            var marked = new Marked(disk, log, first, last);
+            if (fresh.Count == 0) return marked;
+            try { Write(disk); }
+            catch
+            {
+                // Not durable here: not marked here either (the next disk takes them).
+                foreach (var r in fresh) log.Dirty.Remove(r);
+                marked.Dispose();
+                throw;
+            }
+            return marked;
         }
     }
 
@@ -232,10 +249,10 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
             var group = db.Find(diskGroup);
             var found = group?.FindVolume(volume);
             Plan? plan = null;
-            if (group is not null && found is not null && DirtyRegions.Logs(found) && DirtyRegions.LogDisk(found) is { } logDisk)
+            if (group is not null && found is not null && DirtyRegions.Logs(found) && DirtyRegions.LogDisks(found) is { Count: > 0 } logDisks)
             {
                 var regionBytes = DirtyRegions.RegionBytes(found.SizeBytes);
-                plan = new Plan(logDisk, group.Id, found.Name, regionBytes, DirtyRegions.RegionCount(found.SizeBytes, regionBytes));
+                plan = new Plan(logDisks, group.Id, found.Name, regionBytes, DirtyRegions.RegionCount(found.SizeBytes, regionBytes));
             }
             return current.ByVolume[(diskGroup, volume)] = plan;
         }

@@ -8,7 +8,8 @@ namespace VolumeManager.Engine.Resync;
 /// a node went away with writes in flight, who copies what.
 /// <list type="number">
 /// <item>A volume with <see cref="VolumeLogs.Drl"/> and two or more plexes keeps a log; its bitmap is written on the
-/// first disk (by name) of any of its plexes, in the slot of each writing node.</item>
+/// first disk (by name) of its attached plexes, in the slot of each writing node; when that disk cannot be written (it
+/// is failing), on the next one — recovery reads the slots of every disk of the volume.</item>
 /// <item>A region is the smallest power of two of at least 512 KiB that keeps the bitmap within 4,096 regions.</item>
 /// <item>A node marks a region durably before any write to it reaches a plex, and clears it only after the region's
 /// writes are flushed on every plex and none is in flight (so a set bit covers every write that may differ).</item>
@@ -30,7 +31,11 @@ public static class DirtyRegions
     public static bool NeedsFullRecovery(Model.Volume volume) => volume.Log != VolumeLogs.Drl && volume.Plexes.Count >= 2 && volume.ActivePlexes.Any();
 
     /// <summary>The disk whose private region holds the volume's bitmaps (rule 1).</summary>
-    public static string? LogDisk(Model.Volume volume) => volume.DiskNames.FirstOrDefault();
+    public static string? LogDisk(Model.Volume volume) => LogDisks(volume).FirstOrDefault();
+
+    /// <summary>Where the bitmaps may go, in order: the disks of the attached plexes (a detached plex's disk failed), else any (rule 1).</summary>
+    public static IReadOnlyList<string> LogDisks(Model.Volume volume) =>
+        volume.AttachedDiskNames.ToList() is { Count: > 0 } attached ? attached : [.. volume.DiskNames];
 
     /// <summary>The region size of a volume of <paramref name="volumeBytes"/> (rule 2).</summary>
     public static int RegionBytes(long volumeBytes)

@@ -35,6 +35,7 @@ public sealed class RelocationTests
         Assert.Equal(DiskStates.Failing, group.FindDisk("d1")!.State);
         Assert.Equal(2, group.Generation);
         Assert.Equal(["d2"], group.FindVolume("m")!.AttachedDiskNames);
+        Assert.Equal("d2", VolumeManager.Engine.Resync.DirtyRegions.LogDisk(group.FindVolume("m")!));   // the log leaves the failed disk with the plex
     }
 
     [Fact]
