@@ -23,7 +23,8 @@
         'Test-VmProposal', 'Invoke-VmKernelCommit',
         'Test-VmConfiguration', 'Invoke-VmConfiguration', 'Export-VmConfiguration',
         'Set-VmDisk', 'Set-VmDiskGroup', 'Undo-VmRelocation',
-        'Get-VmDiskGroupBackup', 'Restore-VmDiskGroup'
+        'Get-VmDiskGroupBackup', 'Restore-VmDiskGroup',
+        'Suspend-VmTask', 'Resume-VmTask', 'Stop-VmTask', 'Set-VmTask'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

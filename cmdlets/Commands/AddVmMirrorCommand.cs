@@ -28,6 +28,11 @@ public sealed class AddVmMirrorCommand : VmDiskGroupChangeCmdlet
     [Parameter]
     public SwitchParameter NoWait { get; set; }
 
+    /// <summary>The volume's log from now on: Drl or None. Default: a volume that becomes a mirror here (it had one plex and no log) gets a dirty region log; otherwise its log stays.</summary>
+    [Parameter]
+    [ValidateSet("Drl", "None", IgnoreCase = true)]
+    public string? Log { get; set; }
+
     protected override void ProcessRecord()
     {
         ValidateName(Volume, "volume");
@@ -35,11 +40,14 @@ public sealed class AddVmMirrorCommand : VmDiskGroupChangeCmdlet
         var target = ResolveGroup();
         var where = Disk.Length > 0 ? $"disks {string.Join(", ", Disk)}" : "disks no other plex of it uses";
         if (!CheckOnly && !ShouldProcess($"volume '{Volume}' of {target}: a new plex, Stale until resynchronised, on {where}", "Add mirror")) return;
-        var operation = new AddMirror { DiskGroup = target.Name, Volume = Volume, Disks = [.. Disk.Distinct(StringComparer.Ordinal)] };
+        var operation = new AddMirror { DiskGroup = target.Name, Volume = Volume, Disks = [.. Disk.Distinct(StringComparer.Ordinal)], Log = LogAfter(target.Group?.FindVolume(Volume)) };
         if (Change(target, operation, Volume) is not { } outcome) return;
         var added = outcome.Transaction!.Operations.OfType<AddMirror>().FirstOrDefault()?.Plex;
         if (added is null || After(target, outcome) is not { } group || group.FindVolume(Volume) is not { } volume || volume.FindPlex(added.Name) is not { } plex) return;
         if (NoWait) { WriteObject(VolumeMapper.ToObject(group, volume, plex, ResultNode(target, outcome))); return; }
         if (new ResyncFollower(this, Connection, target.Name, Volume, added.Name, group.Generation).Wait(Node) is { } active) WriteObject(active);
     }
+
+    private string? LogAfter(Engine.Model.Volume? volume) =>
+        Engine.Model.VolumeLogs.Parse(Log) ?? (volume is { Log: Engine.Model.VolumeLogs.None } && volume.Plexes.Count == 1 ? Engine.Model.VolumeLogs.Drl : null);
 }

@@ -16,7 +16,7 @@ public sealed class GetVmTaskCommand : VmCmdlet
     [ArgumentCompleter(typeof(VolumeNameCompleter))]
     public string? Volume { get; set; }
 
-    /// <summary>Only tasks that are still running or waiting.</summary>
+    /// <summary>Only tasks that are not finished: running, waiting, suspended or stopped.</summary>
     [Parameter]
     public SwitchParameter Running { get; set; }
 
@@ -29,5 +29,5 @@ public sealed class GetVmTaskCommand : VmCmdlet
     private bool Wanted(VmTask task) =>
         (DiskGroup is null || string.Equals(task.DiskGroup, DiskGroup, StringComparison.Ordinal))
         && (Volume is null || string.Equals(task.Volume, Volume, StringComparison.Ordinal))
-        && (!Running || task.State is "Running" or "Waiting");
+        && (!Running || task.State is "Running" or "Waiting" or "Suspended" or "Stopped");
 }

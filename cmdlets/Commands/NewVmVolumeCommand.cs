@@ -26,6 +26,11 @@ public sealed class NewVmVolumeCommand : VmDiskGroupChangeCmdlet
     [Parameter]
     public int Mirror { get; set; } = 1;
 
+    /// <summary>Drl (a dirty region log: after a node dies with writes in flight only the regions it was writing are copied between plexes) or None; default Drl for 2 or more mirrors, None for one.</summary>
+    [Parameter]
+    [ValidateSet("Drl", "None", IgnoreCase = true)]
+    public string? Log { get; set; }
+
     protected override void ProcessRecord()
     {
         foreach (var name in Name) ValidateName(name, "volume");
@@ -35,7 +40,7 @@ public sealed class NewVmVolumeCommand : VmDiskGroupChangeCmdlet
         var layout = Mirror == 1 ? "" : $" with {Mirror} mirrors";
         var what = Name.Length == 1 ? $"volume '{Name[0]}'" : $"{Name.Length} volumes ({Name[0]} .. {Name[^1]})";
         if (!CheckOnly && !ShouldProcess($"{what} of {Sizes.Human(Size)}{layout} in {target}", "Create")) return;
-        var operations = Name.Select(name => (Operation)new CreateVolume { DiskGroup = target.Name, Volume = name, SizeBytes = Size, Mirrors = Mirror }).ToArray();
+        var operations = Name.Select(name => (Operation)new CreateVolume { DiskGroup = target.Name, Volume = name, SizeBytes = Size, Mirrors = Mirror, Log = Engine.Model.VolumeLogs.Parse(Log) ?? Engine.Model.VolumeLogs.Default(Mirror) }).ToArray();
         if (RunChange(Propose(target.Shared ? null : target.Owner, operations), Name.Length == 1 ? Name[0] : target.Name) is not { } outcome) return;
         if (After(target, outcome) is not { } group) return;
         foreach (var name in Name)

@@ -7,6 +7,8 @@ public sealed class VmVolume
     public string Name { get; internal set; } = "";
     public long Size { get; internal set; }
     public VmPlex[] Plexes { get; internal set; } = [];
+    /// <summary>Drl (a dirty region log per node: after a node dies with writes in flight only its dirty regions are copied between plexes) or None.</summary>
+    public string Log { get; internal set; } = "None";
     /// <summary>Active: every plex holds current data. Degraded: a plex is Stale (not yet resynchronised). Stale: no plex is Active.</summary>
     public string State { get; internal set; } = "";
     /// <summary>The disks any plex of the volume has subdisks on.</summary>

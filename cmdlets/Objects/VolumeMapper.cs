@@ -8,7 +8,7 @@ internal static class VolumeMapper
     public static VmVolume ToObject(DiskGroup group, Volume volume, string node, string? stateDirectory = null) => new()
     {
         NbdUri = stateDirectory is null ? "" : NbdUri(group.Name, volume.Name, stateDirectory),
-        DiskGroup = group.Name, Name = volume.Name, Size = volume.SizeBytes,
+        DiskGroup = group.Name, Name = volume.Name, Size = volume.SizeBytes, Log = volume.Log,
         Plexes = volume.Plexes.Select(p => ToObject(group, volume, p, node)).ToArray(),
         State = StateOf(volume),
         Disks = volume.DiskNames.ToArray(),

@@ -133,6 +133,7 @@ public static class Scenario
         }
         var protocol = sim.Options.Protocol;
         var end = options.FaultWindow;
+        var cutPaths = new List<(SimNode Node, string Disk)>();
 
         // Agents boot within the first second: the first forms the cluster, the rest join (some while changes run).
         foreach (var node in sim.Nodes)
@@ -178,7 +179,7 @@ public static class Scenario
             if (options.Leaves && running.Any(n => n.Machine!.Phase == NodePhase.Joined && !n.Machine.IsMaster)) kinds.Add("leave");
             var mirrored = master?.Machine!.Database.Shared.SelectMany(g => g.Volumes).Where(v => v.Plexes.Count(p => p.IsActive) > 1)
                 .SelectMany(v => v.AttachedDiskNames).Where(d => !sim.Data.FailingDisks.Contains(d)).Distinct().ToList() ?? [];
-            if (options.DiskFaults && mirrored.Count > 0) kinds.Add("disk-fails");
+            if (options.DiskFaults && mirrored.Count > 0) kinds.AddRange(["disk-fails", "path-fails"]);
             if (kinds.Count > 0)
             {
                 switch (sim.Pick(kinds))
@@ -228,6 +229,14 @@ public static class Scenario
                         sim.Data.FailingDisks.Add(disk);
                         break;
                     }
+                    case "path-fails":
+                    {
+                        var (node, disk) = (sim.Pick(running), sim.Pick(mirrored));
+                        Fault($"{node.Name}'s path to disk {disk} fails (the other nodes still reach it)");
+                        sim.Data.FailingPaths.Add((node.Name, disk));
+                        if (node.InvisibleDisks.Add(disk)) cutPaths.Add((node, disk));
+                        break;
+                    }
                     case "reset":
                     {
                         var a = sim.Pick(running);
@@ -266,6 +275,8 @@ public static class Scenario
         Fault("faults stop: network heals, failing disks are replaced, stopped agents restart");
         sim.Network.Heal();
         sim.Data.FailingDisks.Clear();
+        sim.Data.FailingPaths.Clear();
+        foreach (var (node, disk) in cutPaths) node.InvisibleDisks.Remove(disk);
         foreach (var node in sim.Nodes)
         {
             node.CrashBefore = null;

@@ -25,6 +25,11 @@ public sealed class SimData(Simulator sim)
 
     /// <summary>Disks that fail every write (the fault menu's "disk fails").</summary>
     public HashSet<string> FailingDisks { get; } = [];
+    /// <summary>One node's path to a disk fails every write (the fault menu's "path fails"); the other nodes still reach it.</summary>
+    public HashSet<(string Node, string Disk)> FailingPaths { get; } = [];
+    /// <summary>A plex whose detach was refused (the last Active plex, or the Local policy): the node fails its writes at once for a while, as the agent's PlexDetacher does.</summary>
+    private readonly Dictionary<(string Node, Guid Group, string Volume, string Plex), TimeSpan> refused = [];
+    private static readonly TimeSpan RefusalKept = TimeSpan.FromSeconds(10);
     /// <summary>Disks that report success and keep nothing: no rule can save a write from them, so the invariant must see it lost.</summary>
     public HashSet<string> LyingDisks { get; } = [];
     public int Acknowledged { get; private set; }
@@ -50,6 +55,8 @@ public sealed class SimData(Simulator sim)
         public long Offset { get; } = offset;
         public long Value { get; set; }
         public bool Taken { get; set; }
+        /// <summary>A plex this node was refused a detach of lately did not take it: the write fails.</summary>
+        public bool Refused { get; set; }
         public List<(string Plex, string Disk)> Missed { get; } = [];
     }
 
@@ -60,7 +67,8 @@ public sealed class SimData(Simulator sim)
         foreach (var plex in volume.Plexes.Where(p => p.IsAttached))
         {
             var spans = VolumeMap.Spans(plex, write.Offset, BlockBytes);
-            if (spans.FirstOrDefault(s => FailingDisks.Contains(s.Disk)) is { Disk: { } failing }) { write.Missed.Add((plex.Name, failing)); continue; }
+            if (refused.TryGetValue((node.Name, write.GroupId, write.Volume, plex.Name), out var until) && sim.Elapsed < until) { write.Refused = true; continue; }
+            if (spans.FirstOrDefault(s => FailingDisks.Contains(s.Disk) || FailingPaths.Contains((node.Name, s.Disk))) is { Disk: { } failing }) { write.Missed.Add((plex.Name, failing)); continue; }
             foreach (var span in spans.Where(s => !LyingDisks.Contains(s.Disk))) blocks[(span.Disk, span.DiskOffset)] = write.Value;
             write.Taken |= plex.IsActive;
         }
@@ -68,8 +76,8 @@ public sealed class SimData(Simulator sim)
 
     private void Settle(SimNode node, int incarnation, Write write)
     {
-        if (write.Value == 0 || node.Incarnation != incarnation) return;
-        if (!write.Taken) { Failed++; return; }
+        if (write.Value == 0 || node.Incarnation != incarnation || node.Machine is null) return;
+        if (!write.Taken || write.Refused) { Failed++; return; }
         if (write.Missed.Count == 0) { Acknowledge(node, write); return; }
         sim.Run(() => _ = DetachThenAcknowledgeAsync(node, incarnation, write));
     }
@@ -79,28 +87,46 @@ public sealed class SimData(Simulator sim)
         var deadline = sim.Elapsed + DetachBudget;
         foreach (var (plex, disk) in write.Missed)
         {
-            while (Attached(node, write, plex))
+            while (node.Machine is null || Attached(node, write, plex))
             {
-                if (node.Incarnation != incarnation || sim.Elapsed >= deadline) { Failed++; return; }
-                var group = node.Machine!.Database.Find(write.Group)!;
-                ControlResponse answer;
-                try
+                if (node.Incarnation != incarnation || node.Machine is null || sim.Elapsed >= deadline) { Failed++; return; }
+                var outcome = await DetachAsync(node, write, plex, disk);
+                if (outcome is Engine.Checks.ErrorIds.LastPlex or Engine.Checks.ErrorIds.DiskStillAccessible)
                 {
-                    answer = await sim.Request(node.Name, new KernelChangeRequest
-                    {
-                        Scope = TransactionScope.Shared,
-                        Operations = [new DetachPlex { DiskGroup = group.Name, Volume = write.Volume, Plex = plex, Disk = disk, Node = node.Name, Reason = "write failed: EIO" }],
-                    });
+                    refused[(node.Name, write.GroupId, write.Volume, plex)] = sim.Elapsed + RefusalKept;
+                    Failed++;
+                    return;
                 }
-                catch (Engine.Initiation.EndpointException) { Failed++; return; }
-                if (!answer.Ok && answer.ErrorId is Engine.Checks.ErrorIds.LastPlex) { Failed++; return; }
-                await Task.Delay(TimeSpan.FromMilliseconds(answer.Ok ? 20 : 200), sim.Time);
+                if (outcome is not null) await Task.Delay(TimeSpan.FromMilliseconds(200), sim.Time);
             }
         }
-        if (node.Incarnation != incarnation) { Failed++; return; }
+        if (node.Incarnation != incarnation || node.Machine is null) { Failed++; return; }   // a dead kernel acknowledges nothing
         AcknowledgedAfterDetach++;
-        sim.Trace.Add(sim.Elapsed, $"{node.Name} acknowledges write {write.Value} to {write.Volume} once {string.Join(", ", write.Missed.Select(m => m.Plex))} left its plexes ({string.Join(", ", Current(node, write)?.Plexes.Select(p => $"{p.Name} {p.State}") ?? ["volume gone"])}, generation {node.Machine!.Database.Generation})");
+        sim.Trace.Add(sim.Elapsed, $"{node.Name} acknowledges write {write.Value} to {write.Volume} once {string.Join(", ", write.Missed.Select(m => m.Plex))} left its plexes");
         Acknowledge(node, write);
+    }
+
+    /// <summary>Asks for the plex's detach and waits until it settles here: null once detached, else why not (an error id).</summary>
+    private async Task<string?> DetachAsync(SimNode node, Write write, string plex, string disk)
+    {
+        ControlResponse answer;
+        try
+        {
+            answer = await sim.Request(node.Name, new KernelChangeRequest
+            {
+                Scope = TransactionScope.Shared,
+                Operations = [new DetachPlex { DiskGroup = write.Group, Volume = write.Volume, Plex = plex, Disk = disk, Node = node.Name, Reason = "write failed: EIO" }],
+            });
+        }
+        catch (Engine.Initiation.EndpointException e) { return e.ErrorId; }
+        if (!answer.Ok || answer.Transaction?.Id is not { } id) return answer.ErrorId ?? Engine.Checks.ErrorIds.TransactionAborted;
+        while (node.Machine is null || Attached(node, write, plex))
+        {
+            if (node.Machine?.Records.FirstOrDefault(r => r.Transaction.Id == id) is { State: TransactionState.Aborted } aborted) return aborted.ErrorId ?? Engine.Checks.ErrorIds.TransactionAborted;
+            if (node.Machine is null) return Engine.Checks.ErrorIds.AgentNotRunning;
+            await Task.Delay(TimeSpan.FromMilliseconds(20), sim.Time);
+        }
+        return null;
     }
 
     private static bool Attached(SimNode node, Write write, string plex) =>
@@ -121,6 +147,16 @@ public sealed class SimData(Simulator sim)
     {
         if (!acknowledged.TryGetValue((group, volume), out var blocksAcked)) acknowledged[(group, volume)] = blocksAcked = [];
         return blocksAcked;
+    }
+
+    /// <summary>A resync's copy of one chunk: the target plex's blocks take the source plex's values over the range.</summary>
+    public void Copy(Volume volume, Plex from, Plex to, long offset, long length)
+    {
+        for (var at = offset; at < Math.Min(offset + length, volume.SizeBytes); at += BlockBytes)
+        {
+            var value = VolumeMap.Spans(from, at, BlockBytes).Select(s => blocks.GetValueOrDefault((s.Disk, s.DiskOffset))).DefaultIfEmpty().Min();
+            foreach (var span in VolumeMap.Spans(to, at, BlockBytes).Where(s => !LyingDisks.Contains(s.Disk))) blocks[(span.Disk, span.DiskOffset)] = value;
+        }
     }
 
     /// <summary>A node's gate for the group opened: every acknowledged write of the group's volumes must be on every Active plex it now reads from.</summary>

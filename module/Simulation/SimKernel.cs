@@ -79,6 +79,13 @@ internal sealed class SimKernel(Simulator sim, SimNode node)
         }
     }
 
+    /// <summary>Closes the groups' gates and keeps them closed, drained or not, until <see cref="Resume"/> of the same id (the node's fence).</summary>
+    public void Hold(string id, IReadOnlyList<string> groups)
+    {
+        if (!quiescedBy.TryAdd(id, [.. groups])) return;
+        foreach (var group in groups) GateOf(group).Closed = true;
+    }
+
     public void Resume(string transactionId)
     {
         if (!quiescedBy.Remove(transactionId, out var groups)) return;

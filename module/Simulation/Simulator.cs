@@ -281,6 +281,8 @@ public sealed class Simulator
                     Ledger.RecordPersisted(node.Name, r.Record, machine.IsMaster);
                     break;
                 case Reply r: Answer(node, machine, r); break;
+                case Fence f: node.Kernel.Hold(NodeMachine.FenceId, f.DiskGroups); break;
+                case Unfence: node.Kernel.Resume(NodeMachine.FenceId); break;
                 case Quiesce q:
                     node.Kernel.Quiesce(q.TransactionId, q.DiskGroups, problem =>
                     {
@@ -408,6 +410,8 @@ public sealed class Simulator
         Reply r => $"reply #{r.RequestId} {(r.Response.Ok ? "ok" : r.Response.ErrorId)}{(r.Response.Transaction is { } t ? " " + t.Id : "")}",
         Quiesce q => $"quiesce {q.TransactionId} [{string.Join(",", q.DiskGroups)}]",
         Resume r => $"resume {r.TransactionId}",
+        Fence f => $"fence [{string.Join(",", f.DiskGroups)}]",
+        Unfence => "unfence",
         WriteDiskCopies w => $"write disk copies [{string.Join(",", w.DiskGroups)}]",
         RenewLease l => $"renew lease until {l.Lease.Expires:HH:mm:ss.fff}",
         Log l => $"log: {l.Text}",

@@ -64,7 +64,9 @@ public sealed class Workload(Simulator sim)
         if (roll < 0.47) return Create(node, db.Shared.Count > 0 ? sim.Pick(db.Shared).Name : $"dg{++names:D3}", sim.Disks.Names.Take(1).ToList());
         if (free.Count == 0) return db.Shared.Count > 0 ? Remove(node, sim.Pick(db.Shared).Name) : Create(node, $"dg{++names:D3}", [sim.Pick(sim.Disks.Names.ToList())]);
         var disks = free.OrderBy(_ => sim.Random.Next()).Take(1 + sim.Random.Next(Math.Min(2, free.Count))).ToList();
-        return Create(node, $"dg{++names:D3}", disks, roll < 0.55 ? TransactionScope.Private : TransactionScope.Shared);
+        // A third of the shared groups detach under the Local policy.
+        return Create(node, $"dg{++names:D3}", disks, roll < 0.55 ? TransactionScope.Private : TransactionScope.Shared,
+            sim.Random.Next(3) == 0 ? DetachPolicies.Local : DetachPolicies.Global);
     }
 
     /// <summary>A change that should succeed on a healthy cluster: remove a shared group, or create one on a free disk.</summary>
@@ -77,13 +79,14 @@ public sealed class Workload(Simulator sim)
         return db.Private.Count > 0 ? Remove(node, sim.Pick(db.Private).Name, TransactionScope.Private) : null;
     }
 
-    public Proposal Create(string node, string name, List<string> disks, TransactionScope scope = TransactionScope.Shared) => new()
+    public Proposal Create(string node, string name, List<string> disks, TransactionScope scope = TransactionScope.Shared, string detachPolicy = DetachPolicies.Global) => new()
     {
         Scope = scope, Node = node, Initiator = $"admin@{node}",
         Operations = [new CreateDiskGroup
         {
             DiskGroup = name, Shared = scope == TransactionScope.Shared, Owner = scope == TransactionScope.Private ? node : null,
             Disks = disks.Select(d => new DiskRef { Name = d }).ToList(),
+            DetachPolicy = detachPolicy,
         }],
     };
 

@@ -6,12 +6,14 @@
 #   Scale   Get-VmVolume and one change at 10,000 volumes against the same at 10
 #   Simulator  changes per second through the deterministic simulator at 8 and 64 nodes, against the 8-node rate
 #   Succession the longest write stall on a healthy node when a change's successor dies after the decision, against the failure timeout
+#   Resync  recovery of a 512 MiB mirror after a node's agent is killed during fio, with a dirty region log against
+#           without; fio on a mirror during a resync against without
 #   Namespace  New-VmVolume on warm namespace clusters (a node per network namespace, SSH) against an empty fan-out;
 #              8 nodes against 2 (root only)
 [CmdletBinding()]
 param(
-    [ValidateSet('Change', 'Io', 'Nbd', 'Scale', 'Simulator', 'Succession', 'Namespace')]
-    [string[]] $Part = @('Change', 'Io', 'Nbd', 'Scale', 'Simulator', 'Succession', 'Namespace'),
+    [ValidateSet('Change', 'Io', 'Nbd', 'Scale', 'Simulator', 'Succession', 'Namespace', 'Resync')]
+    [string[]] $Part = @('Change', 'Io', 'Nbd', 'Scale', 'Simulator', 'Succession', 'Namespace', 'Resync'),
     [int] $Iterations = 20,
     [string[]] $Shape = @('Local:3', 'Ssh:2', 'Ssh:3', 'Ssh:4', 'Ssh:8')
 )
@@ -26,4 +28,5 @@ if ('Nbd' -in $Part) { & (Join-Path $PSScriptRoot 'NbdBench.ps1') }
 if ('Scale' -in $Part) { & (Join-Path $PSScriptRoot 'ScaleBench.ps1') }
 if ('Simulator' -in $Part) { & (Join-Path $PSScriptRoot 'SimulatorBench.ps1') }
 if ('Succession' -in $Part) { & (Join-Path $PSScriptRoot 'SuccessionBench.ps1') }
+if ('Resync' -in $Part) { & (Join-Path $PSScriptRoot 'ResyncBench.ps1') }
 if ('Namespace' -in $Part) { & (Join-Path $PSScriptRoot 'NamespaceBench.ps1') -Iterations $Iterations }

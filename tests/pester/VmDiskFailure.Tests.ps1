@@ -107,6 +107,9 @@ Describe 'A disk that starts failing writes under a mirror (detach policy Global
         $moved.Disks | Should -Be @('d03') -Because 'the hot spare took the failed disk''s place'
         $moved.Subdisks.RelocatedFrom | Should -Be @('d01')
         (Get-VmDisk -Name d01).State | Should -Be 'Failing'
+        $copy = Get-VmTask -DiskGroup dgf -Volume m | Where-Object Plex -eq $script:failingPlex | Select-Object -First 1
+        $copy.Kind | Should -Be 'Relocation'
+        $copy.State | Should -Be 'Completed'
     }
 
     It 'committed the detach on every node at the same generation, naming the disk and the node that saw the error' {

@@ -42,6 +42,8 @@ public sealed class AgentHost : IAsyncDisposable
 
     private ResyncService resync = null!;
     private DefinitionFile definitionFile = null!;
+    private readonly TaskRegistry tasks = new();
+    private RecoveryService recovery = null!;
     private HeartbeatPacer pacer = null!;
     private int leaseRoundRunning;
 
@@ -70,6 +72,7 @@ public sealed class AgentHost : IAsyncDisposable
         using var resyncing = resync.RunAsync(TimeSpan.FromMilliseconds(250), ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var relocating = new RelocationService(() => machine.Database, Coordinates, new KernelChanges(SubmitAsync), log.Write)
             .RunAsync(TimeSpan.FromMilliseconds(500), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        using var recovering = recovery.RunAsync(TimeSpan.FromMilliseconds(250), ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var pacing = pacer.RunAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         Feed(new Started(Now));
         await foreach (var input in inputs.Reader.ReadAllAsync(ct))
@@ -91,10 +94,14 @@ public sealed class AgentHost : IAsyncDisposable
         pacer = new HeartbeatPacer(cluster.HeartbeatInterval, (peer, payload) => interconnect.Send(peer, payload));
         control = new ControlServer(state.Files.Socket, token, HandleControlAsync, log.Write);
         await control.StartAsync(ct);
+        Io.Drl = new DirtyRegionLog(node.Name, SlotOf(node.Name) ?? 0, Guid.NewGuid(), () => machine.Database, Io.PathOf);   // before the first write
         nbd = new Nbd.NbdServer(state.Files.Nbd, new Nbd.VolumeExports(Io), log.Write);
         nbd.Start();
+        var copier = new ResyncCopier(Io);
         resync = new ResyncService(new ResyncHost(node.Name, () => machine.Database, Coordinates, SubmitAsync, faults.PassAsync, log.Write),
-            kernel, new ResyncCopier(Io));
+            kernel, copier, tasks);
+        recovery = new RecoveryService(new RecoveryHost(node.Name, () => machine.Database, Coordinates, MemberStates, SlotOf, faults.PassAsync, log.Write),
+            Io, kernel, copier, Io.Drl, tasks);
         state.WritePid(Environment.ProcessId);
         log.Write($"started: pid {Environment.ProcessId}, generation {database.Generation}, {records.Count} journal records, interconnect {node.Interconnect}");
     }
@@ -158,7 +165,8 @@ public sealed class AgentHost : IAsyncDisposable
             case VolumeReadRequest read: return WireJson.Serialize(await Io.ReadAsync(read, ct));
             case DiskCopiesQuery copies: return WireJson.Serialize(new ControlResponse { Ok = true, Copies = copyReader.Read(copies.DiskGroup) });
             case ConfigBackupsQuery b: await backups.Written; return WireJson.Serialize(new ControlResponse { Ok = true, Backups = backups.List(b.DiskGroup, b.Generation) });
-            case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = resync.Tasks, Freezes = kernel.Freezes, IoErrors = kernel.IoErrors } });
+            case TaskControlRequest control: return WireJson.Serialize(new TaskCommands(tasks, log.Write).Handle(control));
+            case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = tasks.Snapshot(), Freezes = kernel.Freezes, IoErrors = kernel.IoErrors } });
         }
         var response = await SubmitAsync(parsed, ct);
         if (parsed is TransactionsQuery) response.Records = WithKernelFreezes(response.Records);
@@ -200,6 +208,19 @@ public sealed class AgentHost : IAsyncDisposable
     }
 
     /// <summary>Whether this node runs a group's background work: the master for a shared group, the owner for a private one.</summary>
+    /// <summary>A node's dirty region log slot on every disk: its place in the cluster definition.</summary>
+    private int? SlotOf(string name) => cluster.Nodes.FindIndex(n => n.Name == name) is var at and >= 0 and < Engine.Storage.DirtyRegionSlot.Slots ? at : null;
+
+    /// <summary>The membership as the machine has it now (read off its loop: a copy, retried if the list was being replaced).</summary>
+    private IReadOnlyList<(string Name, MemberState State)> MemberStates()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try { return machine.Members.Select(m => (m.Name, m.State)).ToList(); }
+            catch (InvalidOperationException) when (attempt < 3) { }
+        }
+    }
+
     private bool Coordinates(DiskGroup group) => group.Shared ? machine.IsMaster : group.Owner == node.Name;
 
     private ControlResponse Fault(FaultRequest request)
@@ -264,6 +285,8 @@ public sealed class AgentHost : IAsyncDisposable
             case PersistDatabase p: using (pacer.DiskIo()) store.SaveDatabase(p.Database); backups.Record(p.Database); break;
             case PersistRecord r: using (pacer.DiskIo()) store.Append(r.Record); break;
             case Reply r: if (pending.TryGetValue(r.RequestId, out var tcs)) tcs.TrySetResult(r.Response); break;
+            case Fence f: kernel.Hold(NodeMachine.FenceId, f.DiskGroups); break;
+            case Unfence: kernel.Resume(NodeMachine.FenceId); break;
             case Quiesce q: _ = QuiesceAsync(q); break;
             case Resume r: kernel.Resume(r.TransactionId); break;
             case WriteDiskCopies w: using (pacer.DiskIo()) diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan(), w.Deported); break;
@@ -321,6 +344,7 @@ public sealed class AgentHost : IAsyncDisposable
         inputs.Writer.TryComplete();
         if (control is not null) await control.DisposeAsync();
         nbd?.Dispose();
+        io?.Drl?.Dispose();
         io?.Dispose();
         if (interconnect is not null) await interconnect.DisposeAsync();
         store?.Dispose();

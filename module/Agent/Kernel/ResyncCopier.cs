@@ -11,6 +11,7 @@ namespace VolumeManager.Agent.Kernel;
 public sealed class ResyncCopier(VolumeIo io)
 {
     private const int Attempts = 8;
+    private readonly object checkpoints = new();
 
     /// <summary>False when the range kept changing under concurrent writes for every attempt.</summary>
     public bool Copy(Plex source, Plex target, long offset, int length)
@@ -36,17 +37,27 @@ public sealed class ResyncCopier(VolumeIo io)
         }
     }
 
-    public Dictionary<string, long> ReadCheckpoints(string disk)
+    /// <summary>Every copy's progress kept on <paramref name="disk"/>.</summary>
+    public Dictionary<string, ResyncProgress> ReadCheckpoints(string disk)
+    {
+        lock (checkpoints) return Read(disk);
+    }
+
+    /// <summary>Durably records one copy's progress on <paramref name="disk"/>; null forgets it. Read, changed and written whole, one at a time.</summary>
+    public void WriteCheckpoint(string disk, string key, ResyncProgress? progress)
+    {
+        lock (checkpoints)
+        {
+            var entries = Read(disk);
+            if (progress is null) entries.Remove(key); else entries[key] = progress;
+            using var device = DiskDevice.Open(io.PathOf(disk), write: true);
+            device.WriteDurably(ResyncCheckpoint.Offset, ResyncCheckpoint.Encode(entries));
+        }
+    }
+
+    private Dictionary<string, ResyncProgress> Read(string disk)
     {
         using var device = DiskDevice.Open(io.PathOf(disk));
         return ResyncCheckpoint.Decode(device.Read(ResyncCheckpoint.Offset, ResyncCheckpoint.Size));
-    }
-
-    public void WriteCheckpoint(string disk, string key, long done)
-    {
-        var entries = ReadCheckpoints(disk);
-        if (done < 0) entries.Remove(key); else entries[key] = done;
-        using var device = DiskDevice.Open(io.PathOf(disk), write: true);
-        device.WriteDurably(ResyncCheckpoint.Offset, ResyncCheckpoint.Encode(entries));
     }
 }

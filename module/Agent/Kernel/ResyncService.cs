@@ -2,6 +2,8 @@ using VolumeManager.Engine.Checks;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Operations;
 using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Resync;
+using VolumeManager.Engine.Storage;
 using VolumeManager.Engine.Transactions;
 
 namespace VolumeManager.Agent.Kernel;
@@ -16,23 +18,14 @@ public sealed record ResyncHost(
     Action<string> Log);
 
 /// <summary>
-/// Resynchronises stale plexes on the node that coordinates their disk group (the master for a shared group, the
-/// owner for a private one): copies from an active plex chunk by chunk through the group's I/O gate, keeps a
-/// checkpoint on disk, and when the copy is done proposes marking the plex Active through the normal protocol.
+/// Resynchronises stale plexes on the node that coordinates their disk group, as <see cref="ResyncRules"/> decide:
+/// copies from an active plex chunk by chunk through the group's I/O gate, keeps a checkpoint on disk (with the
+/// task's control state: suspended, stopped, rate limit), and when the copy is done proposes marking the plex Active
+/// through the normal protocol.
 /// </summary>
-public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCopier copier)
+public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCopier copier, TaskRegistry tasks)
 {
-    public const int ChunkBytes = 1024 * 1024;
     private const int CheckpointEvery = 4;
-    private const int KeptFinished = 100;
-    private readonly Dictionary<string, ResyncTask> running = [];
-    private readonly LinkedList<ResyncTask> finished = new();
-    private readonly object sync = new();
-
-    public List<ResyncTask> Tasks
-    {
-        get { lock (sync) return [.. running.Values.Select(Snapshot), .. finished.Select(Snapshot)]; }
-    }
 
     public async Task RunAsync(TimeSpan period, CancellationToken ct)
     {
@@ -42,37 +35,58 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
 
     private void StartWhatIsStale(CancellationToken ct)
     {
-        var db = host.Database();
-        foreach (var group in db.All.Where(host.Coordinates))
-            foreach (var volume in group.Volumes.Where(v => v.ActivePlexes.Any()))
-                foreach (var plex in volume.Plexes.Where(p => p.State == PlexStates.Stale))
-                    Start(group, volume, plex, ct);
+        var targets = ResyncRules.Targets(host.Database(), host.Coordinates).ToList();
+        foreach (var target in targets.Where(t => !tasks.Contains(t.Key)))
+            Start(target, ct);
+        var stale = targets.Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, entry) in tasks.Held())
+            if (entry.Task.Kind != TaskKind.Recovery && entry.Restart is not null && !stale.Contains(key)) tasks.Forget(key);
     }
 
-    private void Start(DiskGroup group, Volume volume, Plex plex, CancellationToken ct)
+    private void Start(ResyncTarget target, CancellationToken ct)
     {
-        var key = Engine.Storage.ResyncCheckpoint.Key(group, volume, plex);
-        ResyncTask task;
-        lock (sync)
+        var disk = CheckpointDisk(target.Plex);
+        var progress = disk is null ? null : copier.ReadCheckpoints(disk).GetValueOrDefault(target.Key);
+        var started = DateTimeOffset.UtcNow;
+        var task = new ResyncTask
         {
-            if (running.ContainsKey(key)) return;
-            task = new ResyncTask
-            {
-                Id = $"resync-{group.Name}-{plex.Name}-{DateTimeOffset.UtcNow:HHmmssfff}", Node = host.Node,
-                DiskGroup = group.Name, Volume = volume.Name, Plex = plex.Name, TotalBytes = volume.SizeBytes,
-                State = ResyncState.Running, Started = DateTimeOffset.UtcNow, Updated = DateTimeOffset.UtcNow,
-            };
-            running[key] = task;
-        }
-        _ = Task.Run(() => RunTaskAsync(key, task, ct), CancellationToken.None);
+            Id = progress is { Id.Length: > 0 } ? progress.Id : $"resync-{target.Group.Name}-{target.Plex.Name}-{started:HHmmssfff}",
+            Kind = progress?.Kind ?? ResyncRules.KindOf(target.Plex), Node = host.Node, DiskGroup = target.Group.Name,
+            Volume = target.Volume.Name, Plex = target.Plex.Name, TotalBytes = target.Volume.SizeBytes,
+            RegionsTotal = (target.Volume.SizeBytes + ResyncRules.ChunkBytes - 1) / ResyncRules.ChunkBytes,
+            State = ResyncState.Running, Started = started, Updated = started,
+        };
+        var control = new TaskControl(progress?.Suspended ?? false, progress?.Stopped ?? false, progress?.MaxRateBytes ?? 0);
+        var entry = new TaskEntry(task, control, e => Persist(target.Key, disk, e));
+        if (!tasks.TryAdd(target.Key, entry)) return;
+        if (control.Stopped) { Hold(target.Key, entry, ct); return; }
+        _ = Task.Run(() => RunTaskAsync(target.Key, entry, progress, ct), CancellationToken.None);
     }
 
-    private async Task RunTaskAsync(string key, ResyncTask task, CancellationToken ct)
+    /// <summary>A stopped copy is listed and copies nothing until Resume-VmTask starts it again from the beginning.</summary>
+    private void Hold(string key, TaskEntry entry, CancellationToken ct)
     {
+        tasks.Update(entry.Task, t => { t.State = ResyncState.Stopped; t.DoneBytes = 0; t.RegionsCopied = 0; t.ResumedFrom = 0; });
+        entry.Restart = () =>
+        {
+            entry.Restart = null;
+            tasks.Update(entry.Task, t => t.State = ResyncState.Running);
+            _ = Task.Run(() => RunTaskAsync(key, entry, null, ct), CancellationToken.None);
+        };
+    }
+
+    private async Task RunTaskAsync(string key, TaskEntry entry, ResyncProgress? progress, CancellationToken ct)
+    {
+        var task = entry.Task;
         try
         {
-            var state = await CopyAsync(key, task, ct);
-            if (state == ResyncState.Running) state = await ActivateAsync(task, ct);
+            var state = await CopyAsync(key, entry, progress, ct);
+            if (state == ResyncState.Stopped) { Hold(key, entry, ct); entry.Persist(); host.Log($"resync of plex {task.Plex} of {task.DiskGroup}/{task.Volume} stopped"); return; }
+            if (state == ResyncState.Running)
+            {
+                entry.Persist();   // copied whole: a task started again after a failed activation only proposes it
+                state = await ActivateAsync(key, task, ct);
+            }
             Finish(key, task, state, null);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
@@ -83,15 +97,16 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
         }
     }
 
-    /// <summary>Running when every byte is copied; Waiting when this node stopped coordinating the group; Completed or Cancelled when the plex stopped being stale meanwhile.</summary>
-    private async Task<ResyncState> CopyAsync(string key, ResyncTask task, CancellationToken ct)
+    /// <summary>Running when every byte is copied; Stopped by Stop-VmTask; Waiting when this node stopped coordinating the group; Completed or Cancelled when the plex stopped being stale meanwhile.</summary>
+    private async Task<ResyncState> CopyAsync(string key, TaskEntry entry, ResyncProgress? progress, CancellationToken ct)
     {
-        var checkpointDisk = Current(task)?.Plex.Subdisks.FirstOrDefault()?.Disk;
-        var offset = checkpointDisk is null ? 0 : copier.ReadCheckpoints(checkpointDisk).GetValueOrDefault(key);
-        Update(task, t => { t.ResumedFrom = offset; t.DoneBytes = offset; });
+        var task = entry.Task;
+        var offset = ResyncRules.ResumeAt(progress, task.TotalBytes);
+        tasks.Update(task, t => { t.ResumedFrom = offset; t.DoneBytes = offset; t.RegionsCopied = offset / ResyncRules.ChunkBytes; });
         if (offset > 0) host.Log($"resync of plex {task.Plex} of {task.DiskGroup}/{task.Volume} resumes at {offset} bytes");
         for (var chunk = 1; ; chunk++)
         {
+            if (!await entry.Control.ReadyAsync(() => { entry.Persist(); host.Log($"resync {task.Id} suspended at {offset} bytes"); }, ct)) return ResyncState.Stopped;
             await host.Step("ResyncChunk", ct);
             int length;
             var gate = kernel.Gate(task.DiskGroup);
@@ -99,31 +114,42 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
             try
             {
                 await host.Step("ResyncCopy", ct);   // inside the gate: a held copy is I/O in flight
-                if (Current(task) is not { } now) return Gone(task);
-                if (!host.Coordinates(now.Group)) return ResyncState.Waiting;
-                Update(task, t => t.TotalBytes = now.Volume.SizeBytes);
-                if (offset >= now.Volume.SizeBytes) break;
-                length = (int)Math.Min(ChunkBytes, now.Volume.SizeBytes - offset);
-                var source = now.Volume.ActivePlexes.FirstOrDefault() ?? throw new InvalidOperationException($"volume '{task.Volume}' has no active plex to copy from.");
-                if (!copier.Copy(source, now.Plex, offset, length))
+                var now = Current(task);
+                var decision = ResyncRules.Next(key, now, now is not null && host.Coordinates(now.Group), held: false, offset);
+                switch (decision.Step)
+                {
+                    case ResyncStep.Gone: return Gone(task);
+                    case ResyncStep.HandOver: return ResyncState.Waiting;
+                    case ResyncStep.Activate: goto copied;
+                }
+                length = decision.Length;
+                tasks.Update(task, t => { t.TotalBytes = now!.Volume.SizeBytes; t.Source = decision.Source!.Name; });
+                if (!copier.Copy(decision.Source!, now!.Plex, offset, length))
                     throw new IOException($"bytes {offset}..{offset + length} kept changing under concurrent writes.");
-                Update(task, t => t.Source = source.Name);
             }
             finally { gate.Exit(); }
             offset += length;
-            Update(task, t => t.DoneBytes = offset);
-            if (chunk % CheckpointEvery == 0 && checkpointDisk is not null) copier.WriteCheckpoint(checkpointDisk, key, offset);
+            tasks.Update(task, t => { t.DoneBytes = offset; t.RegionsCopied++; });
+            if (chunk % CheckpointEvery == 0) entry.Persist();
+            await entry.Control.ThrottleAsync(length, ct);
         }
-        if (checkpointDisk is not null) copier.WriteCheckpoint(checkpointDisk, key, -1);
+    copied:
+        tasks.Update(task, t => t.DoneBytes = t.TotalBytes);
         return ResyncState.Running;
     }
 
-    /// <summary>Marks the plex Active through the protocol, as its own transaction; retried while the cluster is busy.</summary>
-    private async Task<ResyncState> ActivateAsync(ResyncTask task, CancellationToken ct)
+    /// <summary>
+    /// Marks the plex Active through the protocol, as its own transaction; retried a bounded number of times while the
+    /// cluster is busy, then the task fails and the next round starts it again from its checkpoint (at the end: it
+    /// only proposes the activation again).
+    /// </summary>
+    private async Task<ResyncState> ActivateAsync(string key, ResyncTask task, CancellationToken ct)
     {
-        while (true)
+        string? last = null;
+        for (var attempt = 0; attempt < ActivationAttempts; attempt++)
         {
-            if (Current(task) is not { } now) return Gone(task);
+            var now = Current(task);
+            if (now is null || now.Key != key) return Gone(task);
             if (!host.Coordinates(now.Group)) return ResyncState.Waiting;
             var begin = await host.Submit(new BeginRequest
             {
@@ -133,58 +159,61 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
                 Operations = [new SetPlexState { DiskGroup = task.DiskGroup, Volume = task.Volume, Plex = task.Plex, State = PlexStates.Active }],
             }, ct);
             if (begin.Ok && begin.Transaction is { } tx && await CommitAsync(tx.Id, ct)) return ResyncState.Completed;
-            host.Log($"marking plex {task.Plex} Active did not commit ({begin.ErrorId ?? "aborted"}); retrying");
+            last = begin.ErrorId ?? "aborted";
+            host.Log($"marking plex {task.Plex} Active did not commit ({last}); retrying");
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
         }
+        throw new InvalidOperationException($"marking plex '{task.Plex}' Active did not commit in {ActivationAttempts} attempts ({last}); the next round proposes it again.");
     }
 
+    private const int ActivationAttempts = 20;
+
+    /// <summary>Commits; a join restarts the checks a bounded number of times, as the initiator allows.</summary>
     private async Task<bool> CommitAsync(string transactionId, CancellationToken ct)
     {
-        while (true)
+        for (var restart = 0; restart < 5; restart++)
         {
             var commit = await host.Submit(new CommitRequest { TransactionId = transactionId }, ct);
             if (commit.ErrorId != Coordination.ChecksRestartedErrorId) return commit.Ok;
         }
+        return false;
     }
 
     /// <summary>The plex is no longer stale: someone marked it Active, or it (or its volume) was removed.</summary>
     private ResyncState Gone(ResyncTask task) =>
         host.Database().Find(task.DiskGroup)?.FindVolume(task.Volume)?.FindPlex(task.Plex) is { IsActive: true } ? ResyncState.Completed : ResyncState.Cancelled;
 
-    private sealed record Target(DiskGroup Group, Volume Volume, Plex Plex);
-
     /// <summary>The task's plex as the configuration has it now, if it is still stale.</summary>
-    private Target? Current(ResyncTask task)
+    private ResyncTarget? Current(ResyncTask task)
     {
         var group = host.Database().Find(task.DiskGroup);
         var volume = group?.FindVolume(task.Volume);
         var plex = volume?.FindPlex(task.Plex);
-        return plex is { State: PlexStates.Stale } ? new Target(group!, volume!, plex) : null;
+        return plex is { State: PlexStates.Stale } ? new ResyncTarget(group!, volume!, plex) : null;
     }
 
-    private void Update(ResyncTask task, Action<ResyncTask> change)
+    /// <summary>The checkpoint lives on the disk of the stale plex's first subdisk.</summary>
+    private static string? CheckpointDisk(Plex plex) => plex.Subdisks.FirstOrDefault()?.Disk;
+
+    private void Persist(string key, string? disk, TaskEntry entry)
     {
-        lock (sync) { change(task); task.Updated = DateTimeOffset.UtcNow; }
+        if (disk is null) return;
+        var t = entry.Task;
+        var c = entry.Control;
+        copier.WriteCheckpoint(disk, key, new ResyncProgress(c.Stopped ? 0 : t.DoneBytes, t.Id, t.Kind, c.Suspended, c.Stopped, c.MaxRateBytes));
     }
 
     private void Finish(string key, ResyncTask task, ResyncState state, string? error)
     {
-        lock (sync)
-        {
-            task.State = state;
-            task.Error = error;
-            task.Updated = DateTimeOffset.UtcNow;
-            running.Remove(key);
-            finished.AddFirst(task);
-            if (finished.Count > KeptFinished) finished.RemoveLast();
-        }
+        var disk = host.Database().Find(task.DiskGroup)?.FindVolume(task.Volume)?.FindPlex(task.Plex) is { } plex ? CheckpointDisk(plex) : null;
+        if (state is ResyncState.Completed or ResyncState.Cancelled && disk is not null) TryForget(disk, key);
+        tasks.Finish(key, task, state, error);
         host.Log($"resync of plex {task.Plex} of {task.DiskGroup}/{task.Volume}: {state}{(error is null ? "" : $" ({error})")}");
     }
 
-    private static ResyncTask Snapshot(ResyncTask t) => new()
+    private void TryForget(string disk, string key)
     {
-        Id = t.Id, Node = t.Node, DiskGroup = t.DiskGroup, Volume = t.Volume, Plex = t.Plex, Source = t.Source,
-        DoneBytes = t.DoneBytes, TotalBytes = t.TotalBytes, ResumedFrom = t.ResumedFrom, State = t.State, Error = t.Error,
-        Started = t.Started, Updated = t.Updated,
-    };
+        try { copier.WriteCheckpoint(disk, key, null); }
+        catch (IOException e) { host.Log($"could not clear the resync checkpoint on disk {disk}: {e.Message}"); }
+    }
 }

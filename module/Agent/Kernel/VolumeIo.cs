@@ -22,6 +22,9 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     private volatile LayoutCache? cache;
     private AlignedBuffer? zeroes;
 
+    /// <summary>This node's dirty region logs: a write's regions are marked there before it reaches the plexes.</summary>
+    public DirtyRegionLog? Drl { get; set; }
+
     private sealed record LayoutCache(NodeDatabase Database, ConcurrentDictionary<(string, string), VolumeLayout> Layouts);
 
     /// <summary>Every volume this node's configuration holds, as (disk group, volume).</summary>
@@ -191,6 +194,7 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     {
         CheckRange(layout, offset, data.Length, write: true);
         CheckAlignment(layout, offset, data.Length);
+        using var dirty = Drl?.Mark(layout.DiskGroup, layout.Volume, offset, data.Length);
         List<PlexIoError>? failed = null;
         var taken = false;
         foreach (var plex in layout.Plexes)

@@ -69,4 +69,11 @@ public static class ErrorIds
     public const string BackupNotFound = nameof(BackupNotFound);
     /// <summary>A backup's disks are not the group's disks as a node knows and sees them.</summary>
     public const string BackupDiskMismatch = nameof(BackupDiskMismatch);
+    // Tasks and dirty region logs (issue 12).
+    /// <summary>No running or held task of that id on the node asked (or it has finished).</summary>
+    public const string TaskNotFound = nameof(TaskNotFound);
+    /// <summary>A task control the task's state does not allow (suspending a stopped task, stopping a recovery).</summary>
+    public const string InvalidTaskState = nameof(InvalidTaskState);
+    /// <summary>A -Log value other than Drl or None.</summary>
+    public const string InvalidLogType = nameof(InvalidLogType);
 }

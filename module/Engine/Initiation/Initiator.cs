@@ -202,9 +202,13 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
             progress?.NodeAnswered(node, result.Passed);
             return result;
         }));
+        // The waits hang on a source of their own, let go when the checks end: a later stop must not reach back into
+        // a wait nobody awaits (a stop cancels from another thread; the simulator's timers are not thread-safe).
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(ct);
         while (true)
         {
-            var watch = Task.Delay(CheckWatchInterval, clock, ct);
+            ct.ThrowIfCancellationRequested();   // stopped: the caller aborts the open transaction
+            var watch = Task.Delay(CheckWatchInterval, clock, watching.Token);
             if (await Task.WhenAny(all, watch) == all) return [.. await all];
             if (await AbortedAsync(coordinator, tx.Id, ct) is not { } aborted) continue;
             checking.Cancel();

@@ -6,11 +6,13 @@ public sealed class Volume
     public string Name { get; set; } = "";
     public long SizeBytes { get; set; }
     public List<Plex> Plexes { get; set; } = [];
+    /// <summary>The volume's log: <see cref="VolumeLogs.Drl"/> (a dirty region log per node) or <see cref="VolumeLogs.None"/>.</summary>
+    public string Log { get; set; } = VolumeLogs.None;
 
     /// <summary>The volume's YAML and hash once <see cref="Serialization.ConfigText"/> computed them; a copy starts without.</summary>
     internal Serialization.VolumeText? Text;
 
-    public Volume Clone() => new() { Name = Name, SizeBytes = SizeBytes, Plexes = Plexes.Select(p => p.Clone()).ToList() };
+    public Volume Clone() => new() { Name = Name, SizeBytes = SizeBytes, Log = Log, Plexes = Plexes.Select(p => p.Clone()).ToList() };
 
     public Plex? FindPlex(string name) => Plexes.FirstOrDefault(p => NameRules.Same(p.Name, name));
 

@@ -39,6 +39,8 @@ public sealed class CreateVolume : VolumeOperation
 {
     public long SizeBytes { get; set; }
     public int Mirrors { get; set; } = 1;
+    /// <summary>The volume's log (<see cref="VolumeLogs"/>); null for the default: a dirty region log for 2 or more plexes.</summary>
+    public string? Log { get; set; }
     /// <summary>The layout: <see cref="Mirrors"/> plexes of <see cref="SizeBytes"/> each; empty until resolved.</summary>
     public List<Plex> Plexes { get; set; } = [];
 
@@ -49,7 +51,7 @@ public sealed class CreateVolume : VolumeOperation
     protected override bool Apply(DiskGroup group)
     {
         if (Find(group) is not null) return false;
-        group.Volumes.Add(new Model.Volume { Name = Volume, SizeBytes = SizeBytes, Plexes = Plexes.Select(p => p.Clone()).ToList() });
+        group.Volumes.Add(new Model.Volume { Name = Volume, SizeBytes = SizeBytes, Log = Log ?? VolumeLogs.Default(Plexes.Count), Plexes = Plexes.Select(p => p.Clone()).ToList() });
         return true;
     }
 }
@@ -88,6 +90,8 @@ public sealed class AddMirror : VolumeOperation
     public List<string> Disks { get; set; } = [];
     /// <summary>The new plex's layout; null until resolved.</summary>
     public Plex? Plex { get; set; }
+    /// <summary>The volume's log from now on (<see cref="VolumeLogs"/>); null leaves it as it is.</summary>
+    public string? Log { get; set; }
 
     public override string Describe() =>
         $"add a mirror to volume '{Volume}' of disk group '{DiskGroup}'" +
@@ -98,6 +102,7 @@ public sealed class AddMirror : VolumeOperation
         if (Plex is null || Find(group) is not { } found || found.FindPlex(Plex.Name) is not null) return false;
         var volume = Edit(group)!;
         volume.Plexes.Add(Plex.Clone());
+        if (Log is not null) volume.Log = Log;
         return true;
     }
 }

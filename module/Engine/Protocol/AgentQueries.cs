@@ -18,3 +18,13 @@ public sealed class ConfigBackupsQuery : ControlRequest
     /// <summary>Only this generation, with the configuration itself (<see cref="Storage.ConfigBackup.Group"/>); null for the list.</summary>
     public long? Generation { get; set; }
 }
+/// <summary>Suspend-VmTask, Resume-VmTask, Stop-VmTask, Set-VmTask: a change to one task of the node's kernel (answered by the agent host with the task as it then stands, in <see cref="ControlResponse.Kernel"/>).</summary>
+public sealed class TaskControlRequest : ControlRequest
+{
+    public string TaskId { get; set; } = "";
+    public TaskAction Action { get; set; }
+    /// <summary>For <see cref="TaskAction.SetRate"/>: bytes per second, 0 for no limit.</summary>
+    public long MaxRateBytes { get; set; }
+}
+
+public enum TaskAction { Suspend, Resume, Stop, SetRate }

@@ -23,6 +23,7 @@ namespace VolumeManager.Engine.Protocol;
 [JsonDerivedType(typeof(KernelQuery), nameof(KernelQuery))]
 [JsonDerivedType(typeof(KernelChangeRequest), nameof(KernelChangeRequest))]
 [JsonDerivedType(typeof(ConfigBackupsQuery), nameof(ConfigBackupsQuery))]
+[JsonDerivedType(typeof(TaskControlRequest), nameof(TaskControlRequest))]
 public abstract class ControlRequest { }
 
 /// <summary>This node's view: membership, shared configuration, its private disk groups and the disks it sees.</summary>

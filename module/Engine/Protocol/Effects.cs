@@ -19,6 +19,11 @@ public sealed record Quiesce(string TransactionId, List<string> DiskGroups) : Ef
 
 public sealed record Resume(string TransactionId) : Effect;
 
+/// <summary>Close the shared groups' gates to new I/O and keep them closed, drained or not, until <see cref="Unfence"/> (see NodeMachine.Fencing).</summary>
+public sealed record Fence(List<string> DiskGroups) : Effect;
+
+public sealed record Unfence : Effect;
+
 /// <summary>The master writes each changed disk group's configuration copy into its disks' private regions.</summary>
 public sealed record WriteDiskCopies(NodeDatabase Before, NodeDatabase After, List<string> DiskGroups) : Effect
 {

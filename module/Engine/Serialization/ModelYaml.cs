@@ -36,7 +36,8 @@ internal static class ModelYaml
         ("state", disk.IsHealthy ? null : Text(disk.State)), ("spare", disk.Spare ? Flag(true) : null));
 
     public static YamlNode Volume(Volume volume) => Map(
-        ("name", Text(volume.Name)), ("sizeBytes", Number(volume.SizeBytes)), ("plexes", Sequence(volume.Plexes.Select(Plex))));
+        ("name", Text(volume.Name)), ("sizeBytes", Number(volume.SizeBytes)),
+        ("log", volume.Log == VolumeLogs.None ? null : Text(volume.Log)), ("plexes", Sequence(volume.Plexes.Select(Plex))));
 
     private static YamlNode Plex(Plex plex) => Map(
         ("name", Text(plex.Name)), ("state", Text(plex.State)),
@@ -76,13 +77,19 @@ internal static class ModelYaml
 
     private static Volume ReadVolume(YamlMap map)
     {
-        map.AllowOnly("name", "sizeBytes", "plexes");
+        map.AllowOnly("name", "sizeBytes", "log", "plexes");
         var name = map.String("name");
         return new Volume
         {
-            Name = name, SizeBytes = map.Long("sizeBytes"),
+            Name = name, SizeBytes = map.Long("sizeBytes"), Log = ReadLog(map, name),
             Plexes = map.Sequence("plexes").Select(n => ReadPlex(map.With(n, $"a plex of volume '{name}'"))).ToList(),
         };
+    }
+
+    private static string ReadLog(YamlMap map, string volume)
+    {
+        var log = map.OptionalString("log") ?? VolumeLogs.None;
+        return VolumeLogs.Parse(log) ?? throw map.Error(map.Find("log")!, $"volume '{volume}' has log '{log}'; expected one of {VolumeLogs.Names}.");
     }
 
     private static Plex ReadPlex(YamlMap map)

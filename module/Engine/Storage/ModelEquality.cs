@@ -16,7 +16,7 @@ internal static class ModelEquality
         ReferenceEquals(a, b) || (a is not null && b is not null && a.Id == b.Id && a.Ancestry.SequenceEqual(b.Ancestry));
 
     public static bool Same(Volume a, Volume b) => ReferenceEquals(a, b)
-        || (a.Name == b.Name && a.SizeBytes == b.SizeBytes && a.Plexes.Count == b.Plexes.Count && a.Plexes.Zip(b.Plexes).All(p => Same(p.First, p.Second)));
+        || (a.Name == b.Name && a.SizeBytes == b.SizeBytes && a.Log == b.Log && a.Plexes.Count == b.Plexes.Count && a.Plexes.Zip(b.Plexes).All(p => Same(p.First, p.Second)));
 
     private static bool Same(Plex a, Plex b) =>
         a.Name == b.Name && a.State == b.State && a.Detach == b.Detach && a.Subdisks.Count == b.Subdisks.Count

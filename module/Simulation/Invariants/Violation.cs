@@ -21,6 +21,8 @@ public enum InvariantId
     CopiesOnOneLine = 20,
     /// <summary>Once faults stop, every change ends Committed or Aborted and all members converge.</summary>
     Liveness = 100,
+    /// <summary>A plex is marked Active only once every byte of its volume was copied into it since it became Stale (issue 14).</summary>
+    ResyncComplete = 101,
 }
 
 /// <summary>One broken invariant: which, on which node, about which transaction, and a sentence saying what was seen.</summary>

@@ -64,6 +64,8 @@ public sealed class RelocationTests
         Assert.Null(after.Detach);
         Assert.Empty(Relocation.Wanted(group));
         Assert.Null(LayoutRules.Problem(group, group.FindVolume("m")!));
+        Assert.Equal(TaskKind.Relocation, VolumeManager.Engine.Resync.ResyncRules.KindOf(after));
+        Assert.Equal(TaskKind.Resync, VolumeManager.Engine.Resync.ResyncRules.KindOf(group.FindVolume("m")!.FindPlex("m-02")!));
     }
 
     [Fact]

@@ -1,0 +1,251 @@
+using VolumeManager.Agent.Storage;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Resync;
+using VolumeManager.Engine.Storage;
+
+namespace VolumeManager.Agent.Kernel;
+
+/// <summary>
+/// This node's dirty region logs (<see cref="DirtyRegions"/>): <see cref="Mark"/> makes a write's regions durably dirty
+/// in the node's slot on the volume's log disk before the write reaches the plexes; <see cref="CleanAsync"/> clears,
+/// lazily, regions idle for a while once their writes are flushed on every plex. A slot left by this node's previous
+/// run is kept (its entries written along with the new ones) until the recovery that copies its regions releases it.
+/// </summary>
+public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func<NodeDatabase> database, Func<string, string> pathOf) : IDisposable
+{
+    /// <summary>How long a region stays dirty after its last write before the cleaner may clear it.</summary>
+    public static readonly TimeSpan IdleBeforeClean = TimeSpan.FromSeconds(1);
+    private readonly Dictionary<string, DiskLog> disks = new(StringComparer.Ordinal);
+    private readonly object sync = new();
+    private volatile Plans? plans;
+
+    public Guid Incarnation => incarnation;
+
+    /// <summary>The log of one volume on this node: its dirty regions, the writes in flight per region and when each was last written.</summary>
+    private sealed class VolumeLog(Guid group, string volume, int regionBytes, long regions)
+    {
+        public readonly Guid Group = group;
+        public readonly string Volume = volume;
+        public readonly int RegionBytes = regionBytes;
+        public readonly long Regions = regions;
+        public readonly SortedSet<long> Dirty = [];
+        public readonly Dictionary<long, int> InFlight = [];
+        public readonly Dictionary<long, long> Touched = [];
+    }
+
+    /// <summary>One disk's slot of this node: the volumes logged there, what the previous run left, the device kept open.</summary>
+    private sealed class DiskLog(string name)
+    {
+        public readonly string Name = name;
+        public readonly object Sync = new();
+        public readonly Dictionary<(Guid, string, int), VolumeLog> Volumes = [];
+        public Dictionary<(Guid, string), DirtyEntry> Inherited = [];
+        public bool InheritedOverflow;
+        public bool Loaded;
+        public DiskDevice? Device;
+    }
+
+    private sealed record Plan(string Disk, Guid Group, string Volume, int RegionBytes, long Regions);
+
+    private sealed record Plans(NodeDatabase Database, Dictionary<(string, string), Plan?> ByVolume);
+
+    /// <summary>Marks the regions of a write durably dirty; the returned mark, disposed when the write is done, lets them be cleaned. Null when the volume keeps no log.</summary>
+    public IDisposable? Mark(string diskGroup, string volume, long offset, long length)
+    {
+        if (PlanOf(diskGroup, volume) is not { } plan) return null;
+        var disk = Disk(plan.Disk);
+        var (first, last) = DirtyRegions.RegionsOf(offset, length, plan.RegionBytes);
+        lock (disk.Sync)
+        {
+            Load(disk);
+            var log = VolumeOf(disk, plan);
+            var fresh = false;
+            var now = Environment.TickCount64;
+            for (var r = first; r <= last; r++)
+            {
+                log.InFlight[r] = log.InFlight.GetValueOrDefault(r) + 1;
+                log.Touched[r] = now;
+                fresh |= log.Dirty.Add(r);
+            }
+            if (fresh) Write(disk);
+            return new Marked(disk, log, first, last);
+        }
+    }
+
+    private sealed class Marked(DiskLog disk, VolumeLog log, long first, long last) : IDisposable
+    {
+        private int done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref done, 1) == 1) return;
+            lock (disk.Sync)
+            {
+                var now = Environment.TickCount64;
+                for (var r = first; r <= last; r++)
+                {
+                    log.Touched[r] = now;
+                    if (log.InFlight.GetValueOrDefault(r) <= 1) log.InFlight.Remove(r); else log.InFlight[r]--;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Clears regions idle for <see cref="IdleBeforeClean"/>: picks them, has <paramref name="flush"/> make every write
+    /// so far durable on the volume's plexes, then clears those still idle and not written since the pick.
+    /// </summary>
+    public async Task CleanAsync(Func<string, string, CancellationToken, ValueTask> flush, CancellationToken ct)
+    {
+        var db = database();
+        foreach (var disk in DisksNow())
+        {
+            List<(VolumeLog Log, long[] Regions, long PickedAt)> picked;
+            lock (disk.Sync) picked = Idle(disk);
+            if (picked.Count == 0) continue;
+            foreach (var (log, _, _) in picked)
+                if (GroupName(db, log.Group) is { } group && db.Find(group)?.FindVolume(log.Volume) is not null) await flush(group, log.Volume, ct);
+            lock (disk.Sync)
+            {
+                var cleared = 0;
+                foreach (var (log, regions, pickedAt) in picked)
+                    foreach (var r in regions.Where(r => !log.InFlight.ContainsKey(r) && log.Touched.GetValueOrDefault(r) <= pickedAt))
+                    {
+                        log.Dirty.Remove(r);
+                        log.Touched.Remove(r);
+                        cleared++;
+                    }
+                if (cleared > 0) Write(disk);
+            }
+        }
+    }
+
+    /// <summary>What this node's previous run left in its slot on <paramref name="diskName"/> (read once, on first use of the disk).</summary>
+    public (List<DirtyEntry> Entries, bool Overflow) Inherited(string diskName)
+    {
+        var disk = Disk(diskName);
+        lock (disk.Sync)
+        {
+            Load(disk);
+            return ([.. disk.Inherited.Values], disk.InheritedOverflow);
+        }
+    }
+
+    /// <summary>The previous run's entry for a volume is copied: it is dropped from the slot.</summary>
+    public void ReleaseInherited(string diskName, Guid group, string volume, bool overflow)
+    {
+        var disk = Disk(diskName);
+        lock (disk.Sync)
+        {
+            var removed = disk.Inherited.Remove((group, volume));
+            if (overflow) disk.InheritedOverflow = false;
+            if (removed || overflow) Write(disk);
+        }
+    }
+
+    private List<(VolumeLog, long[], long)> Idle(DiskLog disk)
+    {
+        var now = Environment.TickCount64;
+        var idle = (long)IdleBeforeClean.TotalMilliseconds;
+        return disk.Volumes.Values
+            .Select(log => (log, log.Dirty.Where(r => !log.InFlight.ContainsKey(r) && now - log.Touched.GetValueOrDefault(r) >= idle).ToArray(), now))
+            .Where(p => p.Item2.Length > 0).ToList();
+    }
+
+    /// <summary>Reads the slot once: what a previous run of this node wrote there is inherited.</summary>
+    private void Load(DiskLog disk)
+    {
+        if (disk.Loaded) return;
+        var content = DirtyRegionSlot.Decode(Device(disk).Read(DirtyRegionSlot.OffsetOf(slot), DirtyRegionSlot.Size));
+        if (content is not null && content.Node == node && content.Incarnation != incarnation)
+        {
+            disk.Inherited = content.Entries.ToDictionary(e => e.Key);
+            disk.InheritedOverflow = content.Overflow;
+        }
+        disk.Loaded = true;
+    }
+
+    /// <summary>The slot as it must stand now, written and synced (O_DSYNC) before the caller goes on.</summary>
+    private void Write(DiskLog disk)
+    {
+        var entries = disk.Volumes.Values.Where(v => v.Dirty.Count > 0)
+            .Select(v => new DirtyEntry(v.Group, v.Volume, v.RegionBytes, [.. v.Dirty]))
+            .Concat(disk.Inherited.Values.Where(e => !disk.Volumes.Values.Any(v => v.Dirty.Count > 0 && (v.Group, v.Volume) == e.Key)))
+            .ToList();
+        // An inherited entry for a volume also written now: both kept, as a whole-volume entry if their region sizes differ.
+        foreach (var inherited in disk.Inherited.Values.Where(e => disk.Volumes.Values.Any(v => v.Dirty.Count > 0 && (v.Group, v.Volume) == e.Key)))
+        {
+            var at = entries.FindIndex(e => e.Key == inherited.Key);
+            var current = entries[at];
+            entries[at] = current.RegionBytes == inherited.RegionBytes && !inherited.Whole
+                ? current with { Regions = [.. current.Regions.Union(inherited.Regions).Order()] }
+                : current with { Whole = true };
+        }
+        var counts = disk.Volumes.Values.ToDictionary(v => (v.Group, v.Volume, v.RegionBytes), v => v.Regions);
+        var bytes = DirtyRegionSlot.Encode(new DirtyRegionLogContent(node, incarnation, entries, disk.InheritedOverflow),
+            e => counts.GetValueOrDefault((e.GroupId, e.Volume, e.RegionBytes), e.Regions.Count == 0 ? 0 : e.Regions.Max() + 1));
+        try { Device(disk).WriteDurably(DirtyRegionSlot.OffsetOf(slot), bytes); }
+        catch (IOException)
+        {
+            disk.Device?.Dispose();   // the disk may have moved (a rescan opens it elsewhere): one more try on a fresh handle
+            disk.Device = null;
+            try { Device(disk).WriteDurably(DirtyRegionSlot.OffsetOf(slot), bytes); }
+            catch (IOException e)
+            {
+                throw new VolumeIoException(VolumeIoFailure.DiskError, Engine.Checks.ErrorIds.VolumeIoFailed,
+                    $"the dirty region log of node {node} on disk {disk.Name} cannot be written: {e.Message}", e);
+            }
+        }
+    }
+
+    private DiskDevice Device(DiskLog disk) => disk.Device ??= DiskDevice.Open(pathOf(disk.Name), write: true);
+
+    private static VolumeLog VolumeOf(DiskLog disk, Plan plan)
+    {
+        var key = (plan.Group, plan.Volume, plan.RegionBytes);
+        if (!disk.Volumes.TryGetValue(key, out var log)) disk.Volumes[key] = log = new VolumeLog(plan.Group, plan.Volume, plan.RegionBytes, plan.Regions);
+        return log;
+    }
+
+    private DiskLog Disk(string name)
+    {
+        lock (sync)
+        {
+            if (!disks.TryGetValue(name, out var disk)) disks[name] = disk = new DiskLog(name);
+            return disk;
+        }
+    }
+
+    private List<DiskLog> DisksNow()
+    {
+        lock (sync) return [.. disks.Values];
+    }
+
+    private Plan? PlanOf(string diskGroup, string volume)
+    {
+        var db = database();
+        var current = plans;
+        if (current is null || !ReferenceEquals(current.Database, db)) plans = current = new Plans(db, []);
+        lock (current.ByVolume)
+        {
+            if (current.ByVolume.TryGetValue((diskGroup, volume), out var known)) return known;
+            var group = db.Find(diskGroup);
+            var found = group?.FindVolume(volume);
+            Plan? plan = null;
+            if (group is not null && found is not null && DirtyRegions.Logs(found) && DirtyRegions.LogDisk(found) is { } logDisk)
+            {
+                var regionBytes = DirtyRegions.RegionBytes(found.SizeBytes);
+                plan = new Plan(logDisk, group.Id, found.Name, regionBytes, DirtyRegions.RegionCount(found.SizeBytes, regionBytes));
+            }
+            return current.ByVolume[(diskGroup, volume)] = plan;
+        }
+    }
+
+    private static string? GroupName(NodeDatabase db, Guid id) => db.All.FirstOrDefault(g => g.Id == id)?.Name;
+
+    public void Dispose()
+    {
+        foreach (var disk in DisksNow())
+            lock (disk.Sync) disk.Device?.Dispose();
+    }
+}

@@ -1,0 +1,89 @@
+using VolumeManager.Engine.Model;
+
+namespace VolumeManager.Agent.Kernel;
+
+/// <summary>One task a node's kernel runs or holds: what it reports, how it is controlled, and how its control state is kept on disk.</summary>
+public sealed class TaskEntry(ResyncTask task, TaskControl control, Action<TaskEntry> persist)
+{
+    public ResyncTask Task { get; } = task;
+    public TaskControl Control { get; } = control;
+    /// <summary>Writes the task's progress and control state durably (its checkpoint).</summary>
+    public void Persist() => persist(this);
+    /// <summary>Set while a stopped task waits for Resume-VmTask: starts the copy again.</summary>
+    public Action? Restart { get; set; }
+}
+
+/// <summary>The kernel's tasks: those running (or held: suspended, stopped) by key, and the last finished ones.</summary>
+public sealed class TaskRegistry
+{
+    private const int KeptFinished = 100;
+    private readonly Dictionary<string, TaskEntry> running = new(StringComparer.Ordinal);
+    private readonly LinkedList<ResyncTask> finished = new();
+    private readonly object sync = new();
+
+    public List<ResyncTask> Snapshot()
+    {
+        lock (sync) return [.. running.Values.Select(e => Shown(e)), .. finished.Select(t => t.Clone())];
+    }
+
+    /// <summary>Adds the entry unless a task of that key is held already; false then.</summary>
+    public bool TryAdd(string key, TaskEntry entry)
+    {
+        lock (sync) return running.TryAdd(key, entry);
+    }
+
+    public bool Contains(string key)
+    {
+        lock (sync) return running.ContainsKey(key);
+    }
+
+    public TaskEntry? FindById(string id)
+    {
+        lock (sync) return running.Values.FirstOrDefault(e => e.Task.Id == id);
+    }
+
+    public bool IsFinished(string id)
+    {
+        lock (sync) return finished.Any(t => t.Id == id);
+    }
+
+    public void Update(ResyncTask task, Action<ResyncTask> change)
+    {
+        lock (sync) { change(task); task.Updated = DateTimeOffset.UtcNow; }
+    }
+
+    public ResyncTask Shown(TaskEntry entry)
+    {
+        lock (sync)
+        {
+            var copy = entry.Task.Clone();
+            copy.State = entry.Control.Shown(copy.State);
+            copy.MaxRateBytes = entry.Control.MaxRateBytes;
+            return copy;
+        }
+    }
+
+    public void Finish(string key, ResyncTask task, ResyncState state, string? error)
+    {
+        lock (sync)
+        {
+            task.State = state;
+            task.Error = error;
+            task.Updated = DateTimeOffset.UtcNow;
+            running.Remove(key);
+            finished.AddFirst(task);
+            if (finished.Count > KeptFinished) finished.RemoveLast();
+        }
+    }
+
+    /// <summary>Drops a held task without recording it finished (its plex went away while it was stopped).</summary>
+    public void Forget(string key)
+    {
+        lock (sync) running.Remove(key);
+    }
+
+    public IEnumerable<(string Key, TaskEntry Entry)> Held()
+    {
+        lock (sync) return running.Select(p => (p.Key, p.Value)).ToList();
+    }
+}

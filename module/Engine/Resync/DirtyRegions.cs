@@ -1,0 +1,87 @@
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Storage;
+
+namespace VolumeManager.Engine.Resync;
+
+/// <summary>
+/// The dirty region log's rules, free of I/O: which volumes keep one, on which disk, how big a region is, and after
+/// a node went away with writes in flight, who copies what.
+/// <list type="number">
+/// <item>A volume with <see cref="VolumeLogs.Drl"/> and two or more plexes keeps a log; its bitmap is written on the
+/// first disk (by name) of any of its plexes, in the slot of each writing node.</item>
+/// <item>A region is the smallest power of two of at least 512 KiB that keeps the bitmap within 4,096 regions.</item>
+/// <item>A node marks a region durably before any write to it reaches a plex, and clears it only after the region's
+/// writes are flushed on every plex and none is in flight (so a set bit covers every write that may differ).</item>
+/// <item>The dirty regions a node left behind are copied from the volume's first active plex to its other plexes: by
+/// the coordinating node (master or owner) once the node is no longer a joined member, or by the node itself when
+/// its agent starts again and finds its previous run's log still there. A mirror without a log is copied whole
+/// when a node went down (the coordinator cannot know what that node was writing).</item>
+/// </list>
+/// </summary>
+public static class DirtyRegions
+{
+    public const int MinRegionBytes = 512 * 1024;
+    public const int MaxRegions = 4096;
+
+    /// <summary>Whether writes to the volume are logged (rule 1).</summary>
+    public static bool Logs(Model.Volume volume) => volume.Log == VolumeLogs.Drl && volume.Plexes.Count >= 2;
+
+    /// <summary>Whether a node's death leaves the volume's plexes possibly different, to be copied whole (rule 4).</summary>
+    public static bool NeedsFullRecovery(Model.Volume volume) => volume.Log != VolumeLogs.Drl && volume.Plexes.Count >= 2 && volume.ActivePlexes.Any();
+
+    /// <summary>The disk whose private region holds the volume's bitmaps (rule 1).</summary>
+    public static string? LogDisk(Model.Volume volume) => volume.DiskNames.FirstOrDefault();
+
+    /// <summary>The region size of a volume of <paramref name="volumeBytes"/> (rule 2).</summary>
+    public static int RegionBytes(long volumeBytes)
+    {
+        var region = (long)MinRegionBytes;
+        while (region * MaxRegions < volumeBytes) region *= 2;
+        return (int)Math.Min(region, 1 << 30);
+    }
+
+    public static long RegionCount(long volumeBytes, int regionBytes) => (volumeBytes + regionBytes - 1) / regionBytes;
+
+    /// <summary>The first and last region a write of <paramref name="length"/> bytes at <paramref name="offset"/> touches.</summary>
+    public static (long First, long Last) RegionsOf(long offset, long length, int regionBytes) =>
+        (offset / regionBytes, (offset + Math.Max(1, length) - 1) / regionBytes);
+
+    /// <summary>The plex a recovery copies from: the volume's first active plex; null when it has none (nothing to copy from).</summary>
+    public static Plex? Source(Model.Volume volume) => volume.ActivePlexes.FirstOrDefault();
+
+    /// <summary>The plexes a recovery writes: every plex but the source (a stale one too: it is written like the others).</summary>
+    public static IEnumerable<Plex> Targets(Model.Volume volume, Plex source) => volume.Plexes.Where(p => !NameRules.Same(p.Name, source.Name));
+
+    /// <summary>
+    /// The byte ranges to copy for <paramref name="entry"/> on a volume of <paramref name="volumeBytes"/>: runs of
+    /// dirty regions, cut at <paramref name="chunkBytes"/>, ending at the volume's end; the whole volume for a whole entry
+    /// or one whose region size is not the volume's (it was resized since).
+    /// </summary>
+    public static List<(long Offset, int Length)> Ranges(DirtyEntry entry, long volumeBytes, int chunkBytes)
+    {
+        var ranges = new List<(long, int)>();
+        if (entry.Whole || entry.RegionBytes != RegionBytes(volumeBytes)) { Cut(0, volumeBytes, chunkBytes, ranges); return ranges; }
+        var regions = entry.Regions.Order().Distinct().ToList();
+        for (var i = 0; i < regions.Count;)
+        {
+            var j = i;
+            while (j + 1 < regions.Count && regions[j + 1] == regions[j] + 1) j++;
+            var start = regions[i] * entry.RegionBytes;
+            Cut(start, Math.Min(volumeBytes, (regions[j] + 1) * entry.RegionBytes), chunkBytes, ranges);
+            i = j + 1;
+        }
+        return ranges;
+    }
+
+    /// <summary>Whether this node recovers the log a slot holds for <paramref name="writer"/> (rule 4).</summary>
+    /// <param name="writerJoined">The writer is a joined member now.</param>
+    /// <param name="slotIncarnation">The run of the writer's agent that wrote the slot.</param>
+    /// <param name="ownIncarnation">This node's agent's run.</param>
+    public static bool Recovers(string self, string writer, bool coordinates, bool writerJoined, Guid slotIncarnation, Guid ownIncarnation) =>
+        writer == self ? slotIncarnation != ownIncarnation : coordinates && !writerJoined;
+
+    private static void Cut(long start, long end, int chunkBytes, List<(long, int)> into)
+    {
+        for (var at = start; at < end; at += chunkBytes) into.Add((at, (int)Math.Min(chunkBytes, end - at)));
+    }
+}
