@@ -19,6 +19,19 @@ public sealed partial class NodeMachine
     /// <summary>The nodes of this node's cluster definition, itself included.</summary>
     public IEnumerable<PeerAddress> Definition => peers.Prepend(selfAddress).OrderBy(p => p.Order);
 
+    private readonly HashSet<string> strangersLogged = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A sender this node's cluster definition does not name (never added, or removed for good) is not heard: it
+    /// can neither join nor count, whatever it sends, until an AddNode commits it into the definition.
+    /// </summary>
+    private bool IsStranger(string from)
+    {
+        if (from == self || peers.Any(p => p.Name == from)) return false;
+        if (strangersLogged.Add(from)) Log($"ignored node {from}: it is not in this node's cluster definition (Add-VmNode adds a node)");
+        return true;
+    }
+
     /// <summary>(Master, at begin.) Why the membership changes a request carries cannot be made; null when they can.</summary>
     private NodeFailure? DefinitionProblem(BeginRequest request)
     {

@@ -69,7 +69,7 @@ public sealed partial class NodeMachine
 
     private void OnMessage(DateTimeOffset now, Message message)
     {
-        if (removedForGood) return;
+        if (removedForGood || IsStranger(message.From)) return;
         Heard(message.From, now);
         HeardEpoch(message);
         switch (message)
