@@ -20,8 +20,10 @@
         'New-VmVolume', 'Get-VmVolume', 'Remove-VmVolume', 'Resize-VmVolume',
         'Get-VmPlex', 'Add-VmMirror', 'Remove-VmMirror', 'Get-VmTask',
         'Get-VmTransaction', 'Write-VmVolume', 'Read-VmVolume',
-        'Test-VmProposal', 'Invoke-VmKernelCommit', 'Invoke-VmAgentRequest',
+        'Test-VmProposal', 'Invoke-VmKernelCommit',
         'Test-VmConfiguration', 'Invoke-VmConfiguration', 'Export-VmConfiguration',
+        'Set-VmDisk', 'Set-VmDiskGroup', 'Undo-VmRelocation',
+        'Get-VmDiskGroupBackup', 'Restore-VmDiskGroup',
         'Suspend-VmTask', 'Resume-VmTask', 'Stop-VmTask', 'Set-VmTask'
     )
     FunctionsToExport    = @()

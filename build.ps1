@@ -8,6 +8,8 @@
                     VolumeManager.psd1      (from the repository root)
                     VolumeManager.psm1      (from the repository root, the manifest's RootModule)
                     VolumeManager.dll       (the cmdlets assembly)
+                    node/                   (VolumeManager.Node.psd1: the node-side manifest a node's
+                                             restricted endpoint imports)
                     bin/                    (Engine, Transport, YamlDotNet: loaded through the
                                              module's private AssemblyLoadContext)
                     agent/                  (framework-dependent vmconfigd: apphost + dlls)
@@ -185,6 +187,8 @@ function Invoke-Build {
         Write-Warning "$ModuleName.psd1 is missing at the repository root: the built module has no manifest and will not import by name."
     }
     Copy-Files $Root "$ModuleName.psm1" $ModuleDir
+    # The node-side manifest a node's restricted endpoint imports (same root module, the node-side cmdlets only).
+    Copy-Files (Join-Path $Root 'node') "$ModuleName.Node.psd1" (Join-Path $ModuleDir 'node')
     Copy-Item -LiteralPath $moduleDll -Destination $ModuleDir
     Copy-Files $cmdletsOut "$ModuleName.pdb" $ModuleDir
 

@@ -19,7 +19,7 @@ public sealed class GetVmNodeCommand : VmCmdlet
     protected override void ProcessRecord()
     {
         var view = Await(ct => Connection.ViewAsync(null, ct));
-        var applied = Await(ct => AppliedGenerationsAsync(view, ct));
+        var applied = Await(ct => OwnViewsAsync(view, ct));
         var definition = Connection.Definition;
         var nodes = definition.Nodes.Select((n, id) => ToNode(n, id, view.Members.FirstOrDefault(m => m.Name == n.Name), view.Master, applied))
             .OrderBy(n => n.State == "Left" ? 1 : 0).ThenBy(n => n.Rank);
@@ -27,20 +27,21 @@ public sealed class GetVmNodeCommand : VmCmdlet
     }
 
     /// <summary>
-    /// The generation each Joined member has applied, asked of the member itself: a heartbeat's figure lags a change by up
-    /// to a heartbeat. A member that does not answer keeps the figure its last heartbeat carried.
+    /// Each Joined member's own view: the generation it has applied (a heartbeat's figure lags a change by up to a
+    /// heartbeat) and the replays its interconnect refused. A member that does not answer keeps the generation its
+    /// last heartbeat carried.
     /// </summary>
-    private async Task<Dictionary<string, long>> AppliedGenerationsAsync(ClusterView view, CancellationToken ct)
+    private async Task<Dictionary<string, ClusterView>> OwnViewsAsync(ClusterView view, CancellationToken ct)
     {
         var asked = view.Members.Where(m => m.State == MemberState.Joined && Connection.Endpoints.ContainsKey(m.Name)).Select(async m =>
         {
-            try { return (m.Name, Generation: (long?)(await Connection.Endpoint(m.Name).GetMembershipAsync(ct)).Generation); }
-            catch (Engine.Initiation.EndpointException) { return (m.Name, Generation: (long?)null); }
+            try { return (m.Name, View: await Connection.Endpoint(m.Name).GetMembershipAsync(ct)); }
+            catch (Engine.Initiation.EndpointException) { return (m.Name, View: (ClusterView?)null); }
         });
-        return (await Task.WhenAll(asked)).Where(a => a.Generation is not null).ToDictionary(a => a.Name, a => a.Generation!.Value);
+        return (await Task.WhenAll(asked)).Where(a => a.View is not null).ToDictionary(a => a.Name, a => a.View!);
     }
 
-    private static VmNode ToNode(NodeDefinition definition, int id, MemberInfo? member, string master, Dictionary<string, long> applied) => new()
+    private static VmNode ToNode(NodeDefinition definition, int id, MemberInfo? member, string master, Dictionary<string, ClusterView> own) => new()
     {
         Name = definition.Name,
         NodeId = id,
@@ -49,7 +50,8 @@ public sealed class GetVmNodeCommand : VmCmdlet
         Rank = member?.Rank ?? -1,
         AgentRunning = member?.State == MemberState.Joined,
         AgentProcessId = member?.ProcessId is > 0 ? member.ProcessId : null,
-        Generation = applied.TryGetValue(definition.Name, out var generation) ? generation : member?.Generation ?? 0,
+        Generation = own.TryGetValue(definition.Name, out var mine) ? mine.Generation : member?.Generation ?? 0,
+        ReplayRefused = own.GetValueOrDefault(definition.Name)?.ReplayRefused,
         LastAbortReason = member?.LastAbortReason,
         Endpoint = definition.Endpoint.ToString(),
         Address = definition.Interconnect,

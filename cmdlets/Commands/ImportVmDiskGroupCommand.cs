@@ -9,8 +9,10 @@ using VolumeManager.Engine.Protocol;
 namespace VolumeManager.Cmdlets.Commands;
 
 /// <summary>
-/// Brings a disk group into the cluster from its disks alone: the configuration copy with the highest valid generation
-/// among the disks whose identity names the group. Damaged and older copies are named in warnings.
+/// Brings a disk group into the cluster from its disks alone: the newest configuration copy among the disks whose
+/// identity names the group, by descent (<see cref="ImportSelection"/>). Damaged and older copies are named in warnings.
+/// Copies that diverged (a serial split brain) are refused with <c>SerialSplitBrain</c> unless <c>-FromDisk</c> names
+/// the disk whose side to keep.
 /// </summary>
 [Cmdlet(VerbsData.Import, "VmDiskGroup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(VmDiskGroup), typeof(VmNodeCheckResult))]
@@ -29,13 +31,29 @@ public sealed class ImportVmDiskGroupCommand : VmChangeCmdlet
     [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
+    /// <summary>
+    /// The disk whose configuration copy to import, whatever the other disks hold: after a serial split brain, the side
+    /// to keep. The import rewrites the copies of the other side's disks the chosen configuration lists; a disk it does
+    /// not list keeps its copy and stays out of the group.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? FromDisk { get; set; }
+
     protected override void ProcessRecord()
     {
         ValidateName(Name, "disk group");
+        if (FromDisk is not null) ValidateName(FromDisk, "disk");
         var reader = Node ?? Connection.LocalNode;
-        var selection = ImportSelection.Choose(Name, ReadCopies(reader));
+        var selection = ImportSelection.Choose(Name, ReadCopies(reader), FromDisk);
         foreach (var damaged in selection.Damaged) WriteWarning($"{damaged} on node {reader}: {damaged.Problem}");
         foreach (var older in selection.Older) WriteWarning($"{older} holds an older copy (generation {older.Generation}, newest {selection.Generation}); the import rewrites it.");
+        foreach (var overruled in selection.Overruled) WriteWarning(Overruled(overruled, selection));
+        if (selection.SplitBrain)
+        {
+            WriteError(SplitBrain(selection, reader));
+            return;
+        }
         if (selection.Group is not { } group)
         {
             WriteError(new ErrorRecord(new InvalidOperationException(selection.Problem), ErrorIds.DiskGroupNotFound, ErrorCategory.ObjectNotFound, Name)
@@ -52,6 +70,21 @@ public sealed class ImportVmDiskGroupCommand : VmChangeCmdlet
         var imported = outcome.Transaction!.ApplyTo(new NodeDatabase(), reader).Find(Name)!;
         WriteObject(ObjectMapper.ToObject(imported, shared ? outcome.Transaction.Coordinator : reader));
     }
+
+    private ErrorRecord SplitBrain(ImportSelection selection, string reader)
+    {
+        var sides = selection.Sides.Select(s => new VmCopySide
+        {
+            DiskGroup = Name, Generation = s.Serial.Generation, Lineage = s.Serial.Lineage, Disks = s.Disks.Select(d => d.DiskName).ToArray(),
+        }).ToArray();
+        return new ErrorRecord(new SerialSplitBrainException(selection.Problem!, sides), ErrorIds.SerialSplitBrain, ErrorCategory.InvalidData, Name)
+            { ErrorDetails = new ErrorDetails($"node {reader}: {selection.Problem}") };
+    }
+
+    private static string Overruled(DiskCopy copy, ImportSelection selection) =>
+        selection.Group!.Disks.Any(d => d.Id == copy.DiskId)
+            ? $"{copy} holds a copy the chosen one does not descend from (generation {copy.Generation}); the import rewrites it with the chosen side's configuration."
+            : $"{copy} holds a copy the chosen one does not descend from (generation {copy.Generation}); the chosen configuration does not list it, so it stays out of the group with its copy.";
 
     private List<DiskCopy> ReadCopies(string node)
     {

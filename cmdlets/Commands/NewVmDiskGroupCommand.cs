@@ -27,6 +27,11 @@ public sealed class NewVmDiskGroupCommand : VmChangeCmdlet
     [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
+    /// <summary>What an I/O error on a plex's disk does: Global (default) detaches the plex on every node; Local fails I/O only on the node that cannot reach the disk (see Set-VmDiskGroup).</summary>
+    [Parameter]
+    [ValidateSet(DetachPolicies.Global, DetachPolicies.Local)]
+    public string DetachPolicy { get; set; } = DetachPolicies.Global;
+
     protected override void ProcessRecord()
     {
         ValidateName(Name, "disk group");
@@ -37,7 +42,7 @@ public sealed class NewVmDiskGroupCommand : VmChangeCmdlet
         if (!CheckOnly && !ShouldProcess($"{scope} disk group '{Name}' on disks {string.Join(", ", Disk)}", "Create")) return;
         var proposal = Propose(Shared ? null : owner, new CreateDiskGroup
         {
-            DiskGroup = Name, Shared = Shared, Owner = Shared ? null : owner,
+            DiskGroup = Name, Shared = Shared, Owner = Shared ? null : owner, DetachPolicy = DetachPolicy,
             Disks = Disk.Distinct().Select(d => new DiskRef { Name = d }).ToList(),
         });
         if (RunChange(proposal, Name) is not { } outcome) return;

@@ -38,6 +38,9 @@ public sealed class LocalEndpoint : NodeEndpoint
     /// <summary>The pwsh launcher to start; by default PowerShell's own choice (the pwsh next to the running PowerShell).</summary>
     public string? PwshPath { get; init; }
 
+    /// <summary>A session configuration (.pssc) the child applies (<c>pwsh -ConfigurationFile</c>): the node's restricted endpoint.</summary>
+    public string? ConfigurationFile { get; init; }
+
     /// <summary>The child's working directory; by default this process's.</summary>
     public string? WorkingDirectory { get; init; }
 
@@ -61,6 +64,7 @@ public sealed class LocalEndpoint : NodeEndpoint
         var instance = new PowerShellProcessInstance(null, null, null, false, WorkingDirectory);
         var start = instance.Process.StartInfo;
         if (PwshPath is not null) start.FileName = PwshPath;
+        if (ConfigurationFile is not null) { start.ArgumentList.Add("-ConfigurationFile"); start.ArgumentList.Add(ConfigurationFile); }
         foreach (var (name, value) in Environment) start.Environment[name] = value;
         process = instance;
         return RunspaceFactory.CreateOutOfProcessRunspace(types, instance);

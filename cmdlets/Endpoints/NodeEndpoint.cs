@@ -86,6 +86,7 @@ public abstract class NodeEndpoint : IDisposable
             await OpenRunspaceAsync(rs, timeout.Token);
             OnOpened();
             if (ImportModule is { } module) await ImportAsync(rs, module, timeout.Token);
+            await RequireNodeCommandsAsync(rs, timeout.Token);
             var session = PSSession.Create(rs, TransportName, cmdlet);
             session.Name = Node;
             Session = session;
@@ -180,6 +181,20 @@ public abstract class NodeEndpoint : IDisposable
             await done.Task.WaitAsync(ct);
         }
         finally { rs.StateChanged -= Watch; }
+    }
+
+    /// <summary>The endpoint must offer the node-side commands (a node's restricted session configuration does); else it is not a VolumeManager node.</summary>
+    private async Task RequireNodeCommandsAsync(Runspace rs, CancellationToken ct)
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = rs;
+        ps.AddCommand("Get-Command").AddParameter("Name", NodeSessionConfiguration.NodeCommands).AddParameter("ErrorAction", ActionPreference.SilentlyContinue);
+        using var stop = ct.Register(() => ps.BeginStop(null, null));
+        var found = (await ps.InvokeAsync()).Select(c => c.Properties["Name"]?.Value as string).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var missing = NodeSessionConfiguration.NodeCommands.Where(c => !found.Contains(c)).ToList();
+        if (missing.Count > 0)
+            throw new EndpointOpenException(Node, TransportName,
+                $"node {Node}: its endpoint does not offer {string.Join(", ", missing)}; start its pwsh with the VolumeManager node session configuration ({NodeSessionConfiguration.FileName}, see README \"Deploying to real hosts\").");
     }
 
     private async Task ImportAsync(Runspace rs, string module, CancellationToken ct)

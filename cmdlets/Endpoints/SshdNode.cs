@@ -72,6 +72,13 @@ public sealed partial class SshdNode
     public string WrapperPath => Path.Combine(Folder, "pwsh-subsystem.sh");
     public string EnvironmentFilePath => Path.Combine(Folder, "node.env");
     public string PwshPathFilePath => Path.Combine(Folder, "pwsh.path");
+    public string SessionConfigurationPath => Path.Combine(Folder, NodeSessionConfiguration.FileName);
+
+    /// <summary>
+    /// The node-side manifest the endpoint's restricted session configuration imports; the subsystem then starts pwsh
+    /// with <c>-ConfigurationFile</c> on it (only the node-side commands, no script). Null: an unrestricted pwsh.
+    /// </summary>
+    public string? NodeManifestPath { get; init; }
 
     /// <summary>The port sshd listens on, once started.</summary>
     public int Port { get; private set; }
@@ -209,6 +216,8 @@ public sealed partial class SshdNode
         foreach (var (name, value) in settings) entries.Append(name).Append('=').Append(value).Append('\0');
         WriteFile(EnvironmentFilePath, Encoding.UTF8.GetBytes(entries.ToString()), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         WriteFile(PwshPathFilePath, Encoding.UTF8.GetBytes(PwshPath + "\0"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (NodeManifestPath is not null) NodeSessionConfiguration.Write(SessionConfigurationPath, NodeManifestPath);
+        else File.Delete(SessionConfigurationPath);
     }
 
     private static void WriteFile(string path, byte[] content, UnixFileMode mode)
@@ -244,6 +253,7 @@ public sealed partial class SshdNode
         # The node's settings are data next to this script, never evaluated:
         #   node.env   NUL-terminated NAME=VALUE entries, exported as they are
         #   pwsh.path  the pwsh launcher to exec (NUL-terminated)
+        #   VolumeManager.Node.pssc  when present, the restricted session configuration pwsh applies
         here=${0%/*}
         while IFS= read -r -d '' entry; do
           name=${entry%%=*}
@@ -254,6 +264,9 @@ public sealed partial class SshdNode
           export "$name=${entry#*=}"
         done < "$here/node.env"
         IFS= read -r -d '' pwsh < "$here/pwsh.path"
+        if [[ -f $here/VolumeManager.Node.pssc ]]; then
+          exec "$pwsh" -sshs -NoLogo -NoProfile -ConfigurationFile "$here/VolumeManager.Node.pssc"
+        fi
         exec "$pwsh" -sshs -NoLogo -NoProfile
 
         """;

@@ -32,11 +32,15 @@ internal static class ClusterConnector
         return cluster;
     }
 
-    private static NodeEndpoint Open(NodeDefinition node) => node.Endpoint.Kind switch
+    /// <summary>A node's endpoint as its definition names it (not yet open).</summary>
+    public static NodeEndpoint Open(NodeDefinition node) => node.Endpoint.Kind switch
     {
-        EndpointKind.Local => new LocalEndpoint(node.Name, NodeEnvironment.For(node)) { ImportModule = ModuleLayout.ManifestPath },
+        EndpointKind.Local => new LocalEndpoint(node.Name, NodeEnvironment.For(node))
+        {
+            ConfigurationFile = NodeSessionConfiguration.Write(Path.Combine(Path.GetDirectoryName(node.StateDirectory)!, NodeSessionConfiguration.FileName), ModuleLayout.NodeManifestPath),
+        },
         EndpointKind.Ssh => new SshEndpoint(node.Name, node.Endpoint.Host!, node.Endpoint.Port, node.Endpoint.User ?? Environment.UserName,
-            node.Endpoint.KeyFile!, KnownHosts(node)) { ImportModule = "VolumeManager" },
+            node.Endpoint.KeyFile!, KnownHosts(node)),
         _ => throw new PlatformNotSupportedException($"node {node.Name}: {node.Endpoint.Kind} endpoints need Windows PowerShell remoting (WSMan), which this machine does not have."),
     };
 

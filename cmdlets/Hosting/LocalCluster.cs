@@ -25,7 +25,7 @@ internal sealed class LocalCluster : IDisposable
     }
 
     /// <summary>The namespaces, veths and bridge of a namespace-isolated cluster; null for one on loopback.</summary>
-    public NamespaceNetwork? Network { get; }
+    public NamespaceNetwork? Network { get; private set; }
 
     public string Root { get; }
     public ClusterDefinition Definition { get; }
@@ -64,18 +64,64 @@ internal sealed class LocalCluster : IDisposable
     public async Task StartEndpointsAsync(CancellationToken ct)
     {
         if (Transport != LocalTransport.Ssh) return;
+        foreach (var node in Definition.Nodes) await StartSshdAsync(node, ct);
+    }
+
+    private async Task StartSshdAsync(NodeDefinition node, CancellationToken ct)
+    {
         var key = await ClientKey.EnsureAsync(Path.Combine(Root, "ssh"), ct);
-        foreach (var node in Definition.Nodes)
+        var sshd = new SshdNode(node.Name, Path.Combine(Root, "nodes", node.Name, "sshd"), key.PublicKeyPath, NodeEnvironment.For(node), ModuleLayout.PwshPath)
         {
-            var sshd = new SshdNode(node.Name, Path.Combine(Root, "nodes", node.Name, "sshd"), key.PublicKeyPath, NodeEnvironment.For(node), ModuleLayout.PwshPath)
-            {
-                RequestedPort = node.Endpoint.Port,
-                ListenAddress = Network?.Address(node.Name) ?? "127.0.0.1",
-                Launcher = Network?.Exec(node.Name) ?? [],
-            };
-            sshds[node.Name] = sshd;
-            await sshd.StartAsync(ct);
+            RequestedPort = node.Endpoint.Port,
+            ListenAddress = Network?.Address(node.Name) ?? "127.0.0.1",
+            Launcher = Network?.Exec(node.Name) ?? [],
+            NodeManifestPath = ModuleLayout.NodeManifestPath,
+        };
+        sshds[node.Name] = sshd;
+        await sshd.StartAsync(ct);
+    }
+
+    /// <summary>
+    /// A new node's folders, and in a namespace cluster its address (Add-VmNode): not yet in the definition, no process
+    /// started. The network plan with it is recorded at once, so a stop removes whatever is made for it from here on.
+    /// </summary>
+    public NodeDefinition PlanNode(string name)
+    {
+        if (Network is not null)
+        {
+            Network = Network.With(name);
+            Network.Save(Root);
         }
+        return LocalClusterLayout.AddNode(Root, Definition, name, Network);
+    }
+
+    /// <summary>The new node's host as a machine would have it before the cluster takes it in: its namespace and its endpoint (sshd).</summary>
+    public async Task StartNodeHostAsync(NodeDefinition node, CancellationToken ct)
+    {
+        if (Network is not null) await Network.CreateNodeAsync(node.Name, ct);
+        agents[node.Name] = new AgentProcess(Definition.SourcePath!, node) { Launcher = Network?.Exec(node.Name) ?? [] };
+        if (node.Endpoint.Kind == EndpointKind.Ssh) await StartSshdAsync(node, ct);
+    }
+
+    /// <summary>Ends a node's agent and sshd (Remove-VmNode -Permanent); its namespace goes with the cluster's.</summary>
+    public async Task StopNodeAsync(string node, CancellationToken ct)
+    {
+        if (agents.Remove(node, out var agent)) agent.Kill();
+        if (sshds.Remove(node, out var sshd)) await sshd.StopAsync(ct);
+    }
+
+    /// <summary>Undoes <see cref="PlanNode"/> and <see cref="StartNodeHostAsync"/> for a node whose addition did not commit: processes, namespace, folder.</summary>
+    public async Task ForgetNodeAsync(NodeDefinition node, CancellationToken ct)
+    {
+        await StopNodeAsync(node.Name, ct);
+        if (Network is not null)
+        {
+            await Network.RemoveNodeAsync(node.Name, ct);
+            Network = Network.WithoutLast(node.Name);
+            Network.Save(Root);
+        }
+        var folder = Path.GetDirectoryName(node.StateDirectory)!;
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
     public void Dispose()

@@ -60,6 +60,21 @@ internal static class LocalClusterLayout
         return path;
     }
 
+    /// <summary>
+    /// The folders of a node Add-VmNode brings into a running local cluster: its dev folder links to the disks the
+    /// first node's does, its endpoint and interconnect like the others' (its own address in a namespace cluster).
+    /// </summary>
+    public static NodeDefinition AddNode(string root, ClusterDefinition definition, string name, NamespaceNetwork? network)
+    {
+        var first = definition.Nodes.OrderBy(n => n.Order).First();
+        var disks = Directory.EnumerateFileSystemEntries(Path.Combine(Path.GetDirectoryName(first.StateDirectory)!, "dev"))
+            .Order(StringComparer.Ordinal).Select(link => new FileInfo(link).LinkTarget ?? link).ToList();
+        var transport = first.Endpoint.Kind == EndpointKind.Local ? LocalTransport.Local : LocalTransport.Ssh;
+        var node = CreateNode(root, name, definition.Nodes.Max(n => n.Order) + 1, disks, transport, network);
+        if (first.Endpoint.Kind == EndpointKind.Ssh && network is null) node.Endpoint.KeyFile = first.Endpoint.KeyFile;
+        return node;
+    }
+
     /// <summary>Each node sees the shared disks through links in its own dev folder, so a test can hide one disk from one node.</summary>
     private static NodeDefinition CreateNode(string root, string name, int order, List<string> disks, LocalTransport transport, NamespaceNetwork? network)
     {

@@ -10,6 +10,9 @@ internal static class ModuleLayout
 
     public static string ManifestPath => Path.Combine(VersionFolder, "VolumeManager.psd1");
 
+    /// <summary>The node-side manifest a node's restricted endpoint imports (Test-VmProposal, Invoke-VmKernelCommit, Invoke-VmAgentRequest).</summary>
+    public static string NodeManifestPath => Path.Combine(VersionFolder, "node", "VolumeManager.Node.psd1");
+
     public static string AgentPath => Path.Combine(VersionFolder, "agent", OperatingSystem.IsWindows() ? "vmconfigd.exe" : "vmconfigd");
 
     /// <summary>

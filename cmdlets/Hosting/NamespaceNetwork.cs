@@ -64,6 +64,18 @@ internal sealed class NamespaceNetwork
         return new NamespaceNetwork(words[0], subnet, words[2..]);
     }
 
+    /// <summary>The plan with one more node (Add-VmNode): the next address of the subnet; the nodes already there keep theirs.</summary>
+    public NamespaceNetwork With(string node)
+    {
+        if (Nodes.Contains(node)) return this;
+        if (Nodes.Count >= 253) throw new InvalidOperationException($"namespace network {Id} holds 253 nodes already.");
+        return new NamespaceNetwork(Id, Subnet, [.. Nodes, node]);
+    }
+
+    /// <summary>The plan without a node added last whose addition did not commit (Add-VmNode undoing what it made).</summary>
+    public NamespaceNetwork WithoutLast(string node) =>
+        Nodes.Count > 0 && Nodes[^1] == node ? new NamespaceNetwork(Id, Subnet, [.. Nodes.Take(Nodes.Count - 1)]) : this;
+
     public void Save(string root) =>
         File.WriteAllText(Path.Combine(root, FileName), $"{Id} {Subnet} {string.Join(' ', Nodes)}\n");
 
@@ -81,7 +93,7 @@ internal sealed class NamespaceNetwork
             await IpAsync(ct, "link", "add", Bridge, "type", "bridge");
             await IpAsync(ct, "addr", "add", $"{BridgeAddress}/24", "dev", Bridge);
             await IpAsync(ct, "link", "set", Bridge, "up");
-            foreach (var node in Nodes) await CreateNodeAsync(node, ct);
+            foreach (var node in Nodes) await MakeNodeAsync(node, ct);
         }
         catch
         {
@@ -109,7 +121,25 @@ internal sealed class NamespaceNetwork
         return Nodes.All(n => output.Split('\n').Any(line => line.Split(' ')[0] == Namespace(n)));
     }
 
-    private async Task CreateNodeAsync(string node, CancellationToken ct)
+    /// <summary>Takes one node's namespace (and so its veth pair) away; its address is not given to another node.</summary>
+    public async Task RemoveNodeAsync(string node, CancellationToken ct)
+    {
+        await TryIpAsync(ct, "netns", "delete", Namespace(node));
+        await TryIpAsync(ct, "link", "delete", HostVeth(node));
+    }
+
+    /// <summary>One node's namespace, veth pair to the bridge and address; what it made is removed again if a step fails.</summary>
+    public async Task CreateNodeAsync(string node, CancellationToken ct)
+    {
+        try { await MakeNodeAsync(node, ct); }
+        catch
+        {
+            await RemoveNodeAsync(node, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task MakeNodeAsync(string node, CancellationToken ct)
     {
         var ns = Namespace(node);
         await IpAsync(ct, "netns", "add", ns);

@@ -14,6 +14,8 @@ internal static class ObjectMapper
         Volumes = group.Volumes.Select(v => v.Name).ToArray(),
         Generation = group.Generation, SizeBytes = group.SizeBytes,
         FreeBytes = group.FreeBytes,
+        DetachPolicy = group.DetachPolicy,
+        Spares = group.Disks.Where(d => d.Spare).Select(d => d.Name).ToArray(),
         Node = node,
     };
 
@@ -50,11 +52,15 @@ internal static class ObjectMapper
         }).ToArray(),
     };
 
-    /// <summary>A disk; <paramref name="deported"/> when its private region names a group no node has imported.</summary>
-    public static VmDisk ToObject(DiskInfo disk, bool deported = false) => new()
+    /// <summary>
+    /// A disk; <paramref name="deported"/> when its private region names a group no node has imported; <paramref name="recorded"/>
+    /// is the disk as its imported group records it (its health and spare flag).
+    /// </summary>
+    public static VmDisk ToObject(DiskInfo disk, bool deported = false, DiskRef? recorded = null) => new()
     {
         Name = disk.Name, Id = disk.Id, Path = disk.Path, Size = disk.SizeBytes, DiskGroup = disk.DiskGroup,
-        State = disk.DiskGroup is null ? "Free" : deported ? "Deported" : "InUse",
+        State = recorded is { IsHealthy: false } ? recorded.State : disk.DiskGroup is null ? "Free" : deported ? "Deported" : "InUse",
+        Spare = recorded?.Spare ?? false,
         AccessibleFrom = [.. disk.AccessibleFrom],
     };
 }

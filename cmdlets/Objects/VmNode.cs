@@ -14,4 +14,6 @@ public sealed class VmNode
     public string? LastAbortReason { get; internal set; }
     public string Endpoint { get; internal set; } = "";
     public string Address { get; internal set; } = "";
+    /// <summary>Interconnect frames and handshakes the node's agent refused as replayed, reordered or redirected since it started (each logged as ReplayRefused); null when the node did not answer.</summary>
+    public long? ReplayRefused { get; internal set; }
 }

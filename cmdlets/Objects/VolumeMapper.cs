@@ -19,7 +19,8 @@ internal static class VolumeMapper
     public static VmPlex ToObject(DiskGroup group, Volume volume, Plex plex, string node) => new()
     {
         DiskGroup = group.Name, Volume = volume.Name, Name = plex.Name, State = plex.State, Size = plex.SizeBytes,
-        Subdisks = plex.Subdisks.Select(s => new VmSubdisk { Name = s.Name, Disk = s.Disk, Offset = s.Offset, Length = s.Length }).ToArray(),
+        DetachedBy = plex.Detach?.Node, FailedDisk = plex.Detach?.Disk, DetachReason = plex.Detach?.Reason,
+        Subdisks = plex.Subdisks.Select(s => new VmSubdisk { Name = s.Name, Disk = s.Disk, Offset = s.Offset, Length = s.Length, RelocatedFrom = s.RelocatedFrom }).ToArray(),
         Disks = plex.DiskNames.ToArray(),
         Node = node,
     };

@@ -41,7 +41,7 @@ public static class Program
         if ((arguments.ParentPid ?? ParentFromEnvironment()) is { } parent) _ = ParentWatch.StopWhenGoneAsync(parent, stop, log);
         try { await host.RunAsync(stop.Token); }
         catch (OperationCanceledException) when (stop.IsCancellationRequested) { log.Write("stopping"); }
-        catch (Exception e) when (e is Engine.Storage.JournalDamagedException or Engine.Serialization.ConfigurationFormatException)
+        catch (Exception e) when (e is Engine.Storage.JournalDamagedException or Engine.Serialization.ConfigurationFormatException or Storage.SerialSplitBrainException)
         {
             // The durable state cannot be trusted: the agent does not start on a guess.
             log.Write($"fatal: {e.Message}");

@@ -23,6 +23,8 @@ public sealed class ScenarioOptions
     public bool Partitions { get; set; } = true;
     public bool Leaves { get; set; } = true;
     public bool ConnectionResets { get; set; } = true;
+    /// <summary>A disk under a mirrored volume starts failing every write, until faults stop (the kernels detach and relocate its plexes).</summary>
+    public bool DiskFaults { get; set; } = true;
     /// <summary>
     /// A new fault (crash, crash point, partition, leave) only once the cluster has recovered from the last:
     /// every agent running and joined, no partition. The failure rules of the architecture are about one
@@ -50,6 +52,9 @@ public sealed class ScenarioResult
     public int Succeeded { get; init; }
     public int Committed { get; init; }
     public long Events { get; init; }
+    /// <summary>Volume writes the kernels acknowledged, and of those the ones that waited for a detach (invariant 7's data model).</summary>
+    public int Writes { get; init; }
+    public int WritesAfterDetach { get; init; }
     public TimeSpan Simulated { get; init; }
     public List<string> Faults { get; init; } = [];
     public List<string> Changelog { get; init; } = [];
@@ -67,7 +72,7 @@ public sealed class ScenarioResult
     public string Replay => ReplayCommand(Seed, Variant);
 
     public string Summary() =>
-        $"seed {Seed}: {Nodes} nodes, {Changes} changes ({Succeeded} succeeded, {Committed} committed), {Events} events, {Simulated.TotalSeconds:0.0} s simulated, {Violations.Count} violations";
+        $"seed {Seed}: {Nodes} nodes, {Changes} changes ({Succeeded} succeeded, {Committed} committed), {Writes} writes acknowledged ({WritesAfterDetach} after a detach), {Events} events, {Simulated.TotalSeconds:0.0} s simulated, {Violations.Count} violations";
 
     public string Describe()
     {
@@ -128,6 +133,7 @@ public static class Scenario
         }
         var protocol = sim.Options.Protocol;
         var end = options.FaultWindow;
+        var cutPaths = new List<(SimNode Node, string Disk)>();
 
         // Agents boot within the first second: the first forms the cluster, the rest join (some while changes run).
         foreach (var node in sim.Nodes)
@@ -171,6 +177,9 @@ public static class Scenario
             if (options.Partitions && sim.Nodes.Count > 1) kinds.Add("partition");
             if (options.ConnectionResets && running.Count > 1) kinds.Add("reset");
             if (options.Leaves && running.Any(n => n.Machine!.Phase == NodePhase.Joined && !n.Machine.IsMaster)) kinds.Add("leave");
+            var mirrored = master?.Machine!.Database.Shared.SelectMany(g => g.Volumes).Where(v => v.Plexes.Count(p => p.IsActive) > 1)
+                .SelectMany(v => v.AttachedDiskNames).Where(d => !sim.Data.FailingDisks.Contains(d)).Distinct().ToList() ?? [];
+            if (options.DiskFaults && mirrored.Count > 0) kinds.AddRange(["disk-fails", "path-fails"]);
             if (kinds.Count > 0)
             {
                 switch (sim.Pick(kinds))
@@ -213,6 +222,21 @@ public static class Scenario
                         sim.At(heal, () => { if (sim.Elapsed < end) { Fault("partition heals"); sim.Network.Heal(); } });
                         break;
                     }
+                    case "disk-fails":
+                    {
+                        var disk = sim.Pick(mirrored);
+                        Fault($"disk {disk} fails every write");
+                        sim.Data.FailingDisks.Add(disk);
+                        break;
+                    }
+                    case "path-fails":
+                    {
+                        var (node, disk) = (sim.Pick(running), sim.Pick(mirrored));
+                        Fault($"{node.Name}'s path to disk {disk} fails (the other nodes still reach it)");
+                        sim.Data.FailingPaths.Add((node.Name, disk));
+                        if (node.InvisibleDisks.Add(disk)) cutPaths.Add((node, disk));
+                        break;
+                    }
                     case "reset":
                     {
                         var a = sim.Pick(running);
@@ -248,8 +272,11 @@ public static class Scenario
         sim.RunFor(end);
 
         // Faults stop: the network heals, every agent that is down or has left is started again.
-        Fault("faults stop: network heals, stopped agents restart");
+        Fault("faults stop: network heals, failing disks are replaced, stopped agents restart");
         sim.Network.Heal();
+        sim.Data.FailingDisks.Clear();
+        sim.Data.FailingPaths.Clear();
+        foreach (var (node, disk) in cutPaths) node.InvisibleDisks.Remove(disk);
         foreach (var node in sim.Nodes)
         {
             node.CrashBefore = null;
@@ -285,6 +312,7 @@ public static class Scenario
         }
         else sim.RunFor(TimeSpan.FromSeconds(5));
         sim.Complete();
+        violations.AddRange(ClusterInvariants.CopiesOnOneLine(sim.Disks.Copies()));
         violations.InsertRange(0, sim.AllViolations);
         violations.AddRange(workload.CheckOutcomes());
         return new ScenarioResult
@@ -296,6 +324,8 @@ public static class Scenario
             Succeeded = workload.Runs.Count(r => r.Outcome is { Succeeded: true }),
             Committed = sim.Ledger.CommittedGenerations.Count,
             Events = sim.Events,
+            Writes = sim.Data.Acknowledged,
+            WritesAfterDetach = sim.Data.AcknowledgedAfterDetach,
             Simulated = sim.Elapsed,
             Faults = faults,
             Changelog = workload.Runs.Select(r => $"{r.Started.TotalSeconds:0.000} {r}").ToList(),
@@ -308,7 +338,7 @@ public static class Scenario
     {
         long? generation = null;
         string? master = null;
-        foreach (var node in sim.Nodes)
+        foreach (var node in sim.Nodes.Where(n => !n.Removed))
         {
             if (node.Machine is not { Phase: NodePhase.Joined } m || m.Master is null) return false;
             if (m.Active is not null || node.AnyGateClosed) return false;

@@ -14,6 +14,9 @@ public sealed class SimDisks
         public long SizeBytes;
         public string? Group;
         public Guid? GroupId;
+        /// <summary>The configuration copy in the private region, and the generation it was written at.</summary>
+        public DiskGroup? Copy;
+        public long Generation;
         public byte[] LeaseSlot = new byte[PrivateRegion.LeaseSize];
     }
 
@@ -48,6 +51,13 @@ public sealed class SimDisks
         }
     }
 
+    /// <summary>The configuration copies on the disks, as the agent's DiskCopyReader reports them to an import.</summary>
+    public List<DiskCopy> Copies() => disks.Where(d => d.Copy is not null).Select(d => new DiskCopy
+    {
+        Path = $"/dev/sim/{d.Name}", DiskName = d.Name, DiskId = d.Id, DiskGroup = d.Group!, DiskGroupId = d.GroupId!.Value,
+        Generation = d.Generation, Group = d.Copy,
+    }).ToList();
+
     /// <summary>What the lease slot of a disk holds.</summary>
     public DiskLease? LeaseOn(string disk) => DiskLease.Decode(disks.Single(d => d.Name == disk).LeaseSlot);
 
@@ -78,5 +88,7 @@ public sealed class SimDisks
         if (found is null || master.InvisibleDisks.Contains(found.Name)) return;
         found.Group = group?.Name;
         found.GroupId = group?.Id;
+        found.Copy = group;
+        found.Generation = group?.Generation ?? 0;
     }
 }

@@ -95,7 +95,7 @@ public sealed class SimHarness
     /// <summary>Restarts stopped agents and runs until the cluster is at rest: one master, every node joined, nothing in doubt.</summary>
     public void Settle(TimeSpan? within = null)
     {
-        foreach (var node in Sim.Nodes.Where(n => !n.Running || n.Machine!.Phase == NodePhase.Left)) Sim.Restart(node);
+        foreach (var node in Sim.Nodes.Where(n => !n.Removed && (!n.Running || n.Machine!.Phase == NodePhase.Left))) Sim.Restart(node);
         var stopped = Sim.Elapsed;
         if (!Sim.RunUntil(() => !Workload.Running.Any() && Scenario.QuickSettled(Sim) && ClusterInvariants.Settled(Sim.Snapshots(), Sim.Elapsed - stopped).Count == 0,
                 within ?? TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50)))

@@ -26,17 +26,22 @@ internal sealed class SimKernel(Simulator sim, SimNode node)
 
     public void Stop() => stopped = true;
 
-    /// <summary>An I/O to a disk group: enters when the gate is open (waits while it is closed), leaves after <paramref name="duration"/>.</summary>
-    public void Submit(string group, TimeSpan duration)
+    /// <summary>
+    /// An I/O to a disk group: enters when the gate is open (waits while it is closed), leaves after <paramref name="duration"/>;
+    /// <paramref name="entered"/> runs as it enters (a write reaches the disks), <paramref name="left"/> once it has left the gate.
+    /// </summary>
+    public void Submit(string group, TimeSpan duration, Action? entered = null, Action? left = null)
     {
         var gate = GateOf(group);
-        if (gate.Closed) { gate.Waiting.Add(() => Submit(group, duration)); return; }
+        if (gate.Closed) { gate.Waiting.Add(() => Submit(group, duration, entered, left)); return; }
         gate.InFlight++;
+        entered?.Invoke();
         sim.At(duration, () =>
         {
             if (stopped) return;
             gate.InFlight--;
             if (gate.InFlight == 0 && gate.Drained is { } drained) { gate.Drained = null; drained(); }
+            left?.Invoke();
         });
     }
 
@@ -59,24 +64,37 @@ internal sealed class SimKernel(Simulator sim, SimNode node)
             gate.Closed = true;
             if (inFlight == 0) { Next(i + 1); return; }
             var finished = false;
-            gate.Drained = () => { if (finished) return; finished = true; Next(i + 1); };
+            Action drained = () => { if (finished) return; finished = true; Next(i + 1); };
+            gate.Drained = drained;
             var bound = sim.Options.Kernel.DrainBound;
             sim.At(bound, () =>
             {
                 if (finished || stopped) return;
                 finished = true;
-                gate.Drained = null;
+                // Only its own wait: a later quiesce of the same gate (this one was resumed meanwhile) keeps waiting.
+                if (gate.Drained == drained) gate.Drained = null;
                 Resume(transactionId);
                 done($"I/O to disk group '{groups[i]}' did not drain within {bound.TotalSeconds:0.###} s ({inFlight} in flight).");
             });
         }
     }
 
+    /// <summary>Closes the groups' gates and keeps them closed, drained or not, until <see cref="Resume"/> of the same id (the node's fence).</summary>
+    public void Hold(string id, IReadOnlyList<string> groups)
+    {
+        if (!quiescedBy.TryAdd(id, [.. groups])) return;
+        foreach (var group in groups) GateOf(group).Closed = true;
+    }
+
     public void Resume(string transactionId)
     {
         if (!quiescedBy.Remove(transactionId, out var groups)) return;
         // Counted like the agent's gates: a gate another transaction still holds closed stays closed.
-        foreach (var group in groups.Where(g => !quiescedBy.Values.Any(held => held.Contains(g)))) Open(GateOf(group));
+        foreach (var group in groups.Where(g => !quiescedBy.Values.Any(held => held.Contains(g))))
+        {
+            Open(GateOf(group));
+            sim.Data.GateOpened(node, group);
+        }
     }
 
     private void Open(Gate gate)

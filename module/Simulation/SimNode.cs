@@ -13,12 +13,19 @@ public sealed class SimNode
 {
     private readonly List<TransactionRecord> journal = [];
 
-    internal SimNode(int index, PeerAddress address, NodeDatabase initial)
+    internal SimNode(int index, PeerAddress address, NodeDatabase initial, IEnumerable<PeerAddress> definition)
     {
         Index = index;
         Address = address;
         Durable = initial;
+        Definition = [.. definition];
     }
+
+    /// <summary>The node's cluster definition file: the peers its agent starts with; a committed AddNode or RemoveNode rewrites it.</summary>
+    public List<PeerAddress> Definition { get; }
+
+    /// <summary>Taken out of the cluster for good (its own definition no longer names it): no invariant counts it.</summary>
+    public bool Removed => Definition.All(p => p.Name != Name);
 
     public int Index { get; }
     public PeerAddress Address { get; }

@@ -77,6 +77,7 @@ public sealed class SimResync(Simulator sim, Workload workload)
                 case ResyncStep.Copy:
                     if (Dies(node, state, "before copy")) return;
                     (copied.TryGetValue(key, out var chunks) ? chunks : copied[key] = []).Add(decision.Offset / ResyncRules.ChunkBytes);
+                    if (decision.Source is { } source) sim.Data.Copy(target.Volume, source, target.Plex, decision.Offset, decision.Length);
                     ChunksCopied++;
                     state.Offsets[key] = offset = decision.Offset + decision.Length;
                     if (Dies(node, state, "after copy")) return;

@@ -44,6 +44,11 @@ public sealed class KernelOptions
 public sealed class SimulationOptions
 {
     public int Nodes { get; set; } = 3;
+    /// <summary>
+    /// How many of the nodes the cluster definition names at first (all when null); the rest are hosts a change of
+    /// membership (<see cref="Engine.Operations.AddNode"/>) brings in, each defined to itself and the first ones.
+    /// </summary>
+    public int? DefinedNodes { get; set; }
     public int Seed { get; set; }
     public ProtocolOptions Protocol { get; set; } = DefaultProtocol();
     /// <summary>How often each agent's timer ticks (the agent uses a quarter of the heartbeat interval, at least 20 ms).</summary>

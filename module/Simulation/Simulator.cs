@@ -40,7 +40,8 @@ public sealed class Simulator
         Initial = new NodeDatabase { ClusterId = ClusterId };
         for (var i = 0; i < options.Nodes; i++)
         {
-            var node = new SimNode(i, Cluster[i], Initial.Clone());
+            var defined = Cluster.Take(options.DefinedNodes ?? options.Nodes).ToList();
+            var node = new SimNode(i, Cluster[i], Initial.Clone(), defined.Contains(Cluster[i]) ? defined : [.. defined, Cluster[i]]);
             nodes.Add(node);
             byName[node.Name] = node;
         }
@@ -50,6 +51,7 @@ public sealed class Simulator
                 if (options.DiskInvisibleRate > 0 && Chance(options.DiskInvisibleRate)) node.InvisibleDisks.Add(disk);
         Network = new SimNetwork(this, options.Nodes);
         Ledger = new DecisionLedger(Initial);
+        Data = new SimData(this);
         Time = new SimTimeProvider(this);
     }
 
@@ -67,6 +69,8 @@ public sealed class Simulator
     public SimNetwork Network { get; }
     /// <summary>The durable history, checked as it grows (invariants 2, 3, 4, 6).</summary>
     public DecisionLedger Ledger { get; }
+    /// <summary>The volumes' data and the writes acknowledged (invariant 7).</summary>
+    public SimData Data { get; }
     /// <summary>Every invariant broken so far, the ledger's included.</summary>
     public List<Violation> Violations { get; } = [];
     /// <summary>Transactions the master reported complete, with the time.</summary>
@@ -161,13 +165,14 @@ public sealed class Simulator
         var database = Options.WireRoundTrip ? DatabaseYaml.Read(DatabaseYaml.Write(node.Durable), node.Name) : node.Durable.Clone();
         var journal = node.LoadJournal(Options.WireRoundTrip ? r => WireJson.Deserialize<TransactionRecord>(WireJson.Serialize(r)) : r => r);
         if (node.Incarnation > 1) Ledger.Restarted(node.Name, database, journal);
-        node.Machine = new NodeMachine(node.Name, Cluster, Options.Protocol, new Random(Random.Next()), node.ProcessId, database, journal);
+        node.Machine = new NodeMachine(node.Name, node.Definition, Options.Protocol, new Random(Random.Next()), node.ProcessId, database, journal);
         node.Kernel = new SimKernel(this, node);
         node.Leases = new LeaseSlots(Time);
         Trace.Add(Elapsed, $"{node.Name} agent starts (pid {node.ProcessId}, generation {database.Generation}, {journal.Count} journal records)");
         var incarnation = node.Incarnation;
         At(Between(TimeSpan.Zero, Options.TickInterval), () => TickLoop(node, incarnation));
         if (Options.Kernel.IoInterval > TimeSpan.Zero) At(Between(TimeSpan.Zero, Options.Kernel.IoInterval * 2), () => IoLoop(node, incarnation));
+        At(RelocationPeriod, () => RelocationLoop(node, incarnation));
         Network.Restarted(node);
         Feed(node, new Started(Now));
     }
@@ -207,8 +212,28 @@ public sealed class Simulator
         if (node.Incarnation != incarnation || node.Machine is not { } machine) return;
         var shared = machine.Database.Shared;
         if (machine.Phase == NodePhase.Joined && shared.Count > 0)
-            node.Kernel.Submit(shared[Random.Next(shared.Count)].Name, Between(TimeSpan.FromMilliseconds(1), Options.Kernel.IoMaxDuration));
+        {
+            var group = shared[Random.Next(shared.Count)];
+            var duration = Between(TimeSpan.FromMilliseconds(1), Options.Kernel.IoMaxDuration);
+            if (group.Volumes.Count > 0) Data.Submit(node, group, duration);
+            else node.Kernel.Submit(group.Name, duration);
+        }
         At(Between(TimeSpan.Zero, Options.Kernel.IoInterval * 2), () => IoLoop(node, incarnation));
+    }
+
+    private static readonly TimeSpan RelocationPeriod = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The master's relocation service (the agent's RelocationService): each detached plex moves off its failed disk, one request at a time.</summary>
+    private void RelocationLoop(SimNode node, int incarnation)
+    {
+        if (node.Incarnation != incarnation || node.Machine is not { } machine) return;
+        var wanted = machine.IsMaster
+            ? machine.Database.Shared.SelectMany(g => Engine.Allocation.Relocation.Wanted(g).Select(w => Engine.Allocation.Relocation.Plan(g, w.Volume, w.Plex).Move)).OfType<Engine.Operations.RelocatePlex>().FirstOrDefault()
+            : null;
+        if (wanted is null) { At(RelocationPeriod, () => RelocationLoop(node, incarnation)); return; }
+        Trace.Add(Elapsed, $"{node.Name} relocates plex {wanted.Plex} of {wanted.DiskGroup}/{wanted.Volume}");
+        Run(() => Request(node.Name, new KernelChangeRequest { Scope = TransactionScope.Shared, Operations = [wanted] })
+            .ContinueWith(_ => At(RelocationPeriod, () => RelocationLoop(node, incarnation)), TaskScheduler.FromCurrentSynchronizationContext()));
     }
 
     internal void Deliver(SimNode to, Message message) => Feed(to, new Received(Now, message));
@@ -256,6 +281,8 @@ public sealed class Simulator
                     Ledger.RecordPersisted(node.Name, r.Record, machine.IsMaster);
                     break;
                 case Reply r: Answer(node, machine, r); break;
+                case Fence f: node.Kernel.Hold(NodeMachine.FenceId, f.DiskGroups); break;
+                case Unfence: node.Kernel.Resume(NodeMachine.FenceId); break;
                 case Quiesce q:
                     node.Kernel.Quiesce(q.TransactionId, q.DiskGroups, problem =>
                     {
@@ -269,6 +296,11 @@ public sealed class Simulator
                 case RenewLease l:
                     At(TimeSpan.FromMilliseconds(1), () => { if (node.Incarnation == incarnation) Feed(node, Disks.RenewLease(node, l.Lease, Now)); });
                     break;
+                case DefineNode d:
+                    node.Definition.RemoveAll(p => p.Name == d.Node.Name);
+                    node.Definition.Add(Cluster.First(p => p.Name == d.Node.Name));
+                    break;
+                case UndefineNode u: node.Definition.RemoveAll(p => p.Name == u.Node); break;
                 case Log: break;
             }
         }
@@ -336,7 +368,7 @@ public sealed class Simulator
     }
 
     /// <summary>Every node as a monitor sees it: running ones from their machines, stopped ones from their durable store.</summary>
-    public List<NodeSnapshot> Snapshots() => nodes.Select(n => n.Machine is { } m
+    public List<NodeSnapshot> Snapshots() => nodes.Where(n => !n.Removed).Select(n => n.Machine is { } m
         ? NodeSnapshot.Of(m)
         : NodeSnapshot.Stopped(n.Name, n.Durable, n.LoadJournal(r => r))).ToList();
 
@@ -378,6 +410,8 @@ public sealed class Simulator
         Reply r => $"reply #{r.RequestId} {(r.Response.Ok ? "ok" : r.Response.ErrorId)}{(r.Response.Transaction is { } t ? " " + t.Id : "")}",
         Quiesce q => $"quiesce {q.TransactionId} [{string.Join(",", q.DiskGroups)}]",
         Resume r => $"resume {r.TransactionId}",
+        Fence f => $"fence [{string.Join(",", f.DiskGroups)}]",
+        Unfence => "unfence",
         WriteDiskCopies w => $"write disk copies [{string.Join(",", w.DiskGroups)}]",
         RenewLease l => $"renew lease until {l.Lease.Expires:HH:mm:ss.fff}",
         Log l => $"log: {l.Text}",

@@ -29,6 +29,7 @@ public sealed class ChangeRun
 public sealed class Workload(Simulator sim)
 {
     private int names;
+    private int volumes;
 
     public List<ChangeRun> Runs { get; } = [];
     public IEnumerable<ChangeRun> Running => Runs.Where(r => !r.Done);
@@ -48,18 +49,24 @@ public sealed class Workload(Simulator sim)
 
     public ChangeRun StartRandom(string node) => Start(node, RandomProposal(node));
 
-    /// <summary>Creates a shared disk group on free disks, removes one, makes a private one, or asks for something the local checks refuse.</summary>
+    /// <summary>
+    /// Creates a shared disk group on free disks, removes one (its volumes first), makes a private one, puts a mirrored
+    /// volume on a shared group of two disks, or asks for something the local checks refuse.
+    /// </summary>
     public Proposal RandomProposal(string node)
     {
         var db = sim.Node(node).Machine?.Database ?? sim.Node(node).Durable;
         var free = sim.Disks.Free.ToList();
         var roll = sim.Random.NextDouble();
-        if (roll < 0.35 && db.Shared.Count > 0) return Remove(node, sim.Pick(db.Shared).Name);
+        if (roll < 0.35 && db.Shared.Count > 0) return RemoveShared(node, sim.Pick(db.Shared));
+        if (roll >= 0.8 && db.Shared.Where(g => g.Disks.Count >= 2).ToList() is { Count: > 0 } mirrorable) return Mirrored(node, sim.Pick(mirrorable).Name);
         if (roll < 0.42 && db.Private.Count > 0) return Remove(node, sim.Pick(db.Private).Name, TransactionScope.Private);
         if (roll < 0.47) return Create(node, db.Shared.Count > 0 ? sim.Pick(db.Shared).Name : $"dg{++names:D3}", sim.Disks.Names.Take(1).ToList());
         if (free.Count == 0) return db.Shared.Count > 0 ? Remove(node, sim.Pick(db.Shared).Name) : Create(node, $"dg{++names:D3}", [sim.Pick(sim.Disks.Names.ToList())]);
         var disks = free.OrderBy(_ => sim.Random.Next()).Take(1 + sim.Random.Next(Math.Min(2, free.Count))).ToList();
-        return Create(node, $"dg{++names:D3}", disks, roll < 0.55 ? TransactionScope.Private : TransactionScope.Shared);
+        // A third of the shared groups detach under the Local policy.
+        return Create(node, $"dg{++names:D3}", disks, roll < 0.55 ? TransactionScope.Private : TransactionScope.Shared,
+            sim.Random.Next(3) == 0 ? DetachPolicies.Local : DetachPolicies.Global);
     }
 
     /// <summary>A change that should succeed on a healthy cluster: remove a shared group, or create one on a free disk.</summary>
@@ -67,19 +74,34 @@ public sealed class Workload(Simulator sim)
     {
         var db = sim.Node(node).Machine?.Database ?? sim.Node(node).Durable;
         var free = sim.Disks.Free.Where(d => sim.Nodes.All(n => !n.InvisibleDisks.Contains(d))).ToList();
-        if (db.Shared.Count > 0 && (free.Count == 0 || sim.Chance(0.5))) return Remove(node, sim.Pick(db.Shared).Name);
+        if (db.Shared.Count > 0 && (free.Count == 0 || sim.Chance(0.5))) return RemoveShared(node, sim.Pick(db.Shared));
         if (free.Count > 0) return Create(node, $"dg{++names:D3}", [sim.Pick(free)]);
         return db.Private.Count > 0 ? Remove(node, sim.Pick(db.Private).Name, TransactionScope.Private) : null;
     }
 
-    public Proposal Create(string node, string name, List<string> disks, TransactionScope scope = TransactionScope.Shared) => new()
+    public Proposal Create(string node, string name, List<string> disks, TransactionScope scope = TransactionScope.Shared, string detachPolicy = DetachPolicies.Global) => new()
     {
         Scope = scope, Node = node, Initiator = $"admin@{node}",
         Operations = [new CreateDiskGroup
         {
             DiskGroup = name, Shared = scope == TransactionScope.Shared, Owner = scope == TransactionScope.Private ? node : null,
             Disks = disks.Select(d => new DiskRef { Name = d }).ToList(),
+            DetachPolicy = detachPolicy,
         }],
+    };
+
+    /// <summary>A volume of 16 MiB with two mirrors, named once for the whole run (acknowledged writes are kept by volume name).</summary>
+    public Proposal Mirrored(string node, string group) => new()
+    {
+        Scope = TransactionScope.Shared, Node = node, Initiator = $"admin@{node}",
+        Operations = [new CreateVolume { DiskGroup = group, Volume = $"v{++volumes:D3}", SizeBytes = 16L << 20, Mirrors = 2 }],
+    };
+
+    /// <summary>Removes a shared group, or one of its volumes first while it has any (a group with volumes cannot be removed).</summary>
+    private Proposal RemoveShared(string node, DiskGroup group) => group.Volumes.Count == 0 ? Remove(node, group.Name) : new()
+    {
+        Scope = TransactionScope.Shared, Node = node, Initiator = $"admin@{node}",
+        Operations = [new RemoveVolume { DiskGroup = group.Name, Volume = sim.Pick(group.Volumes).Name }],
     };
 
     public Proposal Remove(string node, string name, TransactionScope scope = TransactionScope.Shared) => new()

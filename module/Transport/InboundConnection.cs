@@ -38,10 +38,10 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
         {
             FrameReadResult hello = await context.HelloCodec.ReadFrameAsync(stream, Hello.Sender, timeout.Token)
                 .ConfigureAwait(false);
-            string? refusal = CheckHello(hello, out HandshakeFrame? greeting);
+            string? refusal = CheckHello(hello, out HandshakeFrame? greeting, out bool redirected);
             if (refusal is not null)
             {
-                LogRefusal(remote, refusal);
+                LogRefusal(remote, refusal, redirected);
                 return null;
             }
             byte[] challenge = Hello.NewChallenge();
@@ -50,10 +50,10 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
                 timeout.Token).ConfigureAwait(false);
             FrameReadResult confirm = await context.HelloCodec.ReadFrameAsync(stream, Hello.Sender, timeout.Token)
                 .ConfigureAwait(false);
-            refusal = CheckConfirm(confirm, greeting.From, challenge);
+            refusal = CheckConfirm(confirm, greeting.From, challenge, out bool replayed);
             if (refusal is not null)
             {
-                LogRefusal(remote, refusal);
+                LogRefusal(remote, refusal, replayed);
                 return null;
             }
             byte[] connection = [.. greeting.Challenge, .. challenge];
@@ -71,19 +71,25 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
         }
     }
 
-    private void LogRefusal(EndPoint? remote, string why)
+    private void LogRefusal(EndPoint? remote, string why, bool replay = false)
     {
+        if (replay)
+        {
+            context.CountReplay();
+        }
         string host = (remote as IPEndPoint)?.Address.ToString() ?? "an unknown address";
         if (context.Refusals.TryPass($"{host} {why}", out int suppressed))
         {
             string since = suppressed == 0 ? "" : $" ({suppressed} more from there in the last minute)";
-            context.Log($"Interconnect: refused a connection from {remote}: {why}{since}.");
+            string id = replay ? $"{LinkContext.ReplayRefused}: " : "";
+            context.Log($"Interconnect: {id}refused a connection from {remote}: {why}{since}.");
         }
     }
 
-    private string? CheckHello(FrameReadResult hello, out HandshakeFrame? greeting)
+    private string? CheckHello(FrameReadResult hello, out HandshakeFrame? greeting, out bool redirected)
     {
         greeting = null;
+        redirected = false;
         if (hello.Status == FrameStatus.EndOfStream)
         {
             return "it closed before saying hello";
@@ -103,14 +109,16 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
         }
         if (frame.To != context.SelfName)
         {
+            redirected = true;
             return $"its hello from '{frame.From}' is addressed to '{frame.To}', not to this node";
         }
         greeting = frame;
         return null;
     }
 
-    private static string? CheckConfirm(FrameReadResult confirm, string peer, byte[] challenge)
+    private static string? CheckConfirm(FrameReadResult confirm, string peer, byte[] challenge, out bool replayed)
     {
+        replayed = false;
         if (confirm.Status == FrameStatus.EndOfStream)
         {
             return $"'{peer}' closed before answering this node's challenge";
@@ -122,6 +130,7 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
         }
         if (!frame.Answer.AsSpan().SequenceEqual(challenge))
         {
+            replayed = true;
             return $"the confirm from '{peer}' did not answer this connection's challenge (a replayed handshake)";
         }
         return null;
@@ -187,10 +196,16 @@ internal sealed class InboundConnection(Socket socket, LinkContext context, Inbo
 
     private void LogDrop(string peer, int length, FrameRefusal refusal)
     {
+        bool replay = LinkContext.IsReplay(refusal);
+        if (replay)
+        {
+            context.CountReplay();
+        }
         if (context.Refusals.TryPass($"drop {peer} {refusal.Kind}", out int suppressed))
         {
             string since = suppressed == 0 ? "" : $" ({suppressed} more like it in the last minute)";
-            context.Log($"Interconnect: dropped a {length}-byte frame from '{peer}': {refusal.Reason}{since}.");
+            string id = replay ? $"{LinkContext.ReplayRefused}: " : "";
+            context.Log($"Interconnect: {id}dropped a {length}-byte frame from '{peer}': {refusal.Reason}{since}.");
         }
     }
 }

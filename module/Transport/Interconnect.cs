@@ -49,6 +49,9 @@ public sealed class Interconnect : IAsyncDisposable
 
     public string SelfName { get; }
 
+    /// <summary>Frames and handshakes refused as replayed, reordered or redirected since start (each logged as ReplayRefused).</summary>
+    public long ReplaysRefused => context.ReplaysRefused;
+
     /// <summary>The bound address, with the actual port when constructed with port 0.</summary>
     public IPEndPoint LocalEndPoint =>
         (IPEndPoint?)listener?.LocalEndpoint ?? throw new InvalidOperationException("The interconnect is not started.");

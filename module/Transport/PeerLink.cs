@@ -165,7 +165,8 @@ internal sealed class PeerLink : IAsyncDisposable
         }
         if (frame.To != context.SelfName || !frame.Answer.AsSpan().SequenceEqual(challenge))
         {
-            throw new IOException($"the welcome from '{Name}' did not answer this connection's challenge "
+            context.CountReplay();
+            throw new IOException($"{LinkContext.ReplayRefused}: the welcome from '{Name}' did not answer this connection's challenge "
                 + "(a replayed handshake)");
         }
         return frame;

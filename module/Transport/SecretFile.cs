@@ -61,12 +61,21 @@ internal static class SecretFile
         return secret;
     }
 
-    /// <summary>A secret that the group or others could read (or replace) is no secret: refused, naming the file and its mode.</summary>
+    /// <summary>
+    /// A secret that the group or others could read (or replace) is no secret: refused, naming the file and its mode.
+    /// So is one another user owns: that user can read it, or make it readable, whatever its mode says now.
+    /// </summary>
     private static void CheckOwnerOnly(string path, string what)
     {
         if (OperatingSystem.IsWindows())
         {
             return;
+        }
+        if (FileOwner.Of(path) is { } owner && FileOwner.Self is { } self && owner != self)
+        {
+            throw new InvalidDataException(
+                $"The {what} file '{path}' is owned by user {owner}, not by this process's user {self}; "
+                + $"give it to the user the agent runs as: chown {self} '{path}'.");
         }
         UnixFileMode open = File.GetUnixFileMode(path) & ~(OwnerReadWrite | UnixFileMode.UserExecute);
         if (open != UnixFileMode.None)

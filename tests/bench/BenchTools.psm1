@@ -31,9 +31,15 @@ function Use-BenchCluster {
     finally { Stop-VmLocalCluster -Cluster $cluster -Remove -Confirm:$false }
 }
 
+# A request to a node's agent over its control socket. Invoke-VmAgentRequest is node-side only (VolumeManager.psd1
+# does not export it), so it runs in the module's own scope.
+function Invoke-BenchAgentRequest([string] $Request, [string] $StateDirectory) {
+    & (Get-Module VolumeManager) { param($r, $s) Invoke-VmAgentRequest -Request $r -StateDirectory $s } $Request $StateDirectory
+}
+
 # A node's kernel report straight from its agent: freezes, resync tasks, plexes' I/O errors.
 function Get-BenchKernel([string] $Path, [string] $Node) {
-    (Invoke-VmAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Join-Path $Path 'nodes' $Node 'state') | ConvertFrom-Json).kernel
+    (Invoke-BenchAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Join-Path $Path 'nodes' $Node 'state') | ConvertFrom-Json).kernel
 }
 
 # How long each of the transactions closed its disk groups' gates on each of the nodes, in ms.
@@ -50,4 +56,4 @@ function Write-BenchTable([string] $Title, $Rows) {
     $Rows | Format-Table -AutoSize | Out-String -Width 120 | Write-Host
 }
 
-Export-ModuleMember -Function Measure-Ms, Get-Stats, Use-BenchCluster, Write-BenchTable, Get-BenchKernel, Get-FreezeMs
+Export-ModuleMember -Function Invoke-BenchAgentRequest, Measure-Ms, Get-Stats, Use-BenchCluster, Write-BenchTable, Get-BenchKernel, Get-FreezeMs

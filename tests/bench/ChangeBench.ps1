@@ -10,11 +10,11 @@ $rows = foreach ($entry in $Shape) {
         $sessions = $cluster.Sessions
         New-VmDiskGroup -Name vols -Disk d03 -Shared | Out-Null
         foreach ($i in 1..3) {
-            Invoke-Command -Session $sessions -ScriptBlock { } | Out-Null
+            Invoke-Command -Session $sessions -ScriptBlock { } -ErrorAction Ignore | Out-Null
             New-VmDiskGroup -Name warm -Disk d01 -Shared | Out-Null
             Remove-VmDiskGroup -Name warm -Confirm:$false
         }
-        $fanout = foreach ($i in 1..$Iterations) { Measure-Ms { Invoke-Command -Session $sessions -ScriptBlock { } } }
+        $fanout = foreach ($i in 1..$Iterations) { Measure-Ms { Invoke-Command -Session $sessions -ScriptBlock { } -ErrorAction Ignore } }
         $new = [Collections.Generic.List[double]]::new()
         $remove = [Collections.Generic.List[double]]::new()
         $newVolume = [Collections.Generic.List[double]]::new()

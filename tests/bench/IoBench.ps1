@@ -5,7 +5,7 @@
 param([int] $MiB = 32, [int] $Changes = 20)
 
 function Invoke-Agent([string] $State, [hashtable] $Request) {
-    $answer = Invoke-VmAgentRequest -Request ($Request | ConvertTo-Json -Compress) -StateDirectory $State | ConvertFrom-Json
+    $answer = Invoke-BenchAgentRequest -Request ($Request | ConvertTo-Json -Compress) -StateDirectory $State | ConvertFrom-Json
     if (-not $answer.ok) { throw $answer.error }
     $answer
 }
@@ -56,11 +56,11 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize 256MB -Body {
     $n2 = Join-Path $path 'nodes' 'n2' 'state'
     $writer = Start-ThreadJob -ArgumentList $stop, $n2 -ScriptBlock {
         param($stop, $state)
-        Import-Module VolumeManager
+        $vm = Import-Module VolumeManager -PassThru
         $data = [Convert]::ToBase64String([byte[]]::new(64KB))
         for ($i = 0; -not $stop.Stop; $i++) {
             $request = @{ kind = 'VolumeWriteRequest'; diskGroup = 'bio'; volume = 'plain'; offset = ($i % 256) * 64KB; data = $data } | ConvertTo-Json -Compress
-            Invoke-VmAgentRequest -Request $request -StateDirectory $state | Out-Null
+            & $vm { param($r, $s) Invoke-VmAgentRequest -Request $r -StateDirectory $s } $request $state | Out-Null
         }
         $i
     }

@@ -17,16 +17,17 @@ Use-BenchCluster -NodeCount 4 -DiskCount 4 -DiskSize 256MB -FailureTimeout ([Tim
     $writer = Start-ThreadJob -ArgumentList $log, (& $state $writerNode) -ScriptBlock {
         param($log, $state)
         $request = @{ kind = 'VolumeWriteRequest'; diskGroup = 'bsucc'; volume = 'written'; offset = 0; data = [Convert]::ToBase64String([byte[]]::new(4KB)) } | ConvertTo-Json -Compress
+        $vm = Import-Module VolumeManager -PassThru
         $clock = [Diagnostics.Stopwatch]::StartNew()
         while (-not $log.Stop) {
             $start = $clock.Elapsed.TotalMilliseconds
-            Invoke-VmAgentRequest -Request $request -StateDirectory $state | Out-Null
+            & $vm { param($r, $s) Invoke-VmAgentRequest -Request $r -StateDirectory $s } $request $state | Out-Null
             $end = $clock.Elapsed.TotalMilliseconds
             $log.Writes.Add([pscustomobject]@{ End = $end; Ms = $end - $start })
         }
     }
     function Send-Fault([string] $Node, [hashtable] $Request) {
-        Invoke-VmAgentRequest -Request ($Request | ConvertTo-Json -Compress) -StateDirectory (& $state $Node) | Out-Null
+        Invoke-BenchAgentRequest -Request ($Request | ConvertTo-Json -Compress) -StateDirectory (& $state $Node) | Out-Null
     }
     # Kill: the successor dies before acknowledging. Hold: the master holds its commit notices for a second, a long
     # freeze against which the record's account of it is checked.

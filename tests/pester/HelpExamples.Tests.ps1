@@ -11,7 +11,7 @@ BeforeDiscovery {
         'Add-VmDisk', 'New-VmVolume', 'Get-VmVolume', 'Get-VmPlex', 'Resize-VmVolume', 'Add-VmMirror', 'Get-VmTask', 'Remove-VmMirror',
         'Export-VmDiskGroup', 'Import-VmDiskGroup',
         'Remove-VmDisk', 'Write-VmVolume', 'Read-VmVolume', 'Remove-VmVolume', 'Remove-VmDiskGroup', 'Get-VmTransaction',
-        'Test-VmProposal', 'Invoke-VmKernelCommit', 'Invoke-VmAgentRequest', 'Add-VmNode', 'Remove-VmNode',
+        'Test-VmProposal', 'Invoke-VmKernelCommit', 'Add-VmNode', 'Remove-VmNode',
         'Connect-VmCluster', 'Disconnect-VmCluster', 'Start-VmLocalCluster', 'Stop-VmLocalCluster')
     $names = @(Get-Command -Module VolumeManager -CommandType Cmdlet).Name
     $script:examples = foreach ($name in @($order | Where-Object { $_ -in $names }) + @($names | Where-Object { $_ -notin $order } | Sort-Object)) {

@@ -98,9 +98,10 @@ Describe 'Failures at the worst moment, on real processes' {
         $stop = [hashtable]::Synchronized(@{ Stop = $false; Failed = 0; Written = 0 })
         $writer = Start-ThreadJob -ArgumentList $stop, (Get-StateDirectory $script:cluster $writerNode) -ScriptBlock {
             param($stop, $state)
+            $vm = Import-Module VolumeManager -PassThru
             $request = @{ kind = 'VolumeWriteRequest'; diskGroup = 'dgk'; volume = 'written'; offset = 0; data = [Convert]::ToBase64String([byte[]]::new(4KB)) } | ConvertTo-Json -Compress
             while (-not $stop.Stop) {
-                if ((Invoke-VmAgentRequest -Request $request -StateDirectory $state | ConvertFrom-Json).ok) { $stop.Written++ } else { $stop.Failed++ }
+                if ((& $vm { param($r, $s) Invoke-VmAgentRequest -Request $r -StateDirectory $s } $request $state | ConvertFrom-Json).ok) { $stop.Written++ } else { $stop.Failed++ }
             }
         }
         try {

@@ -140,6 +140,51 @@ Describe 'A four-node cluster with one network namespace per node' -Skip:(-not $
         foreach ($node in $script:nodes) { Get-VmDiskGroup -Cluster $script:cluster -Node $node | Where-Object Name -eq dgprepared | Should -BeNullOrEmpty }
     }
 
+    It 'aborts a change when a slave''s link goes down during its checks, naming the slave; healed, the slave converges' {
+        # The seed: an agent goes away before the commit decision: the change fails, nothing is half-applied. The cut
+        # slave never answers its check (its endpoint's connection hangs); the master counts it Down and aborts.
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        $master = (Get-AgentView $script:cluster $script:nodes[0]).Master
+        $slave = @($script:nodes | Where-Object { $_ -ne $master })[0]
+        Set-TestFault -Cluster $script:cluster -Node $slave -Rule 'hold-before:ReplyCheckRequest'
+        $job = Start-ThreadJob -ScriptBlock {
+            param($cluster)
+            New-VmDiskGroup -Cluster $cluster -Name dgchecks -Disk d03 -Shared -ErrorVariable failed -ErrorAction SilentlyContinue
+            $failed
+        } -ArgumentList $script:cluster
+        try {
+            Wait-Until { @(Get-TestTransaction -Cluster $script:cluster -Node $slave | Where-Object { $_.state -eq 'Checking' }).Count -gt 0 } -Because "$slave to have the proposal"
+            Set-TestLink -Cluster $script:cluster -Node $slave -State down
+            Clear-TestFault -Cluster $script:cluster -Node $slave
+            $errors = @($job | Wait-Job -Timeout 60 | Receive-Job | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+            $errors.Count | Should -BeGreaterOrEqual 1 -Because 'the change ends without the cut slave''s answer'
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'AgentWentAway,*'
+            $errors[0].TargetObject | Should -Be $slave
+            foreach ($node in $script:nodes | Where-Object { $_ -ne $slave }) { (Get-AgentView $script:cluster $node).Generation | Should -Be $before }
+        }
+        finally {
+            Set-TestLink -Cluster $script:cluster -Node $slave -State up
+            $job | Remove-Job -Force -ErrorAction Ignore
+        }
+        Wait-Until { Test-Converged $script:cluster $script:nodes $before } -Timeout ([TimeSpan]::FromSeconds(60)) -Because "$slave, healed, to rejoin"
+        foreach ($node in $script:nodes) { Get-VmDiskGroup -Cluster $script:cluster -Node $node | Where-Object Name -eq dgchecks | Should -BeNullOrEmpty }
+    }
+
+    It 'grows online by a node in a namespace of its own at the next address, commits on all five, and shrinks back' {
+        $before = Assert-ClusterConsistent -Cluster $script:cluster
+        (Add-VmNode -Cluster $script:cluster -Name n5).State | Should -Be 'Joined'
+        $n5 = Get-TestNetwork $script:cluster | Where-Object Node -eq n5
+        $n5.Address | Should -Be ($script:network[0].Address -replace '\.1$', '.5')
+        ip netns identify (Get-VmNode -Cluster $script:cluster -Name n5).AgentProcessId | Should -Be $n5.Namespace
+        Get-Listener $n5.Namespace | Sort-Object | Should -Be @("$($n5.Address):22", "$($n5.Address):7600")
+        New-VmDiskGroup -Cluster $script:cluster -Name dgfive -Disk d03 -Shared | Out-Null
+        Wait-Until { Test-Converged $script:cluster ($script:nodes + 'n5') ($before + 2) } -Because 'all five to hold the change'
+        Remove-VmNode -Cluster $script:cluster -Name n5 -Permanent -Confirm:$false
+        Assert-ClusterConsistent -Cluster $script:cluster | Should -Be ($before + 3)
+        (Get-AgentView $script:cluster $script:nodes[0]).States.Keys | Sort-Object | Should -Be $script:nodes
+        Remove-VmDiskGroup -Cluster $script:cluster -Name dgfive -Confirm:$false
+    }
+
     It 'refuses a node whose SSH host key changed, naming the node (HostKeyChanged), and the cluster goes on' {
         $before = Assert-ClusterConsistent -Cluster $script:cluster
         $node = $script:network[-1]

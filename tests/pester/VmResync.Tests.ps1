@@ -114,7 +114,7 @@ Describe 'A writer loop on node 2 during reconfiguration' {
         $n2 = Get-StateDirectory $script:cluster 'n2'
         $writer = Start-ThreadJob -ArgumentList $stop, $n2 -ScriptBlock {
             param($stop, $state)
-            Import-Module VolumeManager
+            $vm = Import-Module VolumeManager -PassThru
             $acked = @{}
             $failed = 0
             for ($i = 0; -not $stop.Stop; $i++) {
@@ -122,7 +122,7 @@ Describe 'A writer loop on node 2 during reconfiguration' {
                 $data = [byte[]]::new(64KB)
                 [Random]::new($i).NextBytes($data)
                 $request = @{ kind = 'VolumeWriteRequest'; diskGroup = 'dgs'; volume = 'w1'; offset = $offset; data = [Convert]::ToBase64String($data) } | ConvertTo-Json -Compress
-                $answer = Invoke-VmAgentRequest -Request $request -StateDirectory $state | ConvertFrom-Json
+                $answer = & $vm { param($r, $s) Invoke-VmAgentRequest -Request $r -StateDirectory $s } $request $state | ConvertFrom-Json
                 if ($answer.ok) { $acked[$offset] = $i } else { $failed++ }
             }
             [pscustomobject]@{ Acked = $acked; Failed = $failed; Writes = $i }

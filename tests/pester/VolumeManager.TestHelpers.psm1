@@ -47,10 +47,17 @@ function Set-TestLink {
 function Get-AgentView {
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node)
-    $view = (Invoke-VmAgentRequest -Request '{"kind":"ViewQuery"}' -StateDirectory (Get-StateDirectory $Cluster $Node) | ConvertFrom-Json).view
+    $view = (Invoke-TestAgentRequest -Request '{"kind":"ViewQuery"}' -StateDirectory (Get-StateDirectory $Cluster $Node) | ConvertFrom-Json).view
     $states = @{}
     foreach ($member in $view.members) { $states[$member.name] = $member.state }
     [pscustomobject]@{ Node = $Node; Master = $view.master; Generation = $view.generation; SharedHash = $view.sharedHash; States = $states }
+}
+
+# A request to a node's agent straight over its control socket from the test's own session. Invoke-VmAgentRequest
+# is node-side only (a node's restricted endpoint offers it; VolumeManager.psd1 does not export it), so it runs in
+# the module's own scope.
+function Invoke-TestAgentRequest([Parameter(Mandatory)] [string] $Request, [Parameter(Mandatory)] [string] $StateDirectory) {
+    & (Get-Module VolumeManager) { param($r, $s) Invoke-VmAgentRequest -Request $r -StateDirectory $s } $Request $StateDirectory
 }
 
 function Get-StateDirectory([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node) {
@@ -65,7 +72,7 @@ function Set-TestFault {
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node, [Parameter(Mandatory)] [string] $Rule)
     $request = @{ kind = 'FaultRequest'; arm = $Rule } | ConvertTo-Json -Compress
-    $answer = Invoke-VmAgentRequest -Request $request -StateDirectory (Get-StateDirectory $Cluster $Node) | ConvertFrom-Json
+    $answer = Invoke-TestAgentRequest -Request $request -StateDirectory (Get-StateDirectory $Cluster $Node) | ConvertFrom-Json
     if (-not $answer.ok) { throw "node ${Node}: $($answer.error)" }
 }
 
@@ -73,7 +80,7 @@ function Clear-TestFault {
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node)
     $request = @{ kind = 'FaultRequest'; release = $true } | ConvertTo-Json -Compress
-    Invoke-VmAgentRequest -Request $request -StateDirectory (Get-StateDirectory $Cluster $Node) | Out-Null
+    Invoke-TestAgentRequest -Request $request -StateDirectory (Get-StateDirectory $Cluster $Node) | Out-Null
 }
 
 # A node's own transaction records, straight from its agent.
@@ -83,7 +90,7 @@ function Get-TestTransaction {
     $query = @{ kind = 'TransactionsQuery' }
     if ($Id) { $query.id = $Id }
     $request = $query | ConvertTo-Json -Compress
-    (Invoke-VmAgentRequest -Request $request -StateDirectory (Get-StateDirectory $Cluster $Node) | ConvertFrom-Json).records
+    (Invoke-TestAgentRequest -Request $request -StateDirectory (Get-StateDirectory $Cluster $Node) | ConvertFrom-Json).records
 }
 
 # Restarts every agent that is not running and waits until all nodes are Joined again.
@@ -150,7 +157,9 @@ function Get-PlexHash {
     foreach ($sd in $p.Subdisks) {
         if ($left -le 0) { break }
         $take = [Math]::Min($left, $sd.Length)
-        $stream = [IO.File]::Open((Join-Path $disks "$($sd.Disk).img"), 'Open', 'Read', 'ReadWrite')
+        $image = Join-Path $disks "$($sd.Disk).img"
+        if (-not (Test-Path $image)) { $image = (Get-VmDisk -Cluster $Cluster -Name $sd.Disk -Node $Node).Path }   # a cluster over -Disk paths
+        $stream = [IO.File]::Open($image, 'Open', 'Read', 'ReadWrite')
         try {
             $stream.Position = 1MB + $sd.Offset
             $buffer = [byte[]]::new($take)
@@ -166,7 +175,7 @@ function Get-PlexHash {
 function Get-KernelReport {
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node)
-    $json = Invoke-VmAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Get-StateDirectory $Cluster $Node)
+    $json = Invoke-TestAgentRequest -Request '{"kind":"KernelQuery"}' -StateDirectory (Get-StateDirectory $Cluster $Node)
     ($json | ConvertFrom-Json).kernel
 }
 

@@ -30,6 +30,7 @@ public sealed class AgentHost : IAsyncDisposable
     private readonly DiskCopyWriter diskCopies;
     private readonly DiskCopyReader copyReader;
     private readonly DiskLeaseWriter leases;
+    private readonly ConfigBackups backups;
     private readonly FaultHook faults;
     private NodeMachine machine = null!;
     private Interconnect interconnect = null!;
@@ -40,12 +41,13 @@ public sealed class AgentHost : IAsyncDisposable
     private Nbd.NbdServer? nbd;
 
     private ResyncService resync = null!;
+    private DefinitionFile definitionFile = null!;
     private readonly TaskRegistry tasks = new();
     private RecoveryService recovery = null!;
     private HeartbeatPacer pacer = null!;
     private int leaseRoundRunning;
 
-    private VolumeIo Io => io ??= new VolumeIo(kernel, () => machine.Database, scanner);
+    private VolumeIo Io => io ??= new VolumeIo(kernel, () => machine.Database, scanner, new PlexDetacher(node.Name, () => machine.Database, new KernelChanges(SubmitAsync), log.Write));
 
     public AgentHost(ClusterDefinition cluster, NodeDefinition node, StateDirectory state, AgentLog log, FaultHook faults)
     {
@@ -59,6 +61,7 @@ public sealed class AgentHost : IAsyncDisposable
         diskCopies = new DiskCopyWriter(log.Write);
         copyReader = new DiskCopyReader(scanner);
         leases = new DiskLeaseWriter(log.Write);
+        backups = new ConfigBackups(state.Files, node.Name, cluster.ConfigBackups, log.Write);
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -67,6 +70,8 @@ public sealed class AgentHost : IAsyncDisposable
         using var ticker = TickAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var pump = PumpInterconnectAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var resyncing = resync.RunAsync(TimeSpan.FromMilliseconds(250), ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        using var relocating = new RelocationService(() => machine.Database, Coordinates, new KernelChanges(SubmitAsync), log.Write)
+            .RunAsync(TimeSpan.FromMilliseconds(500), ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var recovering = recovery.RunAsync(TimeSpan.FromMilliseconds(250), ct).ContinueWith(_ => { }, TaskScheduler.Default);
         using var pacing = pacer.RunAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         Feed(new Started(Now));
@@ -78,13 +83,14 @@ public sealed class AgentHost : IAsyncDisposable
     {
         var token = NodeToken.ReadOrCreate(state.Files.Token);
         store = state.OpenStore(cluster.Id, log.Write);
-        var (database, records) = (store.Database, store.Records);
+        var (database, records) = (HeldGroups.Reconcile(node.Name, store.Database, copyReader, store, log.Write), store.Records);
         machine = new NodeMachine(node.Name, cluster.Peers(), cluster.ToProtocolOptions(), new Random(),
             Environment.ProcessId, database, records);
         interconnect = new Interconnect(node.Name, Endpoint(node.Interconnect), ClusterKey.Read(cluster.KeyFile), log.Write,
             new InterconnectOptions { ReconnectDelayMax = cluster.HeartbeatInterval });
         foreach (var peer in cluster.Nodes.Where(n => n.Name != node.Name)) interconnect.RegisterPeer(peer.Name, Endpoint(peer.Interconnect));
         await interconnect.StartAsync(ct);
+        definitionFile = new DefinitionFile(cluster, node.Name, log.Write);
         pacer = new HeartbeatPacer(cluster.HeartbeatInterval, (peer, payload) => interconnect.Send(peer, payload));
         control = new ControlServer(state.Files.Socket, token, HandleControlAsync, log.Write);
         await control.StartAsync(ct);
@@ -158,11 +164,13 @@ public sealed class AgentHost : IAsyncDisposable
             case VolumeWriteRequest write: return WireJson.Serialize(await Io.WriteAsync(write, ct));
             case VolumeReadRequest read: return WireJson.Serialize(await Io.ReadAsync(read, ct));
             case DiskCopiesQuery copies: return WireJson.Serialize(new ControlResponse { Ok = true, Copies = copyReader.Read(copies.DiskGroup) });
+            case ConfigBackupsQuery b: await backups.Written; return WireJson.Serialize(new ControlResponse { Ok = true, Backups = backups.List(b.DiskGroup, b.Generation) });
             case TaskControlRequest control: return WireJson.Serialize(new TaskCommands(tasks, log.Write).Handle(control));
             case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = tasks.Snapshot(), Freezes = kernel.Freezes, IoErrors = kernel.IoErrors } });
         }
         var response = await SubmitAsync(parsed, ct);
         if (parsed is TransactionsQuery) response.Records = WithKernelFreezes(response.Records);
+        if (parsed is ViewQuery && response.View is { } view) view.ReplayRefused = interconnect.ReplaysRefused;
         return WireJson.Serialize(response);
     }
 
@@ -232,13 +240,31 @@ public sealed class AgentHost : IAsyncDisposable
 
     private void Execute(IReadOnlyList<Effect> effects, bool hold)
     {
-        foreach (var effect in effects)
+        IDisposable? group = null;
+        try
         {
-            var points = Points(effect);
-            if (hold && !points.All(p => faults.Before(p, effect))) continue;
-            Carry(effect);
-            foreach (var point in points) faults.After(point);
+            for (var i = 0; i < effects.Count; i++)
+            {
+                var effect = effects[i];
+                // Persists in a row (a commit's database change and its record) share one fsync, made before the next effect.
+                if (!IsPersist(effect)) EndGroup(ref group);
+                else if (group is null && i + 1 < effects.Count && IsPersist(effects[i + 1])) group = store.Group();
+                var points = Points(effect);
+                if (hold && !points.All(p => faults.Before(p, effect))) continue;
+                Carry(effect);
+                foreach (var point in points) faults.After(point);
+            }
         }
+        finally { EndGroup(ref group); }
+    }
+
+    private static bool IsPersist(Effect effect) => effect is PersistDatabase or PersistRecord;
+
+    private void EndGroup(ref IDisposable? group)
+    {
+        if (group is null) return;
+        using (pacer.DiskIo()) group.Dispose();
+        group = null;
     }
 
     /// <summary>The fault points of an effect: a send is both "CommitNotice" and "CommitNotice>n3".</summary>
@@ -256,21 +282,41 @@ public sealed class AgentHost : IAsyncDisposable
             case Send s when s.To == node.Name: Feed(new Received(Now, s.Message)); break;
             case Send s when faults.Drops(s.To): break;
             case Send s: SendToPeer(s); break;
-            case PersistDatabase p: using (pacer.DiskIo()) store.SaveDatabase(p.Database); break;
+            case PersistDatabase p: using (pacer.DiskIo()) store.SaveDatabase(p.Database); backups.Record(p.Database); break;
             case PersistRecord r: using (pacer.DiskIo()) store.Append(r.Record); break;
             case Reply r: if (pending.TryGetValue(r.RequestId, out var tcs)) tcs.TrySetResult(r.Response); break;
+            case Fence f: kernel.Hold(NodeMachine.FenceId, f.DiskGroups); break;
+            case Unfence: kernel.Resume(NodeMachine.FenceId); break;
             case Quiesce q: _ = QuiesceAsync(q); break;
             case Resume r: kernel.Resume(r.TransactionId); break;
             case WriteDiskCopies w: using (pacer.DiskIo()) diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan(), w.Deported); break;
             case RenewLease l: StartLeaseRound(l); break;
+            case DefineNode d: Define(d.Node); break;
+            case UndefineNode u: Undefine(u.Node); break;
             case Log l: log.Write(l.Text); break;
         }
+    }
+
+    /// <summary>A committed AddNode (or a member the master names that this node missed): a peer from now on, and written into cluster.yaml.</summary>
+    private void Define(NodeDefinition added)
+    {
+        if (added.Name == node.Name) return;
+        try { interconnect.RegisterPeer(added.Name, Endpoint(added.Interconnect)); }
+        catch (Exception e) when (e is ArgumentException or FormatException or System.Net.Sockets.SocketException) { log.Write($"node {added.Name}: its interconnect address {added.Interconnect} is unusable: {e.Message}"); }
+        using (pacer.DiskIo()) definitionFile.Define(added);
+    }
+
+    private void Undefine(string removed)
+    {
+        using (pacer.DiskIo()) definitionFile.Undefine(removed);
+        if (removed != node.Name) _ = interconnect.RemovePeerAsync(removed).AsTask();
     }
 
     private void SendToPeer(Send send)
     {
         var payload = WireJson.Serialize<Message>(send.Message);
-        interconnect.Send(send.To, payload);
+        try { interconnect.Send(send.To, payload); }
+        catch (InvalidOperationException e) { log.Write($"{send.Message.GetType().Name} to {send.To} not sent: {e.Message}"); return; }
         if (send.Message is Heartbeat) pacer.Sent(send.To, payload);
     }
 

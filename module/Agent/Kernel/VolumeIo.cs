@@ -8,11 +8,13 @@ namespace VolumeManager.Agent.Kernel;
 
 /// <summary>
 /// The kernel's data path: volume reads and writes through the disk group's I/O gate, so none is in flight while a
-/// change is prepared. A write goes to every plex, active ones first (a stale one being resynchronised too), and is
-/// acknowledged once every plex has it; FLUSH and FUA make it durable. A read comes from an active plex and fails
-/// over to the next one when a disk returns an error, which the kernel records per plex.
+/// change is prepared. A write goes to every attached plex, active ones first (a stale one being resynchronised too),
+/// and is acknowledged once every plex has it; FLUSH and FUA make it durable. A read comes from an active plex and
+/// fails over to the next one when a disk returns an error. A plex whose disk fails is left alone from then on and the
+/// <see cref="PlexDetacher"/> asks for its detach; a write that reached the other plexes is acknowledged once the
+/// detach is committed (outside the gate, so the detach can quiesce), and fails if the plex stays attached.
 /// </summary>
-public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, DiskScanner scanner) : IDisposable
+public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, DiskScanner scanner, PlexDetacher detacher) : IDisposable
 {
     private const int ZeroChunk = 1024 * 1024;
     private readonly DiskHandles disks = new(scanner);
@@ -48,8 +50,10 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     {
         var gate = kernel.Gate(diskGroup);
         await gate.EnterAsync(ct);
-        try { Write(Layout(diskGroup, volume), offset, data.Span, fua); }
+        List<PlexIoError>? failed;
+        try { failed = Write(Layout(diskGroup, volume), offset, data.Span, fua); }
         finally { gate.Exit(); }
+        await SettleAsync(failed);
     }
 
     /// <summary>Makes every write acknowledged so far durable on every disk of the volume.</summary>
@@ -57,8 +61,10 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     {
         var gate = kernel.Gate(diskGroup);
         await gate.EnterAsync(ct);
-        try { Flush(Layout(diskGroup, volume)); }
+        List<PlexIoError>? failed;
+        try { failed = Flush(Layout(diskGroup, volume)); }
         finally { gate.Exit(); }
+        await SettleAsync(failed);
     }
 
     /// <summary>TRIM: image files give the range back (reads return zeroes); block devices keep their data.</summary>
@@ -66,31 +72,45 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     {
         var gate = kernel.Gate(diskGroup);
         await gate.EnterAsync(ct);
+        List<PlexIoError>? failed;
         try
         {
             var layout = Layout(diskGroup, volume);
             CheckRange(layout, offset, length, write: true);
-            foreach (var plex in layout.Plexes) OnPlex(layout, plex, "Discard", offset, () => Each(plex, offset, length, (e, at, _, n) => e.Handle.Discard(at, n), fua));
+            failed = OnEveryPlex(layout, "Discard", offset, plex => Each(plex, offset, length, (e, at, _, n) => e.Handle.Discard(at, n), fua));
         }
         finally { gate.Exit(); }
+        await SettleAsync(failed);
     }
 
     public async ValueTask ZeroAsync(string diskGroup, string volume, long offset, long length, bool fua, CancellationToken ct)
     {
         var gate = kernel.Gate(diskGroup);
         await gate.EnterAsync(ct);
+        List<PlexIoError>? failed = null;
         try
         {
             var layout = Layout(diskGroup, volume);
             var zero = Zeroes();
             for (var done = 0L; done < length; done += ZeroChunk)
-                Write(layout, offset + done, zero.Span((int)Math.Min(ZeroChunk, length - done)), fua);
+                Merge(ref failed, Write(layout, offset + done, zero.Span((int)Math.Min(ZeroChunk, length - done)), fua));
         }
         finally { gate.Exit(); }
+        await SettleAsync(failed);
     }
 
     /// <summary>Write-VmVolume: answered once the data is durable; unaligned bytes on a block device are read, patched and written whole.</summary>
     public async Task<ControlResponse> WriteAsync(VolumeWriteRequest request, CancellationToken ct)
+    {
+        try
+        {
+            await SettleAsync(await WriteInGateAsync(request, ct));
+            return ControlResponse.Success();
+        }
+        catch (VolumeIoException e) { return ControlResponse.Failure(e.ErrorId, e.Message); }
+    }
+
+    private async Task<List<PlexIoError>?> WriteInGateAsync(VolumeWriteRequest request, CancellationToken ct)
     {
         var gate = kernel.Gate(request.DiskGroup);
         await gate.EnterAsync(ct);
@@ -104,12 +124,10 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
             {
                 if (start != request.Offset || length != request.Data.Length) Read(layout, start, buffer.Span(length));
                 request.Data.CopyTo(buffer.Span(length)[(int)(request.Offset - start)..]);
-                Write(layout, start, buffer.Span(length), fua: true);
+                return Write(layout, start, buffer.Span(length), fua: true);
             }
             finally { buffer.Return(); }
-            return ControlResponse.Success();
         }
-        catch (VolumeIoException e) { return ControlResponse.Failure(e.ErrorId, e.Message); }
         finally { gate.Exit(); }
     }
 
@@ -156,48 +174,116 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
         foreach (var plex in layout.Plexes)
         {
             if (!plex.Active) break;   // active plexes come first
+            if (Failing(layout, plex)) continue;
             try
             {
                 ReadPlex(plex, offset, into);
-                if (failed is not null) foreach (var error in failed) { error.ServedFrom = plex.Name; kernel.RecordIoError(error); }
+                if (failed is not null) foreach (var error in failed) { error.ServedFrom = plex.Name; Failed(error); }
                 return;
             }
             catch (DiskIoException e) { (failed ??= []).Add(Error(layout, plex, e.Disk, "Read", offset, e)); }
         }
-        if (failed is null) throw new VolumeIoException(VolumeIoFailure.DiskError, ErrorIds.LastPlex, $"volume '{layout.Volume}' has no active plex to read from.");
-        foreach (var error in failed) kernel.RecordIoError(error);
+        if (failed is null) throw new VolumeIoException(VolumeIoFailure.DiskError, ErrorIds.DiskFailed, $"volume '{layout.Volume}' has no active plex this node can read from.");
+        foreach (var error in failed) Failed(error);
         throw new VolumeIoException(VolumeIoFailure.DiskError, ErrorIds.VolumeIoFailed,
             $"reading bytes {offset}..{offset + into.Length} of volume '{layout.Volume}' failed on every active plex: {string.Join("; ", failed.Select(f => $"plex {f.Plex}: {f.Message}"))}");
     }
 
-    private void Write(VolumeLayout layout, long offset, ReadOnlySpan<byte> data, bool fua)
+    /// <summary>The plexes that did not take the write (their detach to be awaited); throws when no active plex took it.</summary>
+    private List<PlexIoError>? Write(VolumeLayout layout, long offset, ReadOnlySpan<byte> data, bool fua)
     {
         CheckRange(layout, offset, data.Length, write: true);
         CheckAlignment(layout, offset, data.Length);
         using var dirty = Drl?.Mark(layout.DiskGroup, layout.Volume, offset, data.Length);
+        List<PlexIoError>? failed = null;
+        var taken = false;
         foreach (var plex in layout.Plexes)
         {
+            if (Failing(layout, plex)) { (failed ??= []).Add(Left(layout, plex, "Write", offset)); continue; }
             try
             {
                 WritePlex(plex, offset, data);
                 if (fua) SyncRange(plex, offset, data.Length);
+                taken |= plex.Active;
             }
-            catch (DiskIoException e) { throw Failed(layout, plex, e.Disk, "Write", offset, e); }
+            catch (DiskIoException e) { (failed ??= []).Add(Failed(Error(layout, plex, e.Disk, "Write", offset, e))); }
+        }
+        if (!taken) throw NoPlexTook(layout, "write", offset, failed);
+        return failed;
+    }
+
+    private List<PlexIoError>? Flush(VolumeLayout layout) => OnEveryPlex(layout, "Flush", 0, plex =>
+    {
+        foreach (var extent in plex.Extents)
+        {
+            try { extent.Handle.Sync(); }
+            catch (IOException e) { throw new DiskIoException(extent.Disk, e); }
+        }
+    });
+
+    /// <summary>An operation on every attached plex that is not failing; the ones that failed it, or an error when no active plex took it.</summary>
+    private List<PlexIoError>? OnEveryPlex(VolumeLayout layout, string operation, long offset, Action<PlexLayout> action)
+    {
+        List<PlexIoError>? failed = null;
+        var taken = false;
+        foreach (var plex in layout.Plexes)
+        {
+            if (Failing(layout, plex)) { (failed ??= []).Add(Left(layout, plex, operation, offset)); continue; }
+            try
+            {
+                if (plex.Unopened is { } unopened) throw unopened;
+                action(plex);
+                taken |= plex.Active;
+            }
+            catch (DiskIoException e) { (failed ??= []).Add(Failed(Error(layout, plex, e.Disk, operation, offset, e))); }
+        }
+        if (!taken) throw NoPlexTook(layout, operation.ToLowerInvariant(), offset, failed);
+        return failed;
+    }
+
+    /// <summary>Waits until every plex that missed a request is detached; a plex that stays attached fails the request.</summary>
+    private async ValueTask SettleAsync(List<PlexIoError>? failed)
+    {
+        if (failed is null) return;
+        foreach (var error in failed.DistinctBy(e => e.Plex))
+        {
+            var result = await detacher.DetachAsync(error);
+            if (!result.Detached)
+                throw new VolumeIoException(VolumeIoFailure.DiskError, ErrorIds.DiskFailed,
+                    $"{error.Operation.ToLowerInvariant()} at byte {error.Offset} of volume '{error.Volume}' failed: plex {error.Plex} did not take it (disk '{error.Disk}': {error.Message}) and stays attached: {result.Reason}");
         }
     }
 
-    private void Flush(VolumeLayout layout)
+    private static void Merge(ref List<PlexIoError>? into, List<PlexIoError>? more)
     {
-        foreach (var plex in layout.Plexes)
-            foreach (var extent in plex.Extents)
-            {
-                try { extent.Handle.Sync(); }
-                catch (IOException e) { throw Failed(layout, plex, extent.Disk, "Flush", 0, e); }
-            }
+        if (more is not null) (into ??= []).AddRange(more);
     }
+
+    private bool Failing(VolumeLayout layout, PlexLayout plex) => detacher.IsFailing(layout.DiskGroup, layout.Volume, plex.Name);
+
+    /// <summary>A request a failing plex was left out of: it waits for the same detach as the error that made it fail.</summary>
+    private static PlexIoError Left(VolumeLayout layout, PlexLayout plex, string operation, long offset) => new()
+    {
+        DiskGroup = layout.DiskGroup, Volume = layout.Volume, Plex = plex.Name, Disk = plex.Unopened?.Disk ?? plex.Extents.FirstOrDefault().Disk ?? "",
+        Operation = operation, Offset = offset, Message = "the plex is failing on this node", Time = DateTimeOffset.UtcNow,
+    };
+
+    /// <summary>Records the error and starts the plex's detach at once (the request waits for it after leaving the gate).</summary>
+    private PlexIoError Failed(PlexIoError error)
+    {
+        kernel.RecordIoError(error);
+        _ = detacher.DetachAsync(error);
+        return error;
+    }
+
+    private static VolumeIoException NoPlexTook(VolumeLayout layout, string operation, long offset, List<PlexIoError>? failed) =>
+        new(VolumeIoFailure.DiskError, failed is null ? ErrorIds.LastPlex : ErrorIds.DiskFailed, failed is null
+            ? $"volume '{layout.Volume}' has no active plex to {operation} (byte {offset})."
+            : $"{operation} at byte {offset} of volume '{layout.Volume}' failed on every active plex: {string.Join("; ", failed.Select(f => $"plex {f.Plex} (disk '{f.Disk}'): {f.Message}"))}");
 
     private static void ReadPlex(PlexLayout plex, long offset, Span<byte> into)
     {
+        if (plex.Unopened is { } unopened) throw unopened;
         var end = offset + into.Length;
         foreach (var extent in plex.Extents)
         {
@@ -211,6 +297,7 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
 
     private static void WritePlex(PlexLayout plex, long offset, ReadOnlySpan<byte> data)
     {
+        if (plex.Unopened is { } unopened) throw unopened;
         var end = offset + data.Length;
         foreach (var extent in plex.Extents)
         {
@@ -248,23 +335,10 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
         }
     }
 
-    private void OnPlex(VolumeLayout layout, PlexLayout plex, string operation, long offset, Action action)
-    {
-        try { action(); }
-        catch (DiskIoException e) { throw Failed(layout, plex, e.Disk, operation, offset, e); }
-    }
-
-    private VolumeIoException Failed(VolumeLayout layout, PlexLayout plex, string disk, string operation, long offset, IOException e)
-    {
-        var error = Error(layout, plex, disk, operation, offset, e);
-        kernel.RecordIoError(error);
-        return new VolumeIoException(VolumeIoFailure.DiskError, ErrorIds.VolumeIoFailed,
-            $"{operation.ToLowerInvariant()} at byte {offset} of volume '{layout.Volume}' failed on plex {plex.Name}: {error.Message}", e);
-    }
-
     private static PlexIoError Error(VolumeLayout layout, PlexLayout plex, string disk, string operation, long offset, IOException e) => new()
     {
-        DiskGroup = layout.DiskGroup, Volume = layout.Volume, Plex = plex.Name, Disk = disk, Operation = operation, Offset = offset,
+        DiskGroup = layout.DiskGroup, Volume = layout.Volume, Plex = plex.Name, Disk = disk, Offset = offset,
+        Operation = ReferenceEquals(e, plex.Unopened) ? "Open" : operation,
         Message = (e.InnerException ?? e).Message, Time = DateTimeOffset.UtcNow,
     };
 

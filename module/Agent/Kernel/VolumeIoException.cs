@@ -21,7 +21,7 @@ public sealed class VolumeIoException(VolumeIoFailure failure, string errorId, s
 }
 
 /// <summary>A disk of a plex failed an I/O; carries the disk's name up to where the plex is known.</summary>
-internal sealed class DiskIoException(string disk, IOException inner) : IOException($"disk '{disk}': {inner.Message}", inner)
+public sealed class DiskIoException(string disk, IOException inner) : IOException($"disk '{disk}': {inner.Message}", inner)
 {
     public string Disk { get; } = disk;
 }

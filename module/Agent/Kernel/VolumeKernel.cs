@@ -57,6 +57,18 @@ public sealed class VolumeKernel(TimeSpan drainBound)
         return null;
     }
 
+    /// <summary>Closes the groups' gates to new I/O and keeps them closed, drained or not, until <see cref="Resume"/> of the same id (the node's fence).</summary>
+    public void Hold(string id, IReadOnlyList<string> diskGroups)
+    {
+        lock (sync)
+        {
+            if (quiescedBy.ContainsKey(id)) return;
+            quiescedBy[id] = [.. diskGroups];
+            foreach (var group in diskGroups) closedAt[(id, group)] = DateTimeOffset.UtcNow;
+        }
+        foreach (var group in diskGroups) _ = Gate(group).QuiesceAsync(drainBound);
+    }
+
     public void Resume(string transactionId)
     {
         List<string>? groups;

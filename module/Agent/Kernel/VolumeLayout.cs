@@ -10,12 +10,13 @@ public readonly record struct PlexExtent(long PlexStart, long Length, string Dis
     public long PlexEnd => PlexStart + Length;
 }
 
-/// <summary>A plex resolved to open disks; its extents lie end to end.</summary>
-public sealed class PlexLayout(string name, bool active, PlexExtent[] extents)
+/// <summary>A plex resolved to open disks; its extents lie end to end. <see cref="Unopened"/>: a disk of it would not open here.</summary>
+public sealed class PlexLayout(string name, bool active, PlexExtent[] extents, DiskIoException? unopened = null)
 {
     public string Name { get; } = name;
     public bool Active { get; } = active;
     public PlexExtent[] Extents { get; } = extents;
+    public DiskIoException? Unopened { get; } = unopened;
 
     /// <summary>Any disk of the plex is a block device opened with O_DIRECT.</summary>
     public bool Direct => Extents.Any(e => e.Handle.Direct);
@@ -27,14 +28,17 @@ public sealed class PlexLayout(string name, bool active, PlexExtent[] extents)
         for (var i = 0; i < extents.Length; i++)
         {
             var subdisk = plex.Subdisks[i];
-            extents[i] = new PlexExtent(start, subdisk.Length, subdisk.Disk, disks.Get(subdisk.Disk), PrivateRegion.PublicRegionOffset + subdisk.Offset);
+            DiskHandle handle;
+            try { handle = disks.Get(subdisk.Disk); }
+            catch (IOException e) { return new PlexLayout(plex.Name, plex.IsActive, [], new DiskIoException(subdisk.Disk, e)); }
+            extents[i] = new PlexExtent(start, subdisk.Length, subdisk.Disk, handle, PrivateRegion.PublicRegionOffset + subdisk.Offset);
             start += subdisk.Length;
         }
         return new PlexLayout(plex.Name, plex.IsActive, extents);
     }
 }
 
-/// <summary>A volume as the data path uses it at one configuration: its size and its plexes, active ones first.</summary>
+/// <summary>A volume as the data path uses it at one configuration: its size and its attached plexes, active ones first.</summary>
 public sealed class VolumeLayout(string diskGroup, string volume, long size, PlexLayout[] plexes)
 {
     public string DiskGroup { get; } = diskGroup;
@@ -44,5 +48,5 @@ public sealed class VolumeLayout(string diskGroup, string volume, long size, Ple
     public bool Direct { get; } = plexes.Any(p => p.Direct);
 
     public static VolumeLayout Resolve(DiskGroup group, Volume volume, DiskHandles disks) => new(group.Name, volume.Name, volume.SizeBytes,
-        [.. volume.Plexes.OrderBy(p => p.IsActive ? 0 : 1).Select(p => PlexLayout.Resolve(p, disks))]);
+        [.. volume.Plexes.Where(p => p.IsAttached).OrderBy(p => p.IsActive ? 0 : 1).Select(p => PlexLayout.Resolve(p, disks))]);
 }

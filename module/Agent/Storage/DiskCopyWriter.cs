@@ -43,8 +43,16 @@ public sealed class DiskCopyWriter(Action<string> log)
             Generation = group?.Generation ?? 0,
             ConfigCopy = group,
         };
-        using var device = DiskDevice.Open(found.Path, write: true);
-        copy ??= PrivateRegion.EncodeCopy(content);
-        device.WriteDurably(0, PrivateRegion.Encode(content, copy));
+        try
+        {
+            using var device = DiskDevice.Open(found.Path, write: true);
+            copy ??= PrivateRegion.EncodeCopy(content);
+            device.WriteDurably(0, PrivateRegion.Encode(content, copy));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A failing disk keeps the commit from no other disk: its copy is simply older, as a missing disk's is.
+            log($"disk {disk.Name}: configuration copy not written ({e.Message})");
+        }
     }
 }

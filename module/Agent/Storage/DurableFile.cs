@@ -4,9 +4,10 @@ namespace VolumeManager.Agent.Storage;
 public static class DurableFile
 {
     /// <param name="step">Told "written" once the temp file is durable and "renamed" once it has replaced the file (tests crash there).</param>
-    public static void WriteAtomic(string path, ReadOnlySpan<byte> content, Action<string>? step = null)
+    /// <param name="temp">The temp file's name, when several writers may replace one file at once (each its own); path.tmp by default.</param>
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> content, Action<string>? step = null, string? temp = null)
     {
-        var temp = path + ".tmp";
+        temp ??= path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None))
         {
             stream.Write(content);

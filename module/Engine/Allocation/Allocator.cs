@@ -14,7 +14,8 @@ namespace VolumeManager.Engine.Allocation;
 /// later plex short, the disks are instead dealt out by free space (largest first, each to the plex with
 /// least so far) and each plex takes first fit within its share. Growing first extends a plex's last
 /// subdisk in place when the space after it is free, then adds subdisks on the plex's own disks, then on
-/// disks no other plex uses. Shrinking trims subdisks from the end of every plex.</para>
+/// disks no other plex uses. Shrinking trims subdisks from the end of every plex. Hot spares and disks
+/// that failed take no new data unless named (see <see cref="Relocation"/> for what spares are for).</para>
 /// </summary>
 public static class Allocator
 {
@@ -52,7 +53,7 @@ public static class Allocator
     {
         if (SizeProblem(sizeBytes, $"volume '{volume}'") is { } sizeProblem) return Placement.Refused(ErrorIds.InvalidSize, sizeProblem);
         if (MirrorCountProblem(mirrors) is { } mirrorProblem) return Placement.Refused(ErrorIds.InvalidMirrorCount, mirrorProblem);
-        var space = FreeSpace.Of(group);
+        var space = FreeSpace.ForNewData(group);
         var disks = space.Disks;
         if (mirrors > disks.Count)
             return Placement.Refused(ErrorIds.InsufficientDisks,
@@ -81,7 +82,7 @@ public static class Allocator
     {
         if (volume.Plexes.Count >= MaxPlexes)
             return Placement.Refused(ErrorIds.InvalidMirrorCount, $"Volume '{volume.Name}' already has {volume.Plexes.Count} plexes, the most a volume may have.");
-        var space = FreeSpace.Of(group);
+        var space = onDisks is { Count: > 0 } ? FreeSpace.Of(group, d => d.IsHealthy) : FreeSpace.ForNewData(group);
         var used = volume.DiskNames.ToHashSet(StringComparer.Ordinal);
         List<string> candidates;
         if (onDisks is { Count: > 0 })
@@ -116,7 +117,7 @@ public static class Allocator
         if (SizeProblem(sizeBytes, $"volume '{volume.Name}'") is { } sizeProblem) return Placement.Refused(ErrorIds.InvalidSize, sizeProblem);
         if (sizeBytes == volume.SizeBytes)
             return Placement.Refused(ErrorIds.InvalidSize, $"Volume '{volume.Name}' is already {Sizes.Describe(sizeBytes)}; give a different size to grow or shrink it.");
-        var space = FreeSpace.Of(group);
+        var space = FreeSpace.ForNewData(group);
         var plexes = volume.Plexes.Select(p => p.Clone()).ToList();
         var names = new SubdiskNames(group);
         foreach (var plex in plexes)
@@ -226,7 +227,7 @@ public static class Allocator
     /// Concatenates free extents of <paramref name="disks"/> (in the order given, extents by offset) into
     /// subdisks holding <paramref name="bytes"/>; null, with nothing taken, when they do not have room.
     /// </summary>
-    private static List<Subdisk>? Take(FreeSpace space, long bytes, IReadOnlyList<string> disks, SubdiskNames names)
+    internal static List<Subdisk>? Take(FreeSpace space, long bytes, IReadOnlyList<string> disks, SubdiskNames names)
     {
         var available = space.BytesOn(disks);
         if (Sizes.AlignUp(Math.Min(bytes, available + 1)) > available) return null;

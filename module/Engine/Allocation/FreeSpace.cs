@@ -19,12 +19,12 @@ public sealed class FreeSpace
         this.capacities = capacities;
     }
 
-    /// <summary>The free extents of <paramref name="group"/>'s disks.</summary>
-    public static FreeSpace Of(DiskGroup group)
+    /// <summary>The free extents of <paramref name="group"/>'s disks (only those <paramref name="include"/> accepts, when given).</summary>
+    public static FreeSpace Of(DiskGroup group, Func<DiskRef, bool>? include = null)
     {
         var free = new SortedDictionary<string, List<Extent>>(StringComparer.Ordinal);
         var capacities = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var disk in group.Disks)
+        foreach (var disk in group.Disks.Where(include ?? (_ => true)))
         {
             var capacity = Sizes.AlignDown(disk.SizeBytes);
             capacities[disk.Name] = capacity;
@@ -45,6 +45,9 @@ public sealed class FreeSpace
         }
         return new FreeSpace(free, capacities);
     }
+
+    /// <summary>Where new volumes, mirrors and growth go: healthy disks that are not hot spares.</summary>
+    public static FreeSpace ForNewData(DiskGroup group) => Of(group, d => d.IsHealthy && !d.Spare);
 
     public FreeSpace Clone() => new(new SortedDictionary<string, List<Extent>>(
         free.ToDictionary(p => p.Key, p => p.Value.ToList()), StringComparer.Ordinal), capacities);

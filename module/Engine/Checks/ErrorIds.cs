@@ -49,6 +49,26 @@ public static class ErrorIds
     public const string HostKeyChanged = nameof(HostKeyChanged);
     /// <summary>A replayed, reordered or redirected interconnect frame or handshake was refused.</summary>
     public const string ReplayRefused = nameof(ReplayRefused);
+    // Growing and shrinking the cluster online (issue 13).
+    /// <summary>Add-VmNode of a name (or interconnect address) the cluster already has.</summary>
+    public const string NodeExists = nameof(NodeExists);
+    /// <summary>A node name the cluster does not define.</summary>
+    public const string NodeNotFound = nameof(NodeNotFound);
+    /// <summary>Remove-VmNode -Permanent of the master: the master coordinates the change that would remove it.</summary>
+    public const string NodeIsMaster = nameof(NodeIsMaster);
+    // Disk failures (issue 12).
+    /// <summary>A volume's I/O failed because a disk under it failed and no plex could take the request (the last plex, or the Local detach policy).</summary>
+    public const string DiskFailed = nameof(DiskFailed);
+    /// <summary>A detach under the Local policy, refused by a node that still reaches the disk.</summary>
+    public const string DiskStillAccessible = nameof(DiskStillAccessible);
+    public const string InvalidDetachPolicy = nameof(InvalidDetachPolicy);
+    // Serial split brain and configuration backup (issue 12).
+    /// <summary>An import found configuration copies of the group that diverged (neither descends from the other).</summary>
+    public const string SerialSplitBrain = nameof(SerialSplitBrain);
+    /// <summary>No configuration backup of the group at the generation asked for.</summary>
+    public const string BackupNotFound = nameof(BackupNotFound);
+    /// <summary>A backup's disks are not the group's disks as a node knows and sees them.</summary>
+    public const string BackupDiskMismatch = nameof(BackupDiskMismatch);
     // Tasks and dirty region logs (issue 12).
     /// <summary>No running or held task of that id on the node asked (or it has finished).</summary>
     public const string TaskNotFound = nameof(TaskNotFound);

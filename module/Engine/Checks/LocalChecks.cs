@@ -12,6 +12,8 @@ public static class LocalChecks
         RemoveDiskGroup r => RemoveDiskGroup(view, r),
         _ when VolumeChecks.Handles(op) => VolumeChecks.Local(view, op),
         _ when ImportChecks.Handles(op) => ImportChecks.Local(view, op),
+        _ when MembershipChecks.Handles(op) => MembershipChecks.Local(view, op),
+        RestoreDiskGroup r => BackupChecks.Local(view, r),
         _ => [CheckResult.Fail(ErrorIds.TransactionAborted, $"Unknown operation {op.GetType().Name}.")],
     };
 

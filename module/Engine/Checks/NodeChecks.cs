@@ -25,6 +25,8 @@ public static class NodeChecks
         RemoveDiskGroup r => RemoveDiskGroup(node, db, tx, r),
         _ when VolumeChecks.Handles(op) => VolumeChecks.Node(node, InScope(db, tx, op.DiskGroup), visible, op),
         _ when ImportChecks.Handles(op) => ImportChecks.Node(node, db, InScope(db, tx, op.DiskGroup), visible, op),
+        _ when MembershipChecks.Handles(op) => MembershipChecks.Node(node, op),
+        RestoreDiskGroup r => BackupChecks.Node(node, InScope(db, tx, op.DiskGroup), visible, r),
         _ => [CheckResult.Fail(ErrorIds.TransactionAborted, $"node {node} does not know operation {op.GetType().Name}.")],
     };
 
@@ -36,6 +38,7 @@ public static class NodeChecks
             ? CheckResult.Fail(ErrorIds.PrivateDiskGroupNameConflict, $"node {node} has a private disk group named '{op.DiskGroup}'.")
             : CheckResult.Pass(ErrorIds.PrivateDiskGroupNameConflict, $"no private disk group named '{op.DiskGroup}'");
         foreach (var disk in op.Disks) yield return DiskUsable(node, visible, disk);
+        yield return FailureChecks.Policy(op.DetachPolicy);
     }
 
     private static CheckResult DiskUsable(string node, IReadOnlyList<DiskInfo> visible, DiskRef wanted)

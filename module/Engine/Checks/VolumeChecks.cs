@@ -12,7 +12,7 @@ namespace VolumeManager.Engine.Checks;
 /// </summary>
 public static class VolumeChecks
 {
-    public static bool Handles(Operation op) => op is VolumeOperation or Operations.AddDisk or Operations.RemoveDisk;
+    public static bool Handles(Operation op) => op is VolumeOperation or Operations.AddDisk or Operations.RemoveDisk or Operations.SetDisk or Operations.SetDiskGroup;
 
     /// <summary>The initiating node's checks: names first (nothing else when one is invalid), then the rules against the view.</summary>
     public static List<CheckResult> Local(ClusterView view, Operation op)
@@ -37,6 +37,7 @@ public static class VolumeChecks
             case AddMirror m: checks.AddRange(m.Disks.Select(d => LocalChecks.Name(d, "disk"))); break;
             case AddDisk a: checks.AddRange(a.Disks.Select(d => LocalChecks.Name(d.Name, "disk"))); break;
             case RemoveDisk r: checks.AddRange(r.Disks.Select(d => LocalChecks.Name(d, "disk"))); break;
+            case SetDisk d: checks.Add(LocalChecks.Name(d.Disk, "disk")); break;
         }
         return checks;
     }
@@ -57,6 +58,10 @@ public static class VolumeChecks
             SetPlexState s => WithVolume(side, s, v => SetPlexState(s, v)),
             AddDisk a => AddDisk(side, a),
             RemoveDisk r => RemoveDisk(side, r),
+            DetachPlex d => WithVolume(side, d, v => FailureChecks.Detach(side.Node, side.Group, side.Disks, d, v)),
+            RelocatePlex r => WithVolume(side, r, v => Relocate(side, r, v)),
+            SetDisk d => FailureChecks.SetDisk(side.Node, side.Group, d),
+            SetDiskGroup g => [FailureChecks.Policy(g.DetachPolicy)],
             _ => [Fail(ErrorIds.TransactionAborted, $"{op.GetType().Name} is not a volume or disk operation.")],
         });
         return checks;
@@ -186,6 +191,19 @@ public static class VolumeChecks
         ];
     }
 
+    private static IEnumerable<CheckResult> Relocate(Side side, RelocatePlex op, Volume volume)
+    {
+        if (volume.FindPlex(op.Plex) is null) return [NoPlex(volume, op.Plex)];
+        var after = Applied(side.Group, op);
+        var problem = op.Subdisks.Count == 0 ? $"the relocation of plex '{op.Plex}' carries no subdisk."
+            : op.Subdisks.FirstOrDefault(s => side.Group.FindDisk(s.Disk) is { IsHealthy: false } && !op.Healed.Contains(s.Disk, StringComparer.Ordinal)) is { } bad
+                ? $"subdisk '{bad.Name}' would be on disk '{bad.Disk}', which is {side.Group.FindDisk(bad.Disk)!.State}."
+                : LayoutRules.Problem(after, after.FindVolume(op.Volume)!);
+        List<CheckResult> checks = [Pass(ErrorIds.PlexNotFound, $"plex '{op.Plex}' exists"), Layout(side, problem, $"plex '{op.Plex}' fits on {string.Join(", ", op.Subdisks.Select(s => s.Disk).Distinct())}")];
+        if (problem is null) checks.AddRange(Accessible(side, after.FindVolume(op.Volume)!));
+        return checks;
+    }
+
     private static IEnumerable<CheckResult> AddDisk(Side side, AddDisk op)
     {
         if (op.Disks.Count == 0) return [Fail(ErrorIds.DiskNotFound, $"No disk was named to add to disk group '{side.Group.Name}'.")];
@@ -269,7 +287,7 @@ public static class VolumeChecks
     private static IEnumerable<CheckResult> Accessible(Side side, Volume volume)
     {
         if (side.IsLocal) yield break;
-        foreach (var name in volume.DiskNames)
+        foreach (var name in volume.AttachedDiskNames)
         {
             var id = side.Group.FindDisk(name)?.Id;
             var disk = side.Disks.FirstOrDefault(d => NameRules.Same(d.Name, name) && d.Id == id);

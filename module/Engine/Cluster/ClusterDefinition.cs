@@ -18,6 +18,8 @@ public sealed class ClusterDefinition
     /// <summary>How long a node's kernel waits at prepare for I/O in flight to drain before it refuses to prepare.</summary>
     public TimeSpan IoDrainTimeout { get; set; } = DefaultIoDrainTimeout;
     public List<NodeDefinition> Nodes { get; set; } = [];
+    /// <summary>How many configurations of each disk group every node keeps as backups (cluster.yaml "configBackups", default 5).</summary>
+    public int ConfigBackups { get; set; } = Storage.Rotation.DefaultKeep;
     /// <summary>Where the definition was read from (the name given to the parser); not written.</summary>
     public string? SourcePath { get; set; }
 

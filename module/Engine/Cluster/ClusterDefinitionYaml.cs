@@ -9,7 +9,7 @@ namespace VolumeManager.Engine.Cluster;
 /// </summary>
 public static class ClusterDefinitionYaml
 {
-    private static readonly string[] Keys = ["name", "id", "keyFile", "heartbeatInterval", "failureTimeout", "ioDrainTimeout", "nodes"];
+    private static readonly string[] Keys = ["name", "id", "keyFile", "heartbeatInterval", "failureTimeout", "ioDrainTimeout", "nodes", "configBackups"];
 
     /// <summary>
     /// Parses a cluster definition. Relative keyFile, disk and stateDirectory paths are resolved
@@ -29,6 +29,7 @@ public static class ClusterDefinitionYaml
             FailureTimeout = ClusterYamlValues.Duration(map, "failureTimeout", ClusterDefinition.DefaultFailureTimeout),
             IoDrainTimeout = ClusterYamlValues.Duration(map, "ioDrainTimeout", ClusterDefinition.DefaultIoDrainTimeout),
             Nodes = NodeDefinitionYaml.ReadAll(map, paths),
+            ConfigBackups = ClusterYamlValues.Count(map, "configBackups", Storage.Rotation.DefaultKeep, 1, Storage.Rotation.MaxKeep),
             SourcePath = sourceName,
         };
     }
@@ -40,7 +41,8 @@ public static class ClusterDefinitionYaml
         ("heartbeatInterval", Text(Durations.Format(definition.HeartbeatInterval))),
         ("failureTimeout", Text(Durations.Format(definition.FailureTimeout))),
         ("ioDrainTimeout", Text(Durations.Format(definition.IoDrainTimeout))),
-        ("nodes", Sequence(definition.Nodes.Select(NodeDefinitionYaml.Write)))));
+        ("nodes", Sequence(definition.Nodes.Select(NodeDefinitionYaml.Write))),
+        ("configBackups", definition.ConfigBackups == Storage.Rotation.DefaultKeep ? null : Number(definition.ConfigBackups))));
 
     private static Guid ClusterId(YamlMap map)
     {

@@ -29,6 +29,16 @@ internal static class ClusterYamlValues
             : throw map.Error(node, $"'{text}' is not a port number; '{key}' in {map.What} must be from 1 to 65535.");
     }
 
+    /// <summary>An optional whole number from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public static int Count(YamlMap map, string key, int fallback, int min, int max)
+    {
+        if (map.Find(key) is not { } node) return fallback;
+        var text = YamlValue.Text(map, node, key);
+        return int.TryParse(text, out var count) && count >= min && count <= max
+            ? count
+            : throw map.Error(node, $"'{text}' is not a count from {min} to {max}; '{key}' in {map.What} must be one.");
+    }
+
     public static TimeSpan Duration(YamlMap map, string key, TimeSpan fallback)
     {
         if (map.Find(key) is not { } node) return fallback;
@@ -47,7 +57,8 @@ internal static class ClusterYamlValues
             $"'{text}' is not host:port; '{key}' in {map.What} must be an address and a port from 1 to 65535, e.g. 127.0.0.1:41001.");
     }
 
-    private static string? HostPort(string text)
+    /// <summary>The address in the form the definition compares (host lower-cased), or null when <paramref name="text"/> is not host:port.</summary>
+    public static string? HostPort(string text)
     {
         var colon = text.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(text[(colon + 1)..], out var port) || port is < 1 or > 65535) return null;

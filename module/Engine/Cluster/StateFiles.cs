@@ -22,5 +22,17 @@ public sealed class StateFiles(string directory)
     /// <summary>Held (flock) by the one agent that owns the directory.</summary>
     public string Lock => In("vmconfigd.lock");
 
+    /// <summary>The configuration backups, one folder per disk group (&lt;name&gt;.&lt;id&gt;), one gzipped YAML file per generation.</summary>
+    public string Backups => In("backups");
+
+    /// <summary>The folder of one disk group's backups.</summary>
+    public string BackupFolder(string diskGroup, Guid id) => Path.Combine(Backups, $"{diskGroup}.{id:N}");
+
+    /// <summary>One backup: the group's configuration committed at <paramref name="generation"/>, as <see cref="Serialization.DatabaseYaml.WriteDiskGroup"/> writes it, gzipped.</summary>
+    public string Backup(string diskGroup, Guid id, long generation) =>
+        Path.Combine(BackupFolder(diskGroup, id), $"{generation:D12}{BackupExtension}");
+
+    public const string BackupExtension = ".yaml.gz";
+
     private string In(string name) => Path.Combine(Directory, name);
 }

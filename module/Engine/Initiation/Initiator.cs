@@ -54,7 +54,7 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
         {
             var tx = open.Transaction;
             progress?.Stage(ChangeStage.NodeCheck, $"{stage} {string.Join(", ", tx.Members)}");
-            var checks = await CheckAllAsync(tx, ct);
+            var checks = await CheckAllAsync(coordinator, tx, ct);
             var failures = checks.Where(c => !c.Passed).Select(AsFailure).ToList();
             if (failures.Count > 0 || proposal.CheckOnly)
             {
@@ -184,16 +184,52 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
         Initiator = proposal.Initiator, Operations = proposal.Operations,
     };
 
-    private async Task<List<NodeCheckResult>> CheckAllAsync(Transaction tx, CancellationToken ct)
+    /// <summary>
+    /// Every member's checks, in parallel. A member cut off from the network may never answer (its endpoint's
+    /// connection hangs, it does not fail): while answers are missing the coordinator is asked now and then whether
+    /// it has already aborted the transaction (it has, once it counts that member Down); then the checks end with
+    /// the coordinator's reason for each member that did not answer.
+    /// </summary>
+    private async Task<List<NodeCheckResult>> CheckAllAsync(IVmEndpoint coordinator, Transaction tx, CancellationToken ct)
     {
         progress?.Checking(tx.Members);
-        var tasks = tx.Members.Select(async node =>
+        using var checking = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var answered = new System.Collections.Concurrent.ConcurrentDictionary<string, NodeCheckResult>();
+        var all = Task.WhenAll(tx.Members.Select(async node =>
         {
-            var result = await CheckOneAsync(node, tx, ct);
+            var result = await CheckOneAsync(node, tx, checking.Token);
+            answered[node] = result;
             progress?.NodeAnswered(node, result.Passed);
             return result;
-        });
-        return [.. await Task.WhenAll(tasks)];
+        }));
+        // The waits hang on a source of their own, let go when the checks end: a later stop must not reach back into
+        // a wait nobody awaits (a stop cancels from another thread; the simulator's timers are not thread-safe).
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();   // stopped: the caller aborts the open transaction
+            var watch = Task.Delay(CheckWatchInterval, clock, watching.Token);
+            if (await Task.WhenAny(all, watch) == all) return [.. await all];
+            if (await AbortedAsync(coordinator, tx.Id, ct) is not { } aborted) continue;
+            checking.Cancel();
+            _ = all.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default); // a hung endpoint's call ends when its connection does
+            return tx.Members.Select(node => answered.TryGetValue(node, out var result) ? result : NodeCheckResult.Failed(node, tx.Id,
+                aborted.ErrorId ?? ErrorIds.TransactionAborted,
+                aborted.FailedNodes.Contains(node) ? aborted.Error ?? $"{tx.Id} was aborted." : $"node {node} did not answer the checks before {tx.Id} was aborted: {aborted.Error}")).ToList();
+        }
+    }
+
+    /// <summary>How long the checks wait for answers before asking the coordinator whether it aborted the transaction, and again.</summary>
+    private static readonly TimeSpan CheckWatchInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The coordinator's record of the transaction if it has aborted it; null if not, or if it does not answer in time.</summary>
+    private async Task<TransactionRecord?> AbortedAsync(IVmEndpoint coordinator, string id, CancellationToken ct)
+    {
+        using var bound = new CancellationTokenSource(CheckWatchInterval * 3, clock);
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct, bound.Token);
+        try { return (await coordinator.GetTransactionsAsync(id, both.Token)).LastOrDefault(r => r.Transaction.Id == id && r.State == TransactionState.Aborted); }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { return null; }
+        catch (EndpointException) { return null; }
     }
 
     private async Task<NodeCheckResult> CheckOneAsync(string node, Transaction tx, CancellationToken ct)

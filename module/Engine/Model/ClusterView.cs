@@ -13,6 +13,8 @@ public sealed class ClusterView
     /// <summary>Hash of this node's shared configuration: equal on every member after a completed change.</summary>
     public string SharedHash { get; set; } = "";
     public List<MemberInfo> Members { get; set; } = [];
+    /// <summary>(Set by the agent host.) Interconnect frames and handshakes this node refused as replayed, reordered or redirected since its agent started.</summary>
+    public long ReplayRefused { get; set; }
     public List<DiskGroup> DiskGroups { get; set; } = [];
     public List<DiskInfo> Disks { get; set; } = [];
 

@@ -10,8 +10,12 @@ public sealed class DiskGroup
     public bool Shared { get; set; }
     public string? Owner { get; set; }
     public long Generation { get; set; }
+    /// <summary>A <see cref="DetachPolicies"/> name: what a node's I/O error on a plex's disk does.</summary>
+    public string DetachPolicy { get; set; } = DetachPolicies.Global;
     public List<DiskRef> Disks { get; set; } = [];
     public List<Volume> Volumes { get; set; } = [];
+    /// <summary>The line of configurations the group's disk copies are on; null until the group is first imported (<see cref="GroupLineage.Of"/>).</summary>
+    public GroupLineage? Lineage { get; set; }
 
     /// <summary>The group's hash once <see cref="Serialization.ConfigText.GroupHash"/> computed it; a copy starts without.</summary>
     internal byte[]? Hash;
@@ -39,15 +43,17 @@ public sealed class DiskGroup
     /// </summary>
     public DiskGroup CopyForChange() => new()
     {
-        Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation,
+        Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation, DetachPolicy = DetachPolicy,
         Disks = Disks.Select(d => d.Clone()).ToList(),
         Volumes = [.. Volumes],
+        Lineage = Lineage,
     };
 
     public DiskGroup Clone() => new()
     {
-        Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation,
+        Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation, DetachPolicy = DetachPolicy,
         Disks = Disks.Select(d => d.Clone()).ToList(),
         Volumes = Volumes.Select(v => v.Clone()).ToList(),
+        Lineage = Lineage,
     };
 }

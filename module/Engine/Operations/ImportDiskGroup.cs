@@ -10,6 +10,11 @@ public sealed class ImportDiskGroup : Operation
     public string? Owner { get; set; }
     /// <summary>The generation of the copy it was taken from, for the record.</summary>
     public long CopyGeneration { get; set; }
+    /// <summary>
+    /// The new line of configurations the import starts (<see cref="GroupLineage"/>), chosen once by the initiator so
+    /// every node records the same; a fresh one for every operation made.
+    /// </summary>
+    public Guid Lineage { get; set; } = Guid.NewGuid();
 
     public override string Describe() =>
         $"import {(Shared ? "shared" : "private")} disk group '{DiskGroup}' ({Group.Volumes.Count} volume(s) on {string.Join(", ", Group.Disks.Select(d => d.Name))}) from copies at generation {CopyGeneration}";
@@ -21,6 +26,7 @@ public sealed class ImportDiskGroup : Operation
         group.Shared = Shared;
         group.Owner = Shared ? null : Owner;
         group.Generation = generation;
+        group.Lineage = GroupLineage.Of(Group).Fork(Lineage, CopyGeneration);
         groups.Add(group);
     }
 }

@@ -17,9 +17,16 @@ namespace VolumeManager.Engine.Operations;
 [JsonDerivedType(typeof(RemoveDisk), nameof(RemoveDisk))]
 [JsonDerivedType(typeof(ImportDiskGroup), nameof(ImportDiskGroup))]
 [JsonDerivedType(typeof(DeportDiskGroup), nameof(DeportDiskGroup))]
+[JsonDerivedType(typeof(AddNode), nameof(AddNode))]
+[JsonDerivedType(typeof(RemoveNode), nameof(RemoveNode))]
+[JsonDerivedType(typeof(DetachPlex), nameof(DetachPlex))]
+[JsonDerivedType(typeof(RelocatePlex), nameof(RelocatePlex))]
+[JsonDerivedType(typeof(SetDisk), nameof(SetDisk))]
+[JsonDerivedType(typeof(SetDiskGroup), nameof(SetDiskGroup))]
+[JsonDerivedType(typeof(RestoreDiskGroup), nameof(RestoreDiskGroup))]
 public abstract class Operation
 {
-    /// <summary>The disk group the operation changes; its I/O is quiesced at prepare.</summary>
+    /// <summary>The disk group the operation changes; its I/O is quiesced at prepare. Empty for a change of membership.</summary>
     public string DiskGroup { get; set; } = "";
 
     public abstract string Describe();

@@ -10,6 +10,14 @@ public sealed class DiskCopiesQuery : ControlRequest
 /// <summary>What the node's kernel is doing and has done: plex resynchronisations and I/O freezes (answered by the agent host).</summary>
 public sealed class KernelQuery : ControlRequest { }
 
+/// <summary>The configuration backups this node keeps (answered by the agent host, from its state directory).</summary>
+public sealed class ConfigBackupsQuery : ControlRequest
+{
+    /// <summary>Only this group's backups; null for every group's.</summary>
+    public string? DiskGroup { get; set; }
+    /// <summary>Only this generation, with the configuration itself (<see cref="Storage.ConfigBackup.Group"/>); null for the list.</summary>
+    public long? Generation { get; set; }
+}
 /// <summary>Suspend-VmTask, Resume-VmTask, Stop-VmTask, Set-VmTask: a change to one task of the node's kernel (answered by the agent host with the task as it then stands, in <see cref="ControlResponse.Kernel"/>).</summary>
 public sealed class TaskControlRequest : ControlRequest
 {

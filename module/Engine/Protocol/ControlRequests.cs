@@ -21,6 +21,8 @@ namespace VolumeManager.Engine.Protocol;
 [JsonDerivedType(typeof(VolumeReadRequest), nameof(VolumeReadRequest))]
 [JsonDerivedType(typeof(DiskCopiesQuery), nameof(DiskCopiesQuery))]
 [JsonDerivedType(typeof(KernelQuery), nameof(KernelQuery))]
+[JsonDerivedType(typeof(KernelChangeRequest), nameof(KernelChangeRequest))]
+[JsonDerivedType(typeof(ConfigBackupsQuery), nameof(ConfigBackupsQuery))]
 [JsonDerivedType(typeof(TaskControlRequest), nameof(TaskControlRequest))]
 public abstract class ControlRequest { }
 
@@ -45,6 +47,17 @@ public sealed class BeginRequest : ControlRequest
     public TransactionScope Scope { get; set; }
     public string? Owner { get; set; }
     public string Initiator { get; set; } = "";
+    public List<Operation> Operations { get; set; } = [];
+}
+
+/// <summary>
+/// A change the node's own kernel starts (a plex detach), without a cmdlet: the coordinator of the group opens and
+/// commits it with the protocol's prepare checks. Answered with the transaction started (its outcome is learnt as every
+/// member learns one), or why none was.
+/// </summary>
+public sealed class KernelChangeRequest : ControlRequest
+{
+    public TransactionScope Scope { get; set; }
     public List<Operation> Operations { get; set; } = [];
 }
 
@@ -119,6 +132,7 @@ public sealed class ControlResponse
     public byte[]? Data { get; set; }
     public List<DiskCopy>? Copies { get; set; }
     public KernelReport? Kernel { get; set; }
+    public List<Storage.ConfigBackup>? Backups { get; set; }
 
     public static ControlResponse Success() => new() { Ok = true };
 

@@ -19,6 +19,11 @@ public sealed record Quiesce(string TransactionId, List<string> DiskGroups) : Ef
 
 public sealed record Resume(string TransactionId) : Effect;
 
+/// <summary>Close the shared groups' gates to new I/O and keep them closed, drained or not, until <see cref="Unfence"/> (see NodeMachine.Fencing).</summary>
+public sealed record Fence(List<string> DiskGroups) : Effect;
+
+public sealed record Unfence : Effect;
+
 /// <summary>The master writes each changed disk group's configuration copy into its disks' private regions.</summary>
 public sealed record WriteDiskCopies(NodeDatabase Before, NodeDatabase After, List<string> DiskGroups) : Effect
 {
@@ -32,5 +37,11 @@ public sealed record WriteDiskCopies(NodeDatabase Before, NodeDatabase After, Li
 /// what each slot counts as.
 /// </summary>
 public sealed record RenewLease(Storage.DiskLease Lease) : Effect;
+
+/// <summary>A committed AddNode: the host adds the node to its interconnect peers and its cluster definition file (durably).</summary>
+public sealed record DefineNode(Cluster.NodeDefinition Node) : Effect;
+
+/// <summary>A committed RemoveNode: the host drops the peer and takes the node out of its cluster definition file (durably).</summary>
+public sealed record UndefineNode(string Node) : Effect;
 
 public sealed record Log(string Text) : Effect;

@@ -18,6 +18,8 @@ namespace VolumeManager.Engine.Protocol;
 [JsonDerivedType(typeof(CommitNotice), nameof(CommitNotice))]
 [JsonDerivedType(typeof(CommitAck), nameof(CommitAck))]
 [JsonDerivedType(typeof(AbortNotice), nameof(AbortNotice))]
+[JsonDerivedType(typeof(KernelChangeProposal), nameof(KernelChangeProposal))]
+[JsonDerivedType(typeof(KernelChangeAnswer), nameof(KernelChangeAnswer))]
 public abstract class Message
 {
     public string From { get; set; } = "";
@@ -106,4 +108,22 @@ public sealed class AbortNotice : Message
     public string ErrorId { get; set; } = "";
     public string Reason { get; set; } = "";
     public List<string> FailedNodes { get; set; } = [];
+}
+
+/// <summary>A member's kernel asks the master for a change of its own (a plex detach): the master opens and commits it.</summary>
+public sealed class KernelChangeProposal : Message
+{
+    /// <summary>The request on the asking node this answers.</summary>
+    public long Ref { get; set; }
+    public List<Operations.Operation> Operations { get; set; } = [];
+}
+
+/// <summary>The master's answer to a kernel's proposal: the transaction it started, or why it did not.</summary>
+public sealed class KernelChangeAnswer : Message
+{
+    public long Ref { get; set; }
+    public bool Ok { get; set; }
+    public string? TransactionId { get; set; }
+    public string? ErrorId { get; set; }
+    public string? Error { get; set; }
 }

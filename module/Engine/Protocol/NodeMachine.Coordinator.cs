@@ -16,6 +16,8 @@ public sealed partial class NodeMachine
         if (request.Scope == TransactionScope.Shared && !MasterHasQuorum)
             return ControlResponse.Failure(ErrorIds.NoQuorum, NoQuorumReason(),
                 Current.Where(m => m.State != MemberState.Joined).Select(m => NodeFailure.Of(m.Name, ErrorIds.NoQuorum, $"master {self} cannot reach node {m.Name}; without a majority of the members no change is made.")));
+        if (request.Scope == TransactionScope.Shared && DefinitionProblem(request) is { } undefinable)
+            return ControlResponse.Failure(undefinable.ErrorId, undefinable.Reason, [undefinable]);
         var down = Current.Where(m => m.State == MemberState.Down).ToList();
         if (request.Scope == TransactionScope.Shared && down.Count > 0)
             return ControlResponse.Failure(ErrorIds.AgentNotRunning, "the agent is not running on " + string.Join(", ", down.Select(m => m.Name)) + ".",
@@ -40,7 +42,7 @@ public sealed partial class NodeMachine
         Started = now,
     };
 
-    private ControlResponse? StartCommit(DateTimeOffset now, long requestId, CommitRequest request)
+    private ControlResponse? StartCommit(DateTimeOffset now, long? requestId, CommitRequest request)
     {
         if (Active?.Transaction.Id != request.TransactionId || Active.Phase != CoordinationPhase.Open)
             return Outcome(request.TransactionId) ?? ControlResponse.Failure(ErrorIds.TransactionAborted, $"transaction {request.TransactionId} is not open on {self}.");
@@ -107,7 +109,7 @@ public sealed partial class NodeMachine
     /// </summary>
     private void NotifySuccessor(DateTimeOffset now, Coordination active)
     {
-        active.Successor = active.Transaction.Members.Where(m => m != self && !active.Acknowledged.Contains(m)).Select(Member).OfType<MemberInfo>()
+        active.Successor = active.Transaction.Members.Where(m => m != self && !active.Acknowledged.Contains(m) && !Removes(active.Transaction, m)).Select(Member).OfType<MemberInfo>()
             .Where(m => m.State is MemberState.Joined or MemberState.Down).OrderBy(m => m.Rank).FirstOrDefault()?.Name;
         RecordDecision(now, active);
         if (active.Successor is null) { NotifyRest(active); return; }

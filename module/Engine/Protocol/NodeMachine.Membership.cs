@@ -42,6 +42,7 @@ public sealed partial class NodeMachine
     private void OnTick(DateTimeOffset now)
     {
         LeaseTick(now);
+        FenceTick(now);
         switch (Phase)
         {
             case NodePhase.Discovering when now >= discoverDeadline: FormOrRetry(now); break;
@@ -269,6 +270,7 @@ public sealed partial class NodeMachine
         Epoch = epoch;
         Master = master;
         Members = members.Select(m => m.Clone()).ToList();
+        LearnPeers(Members);
     }
 
     private void BroadcastMembership()

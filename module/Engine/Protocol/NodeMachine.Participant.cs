@@ -96,6 +96,7 @@ public sealed partial class NodeMachine
             if (tx.Scope == TransactionScope.Shared) Database.LastTransaction = tx.Id;
             Emit(new PersistDatabase(Database));
         }
+        ApplyDefinitionChanges(now, tx);
         var committed = record.With(TransactionState.Committed, now);
         committed.Generation = Database.Generation;
         committed.FreezeMilliseconds = FrozenFor(tx.Id, now, record.FreezeMilliseconds);

@@ -26,6 +26,7 @@ public sealed partial class NodeMachine
             CommitRequest c => StartCommit(now, id, c),
             AbortRequest a => AbortFromInitiator(now, a),
             LeaveRequest => Leave(now),
+            KernelChangeRequest k => KernelChange(now, id, k),
             _ => ControlResponse.Failure(ErrorIds.TransactionAborted, $"unknown request {request.GetType().Name}."),
         };
         if (response is not null) Emit(new Reply(id, response));

@@ -16,7 +16,7 @@ public sealed partial class NodeMachine
 {
     private readonly string self;
     private readonly PeerAddress selfAddress;
-    private readonly IReadOnlyList<PeerAddress> peers;
+    private readonly List<PeerAddress> peers;
     private readonly ProtocolOptions options;
     private readonly Random random;
     private readonly int processId;
@@ -69,6 +69,7 @@ public sealed partial class NodeMachine
 
     private void OnMessage(DateTimeOffset now, Message message)
     {
+        if (removedForGood) return;
         Heard(message.From, now);
         HeardEpoch(message);
         switch (message)
@@ -85,6 +86,8 @@ public sealed partial class NodeMachine
             case CommitNotice c: OnCommitNotice(now, c); break;
             case CommitAck a: OnCommitAck(now, a); break;
             case AbortNotice a: OnAbortNotice(now, a); break;
+            case KernelChangeProposal k: OnKernelChangeProposal(now, k); break;
+            case KernelChangeAnswer k: OnKernelChangeAnswer(k); break;
         }
     }
 

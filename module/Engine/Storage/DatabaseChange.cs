@@ -96,7 +96,9 @@ public sealed class GroupChange
     private static DiskGroup Header(DiskGroup group) => new()
     {
         Name = group.Name, Id = group.Id, Shared = group.Shared, Owner = group.Owner, Generation = group.Generation,
+        DetachPolicy = group.DetachPolicy,
         Disks = group.Disks.Select(d => d.Clone()).ToList(),
+        Lineage = group.Lineage,
     };
 
     internal void ApplyTo(List<DiskGroup> groups)

@@ -18,7 +18,7 @@ public sealed class Transaction
     public List<Operation> Operations { get; set; } = [];
     public DateTimeOffset Started { get; set; }
 
-    public IEnumerable<string> DiskGroups => Operations.Select(o => o.DiskGroup).Distinct();
+    public IEnumerable<string> DiskGroups => Operations.Select(o => o.DiskGroup).Where(g => g.Length > 0).Distinct();
     public string Describe() => string.Join("; ", Operations.Select(o => o.Describe()));
 
     /// <summary>The database after this transaction commits on <paramref name="node"/>.</summary>

@@ -1,3 +1,4 @@
+using VolumeManager.Engine.Import;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Protocol;
 using VolumeManager.Engine.Transactions;
@@ -10,6 +11,16 @@ namespace VolumeManager.Simulation.Invariants;
 /// </summary>
 public static class ClusterInvariants
 {
+    /// <summary>
+    /// One cluster's disk copies never diverge: for every group on the disks, the import's split-brain decision
+    /// (<see cref="ImportSelection"/>) finds one newest copy, the others only older.
+    /// </summary>
+    public static List<Violation> CopiesOnOneLine(IReadOnlyList<DiskCopy> copies) =>
+        copies.Select(c => c.DiskGroup).Distinct().Select(name => ImportSelection.Choose(name, copies))
+            .Where(s => s.SplitBrain)
+            .Select(s => new Violation(InvariantId.CopiesOnOneLine, s.Problem!))
+            .ToList();
+
     /// <summary>
     /// Invariant 1: the given members (those that acknowledged a completed change, or every member
     /// once the cluster is at rest) have the same generation and byte-identical shared configuration.
@@ -46,16 +57,6 @@ public static class ClusterInvariants
     }
 
     /// <summary>
-    /// Invariant 7 — the hook for data. The model has no volumes with data yet, so there is nothing to
-    /// read back; once volumes carry data, a model implements <see cref="IVolumeDataModel"/> and this
-    /// compares what each node reads after a change with what was written before it.
-    /// </summary>
-    public static List<Violation> DataUnchanged(IVolumeDataModel? model) => model is null ? [] :
-        model.ReadBack().Where(r => !r.Expected.AsSpan().SequenceEqual(r.Actual))
-            .Select(r => new Violation(InvariantId.DataUnchanged, $"{r.Node} read volume '{r.Volume}' at offset {r.Offset} and found other data than was written before the change.", r.Node))
-            .ToList();
-
-    /// <summary>
     /// Liveness, once faults have stopped and the bound has passed: every running node is Joined under one
     /// master, that master's membership is exactly those nodes, no transaction is open or in doubt
     /// anywhere, and all members have the same configuration.
@@ -88,10 +89,4 @@ public static class ClusterInvariants
             .Select(v => v with { Invariant = InvariantId.Liveness, Message = $"{after.TotalSeconds:0.###} s after faults stopped: {v.Message}" }));
         return violations;
     }
-}
-
-/// <summary>What invariant 7 needs from a model that holds volume data: what each node reads back, and what was written.</summary>
-public interface IVolumeDataModel
-{
-    IEnumerable<(string Node, string Volume, long Offset, byte[] Expected, byte[] Actual)> ReadBack();
 }

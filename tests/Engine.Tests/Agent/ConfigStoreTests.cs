@@ -21,9 +21,15 @@ public sealed class ConfigStoreTests : IDisposable
     private string SnapshotPath => temp.File("config.yaml");
     private string JournalPath => temp.File("journal.log");
 
-    [Fact]
-    public void Recovery_after_a_crash_at_every_step_of_every_commit_gives_the_database_before_or_after_it()
+    /// <summary>Whether each commit's database change and record go in as one group (one write, one fsync), as the agent makes them.</summary>
+    private bool grouped;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Recovery_after_a_crash_at_every_step_of_every_commit_gives_the_database_before_or_after_it(bool group)
     {
+        grouped = group;
         var commits = Commits();
         var (steps, filesBefore) = StepsPerCommit(commits);
         Assert.Contains(steps, s => s.Contains("snapshot renamed")); // the sequence does fold the journal
@@ -200,10 +206,23 @@ public sealed class ConfigStoreTests : IDisposable
         foreach (var commit in commits) Commit(store, commit);
     }
 
-    private static void Commit(ConfigStore store, (NodeDatabase Database, TransactionRecord Record) commit)
+    private void Commit(ConfigStore store, (NodeDatabase Database, TransactionRecord Record) commit)
     {
+        using var group = grouped ? store.Group() : null;
         store.SaveDatabase(commit.Database);
         store.Append(commit.Record);
+    }
+
+    [Fact]
+    public void A_grouped_commit_writes_its_database_change_and_record_with_one_fsync_and_both_recover()
+    {
+        grouped = true;
+        var commits = Commits().Take(3).ToList();
+        var (steps, _) = StepsPerCommit(commits);
+        Assert.All(steps.Where(s => !s.Any(x => x.StartsWith("snapshot", StringComparison.Ordinal))), s => Assert.Equal(["append written", "append synced"], s));
+        using var store = Open();
+        Assert.True(Same(commits[^1].Database, store.Database));
+        Assert.Equal(Ids(commits), store.Records.Select(r => r.Transaction.Id));
     }
 
     /// <summary>One commit, with the process "crashing" (an exception, and nothing written after) at its given durable step.</summary>

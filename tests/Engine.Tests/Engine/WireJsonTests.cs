@@ -172,6 +172,11 @@ public sealed class WireJsonTests
         _ when type == typeof(List<NodeFailure>) => new List<NodeFailure> { NodeFailure.Of("n2", ErrorIds.NodeLeft, "node n2 left") },
         _ when type == typeof(List<Operation>) => Record(TransactionState.Proposed).Transaction.Operations,
         _ when type == typeof(byte[]) => new byte[] { 1, 2, 3, 250 },
+        _ when type == typeof(Cluster.NodeDefinition) => new Cluster.NodeDefinition
+        {
+            Name = "n5", Interconnect = "10.231.7.5:7600", Endpoint = Cluster.EndpointDefinition.Ssh("10.231.7.5", 22, "root", "/etc/vm/key"),
+            Disks = ["/dev/vm/*"], StateDirectory = "/var/lib/volumemanager", Order = 4,
+        },
         _ when type == typeof(List<Plex>) => Fixtures.MirroredGroup("dg01", shared: true).Volumes[0].Plexes,
         _ when type == typeof(Plex) => Fixtures.MirroredGroup("dg01", shared: true).Volumes[0].Plexes[0],
         _ when type == typeof(List<Subdisk>) => Fixtures.MirroredGroup("dg01", shared: true).Volumes[0].Plexes[0].Subdisks,

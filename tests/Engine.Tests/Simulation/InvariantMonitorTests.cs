@@ -140,17 +140,4 @@ public sealed class InvariantMonitorTests
         Assert.Null(ClusterInvariants.NoIoInFlightAtCommit("n1", tx, _ => 0));
         Assert.NotNull(ClusterInvariants.NoIoInFlightAtCommit("n1", tx, g => g == "dgT1" ? 2 : 0));
     }
-
-    [Fact]
-    public void Data_has_nothing_to_check_until_volumes_carry_data()
-    {
-        Assert.Empty(ClusterInvariants.DataUnchanged(null));
-        Assert.Single(ClusterInvariants.DataUnchanged(new OneBadRead()));
-    }
-
-    private sealed class OneBadRead : IVolumeDataModel
-    {
-        public IEnumerable<(string Node, string Volume, long Offset, byte[] Expected, byte[] Actual)> ReadBack() =>
-            [("n1", "vol1", 0, [1, 2], [1, 3]), ("n2", "vol1", 0, [1, 2], [1, 2])];
-    }
 }

@@ -36,8 +36,9 @@ public sealed partial class InterconnectTests
         List<InboundFrame> seen = await CollectUntilAsync(b, f => f is PeerMessage);
 
         AssertMessage("a", "two", (PeerMessage)Assert.Single(seen));
-        Assert.Contains(bLog, l => l.Contains("refused a connection")
+        Assert.Contains(bLog, l => l.Contains("ReplayRefused: refused a connection")
             && l.Contains("the confirm from 'a' did not answer this connection's challenge (a replayed handshake)"));
+        Assert.True(b.ReplaysRefused >= 1, $"b counted {b.ReplaysRefused} refused replays");
     }
 
     [Fact]
@@ -56,8 +57,10 @@ public sealed partial class InterconnectTests
         List<InboundFrame> seen = await CollectUntilAsync(b, f => f is PeerMessage);
 
         AssertMessage("a", "two", (PeerMessage)Assert.Single(seen));
-        Assert.Contains(bLog, l => l.Contains("dropped a")
+        Assert.Contains(bLog, l => l.Contains("ReplayRefused: dropped a")
             && l.Contains("from 'a': its sequence number 1 is not above 1, the last accepted (replayed or reordered)"));
+        Assert.Equal(1, b.ReplaysRefused);
+        Assert.Equal(0, a.ReplaysRefused);
     }
 
     [Fact]
@@ -94,7 +97,8 @@ public sealed partial class InterconnectTests
         List<InboundFrame> seen = await CollectUntilAsync(b, f => f is PeerMessage);
 
         AssertMessage("a", "for b", (PeerMessage)Assert.Single(seen));
-        Assert.Contains(bLog, l => l.Contains("from 'a': it is addressed to 'c', not to this node (redirected)"));
+        Assert.Contains(bLog, l => l.Contains("ReplayRefused: dropped a") && l.Contains("from 'a': it is addressed to 'c', not to this node (redirected)"));
+        Assert.Equal(1, b.ReplaysRefused);
     }
 
     [Fact]
@@ -128,7 +132,8 @@ public sealed partial class InterconnectTests
 
         Assert.Null(next);
         Assert.Contains(aLog, l => l.Contains("cannot connect to 'b'")
-            && l.Contains("the welcome from 'b' did not answer this connection's challenge (a replayed handshake)"));
+            && l.Contains("ReplayRefused: the welcome from 'b' did not answer this connection's challenge (a replayed handshake)"));
+        Assert.True(a.ReplaysRefused >= 1);
     }
 
     private async Task<byte[]> RecordWelcomeAsync(IPEndPoint listener)

@@ -87,4 +87,32 @@ public sealed class SecretFileTests : IDisposable
         Assert.Contains("mode 644", error.Message);
         Assert.Contains("chmod 600", error.Message);
     }
+
+    [Fact]
+    public void A_key_file_another_user_owns_is_refused_naming_the_file_and_its_owner()
+    {
+        // Only root can give a file away; CI runs as root. Elsewhere the owner is this process's user, and the key reads.
+        string path = temp.File("cluster.key");
+        byte[] key = ClusterKey.Create(path);
+        Assert.Equal(key, ClusterKey.Read(path));
+        if (!OperatingSystem.IsLinux() || FileOwner.Self != 0)
+        {
+            return;
+        }
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Equal(0, RunChown("65534", path));
+
+        var error = Assert.Throws<InvalidDataException>(() => ClusterKey.Read(path));
+
+        Assert.Contains(path, error.Message);
+        Assert.Contains("owned by user 65534", error.Message);
+        Assert.Contains("chown 0", error.Message);
+    }
+
+    private static int RunChown(string owner, string path)
+    {
+        using var chown = System.Diagnostics.Process.Start("chown", [owner, path])!;
+        chown.WaitForExit();
+        return chown.ExitCode;
+    }
 }

@@ -218,7 +218,7 @@ public sealed class VolumeLocalChecksTests
         var unknown = Refused(new SetPlexState { DiskGroup = "dg", Volume = "v", Plex = "v-01", State = "active" }, ErrorIds.InvalidPlexState);
         var last = Refused(new SetPlexState { DiskGroup = "dg", Volume = "v", Plex = "v-01", State = PlexStates.Stale }, ErrorIds.LastPlex);
 
-        Assert.Equal("'active' is not a plex state; a plex is Active, Stale.", unknown.Message);
+        Assert.Equal("'active' is not a plex state; a plex is Active, Stale, Detached.", unknown.Message);
         Assert.Contains("last Active plex of volume 'v'; it cannot be marked Stale", last.Message);
     }
 

@@ -1,0 +1,114 @@
+using VolumeManager.Engine.Checks;
+using VolumeManager.Engine.Cluster;
+using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Operations;
+using VolumeManager.Engine.Transactions;
+
+namespace VolumeManager.Engine.Protocol;
+
+/// <summary>
+/// Growing and shrinking the cluster online. An <see cref="AddNode"/> or <see cref="RemoveNode"/> is a transaction
+/// like any other: every member applies it at commit, with the generation, so the cluster definition, the
+/// membership and with it the quorum's denominator change in the same step on every node.
+/// </summary>
+public sealed partial class NodeMachine
+{
+    /// <summary>Set once a committed RemoveNode took this node out: it answers nothing on the interconnect again.</summary>
+    private bool removedForGood;
+
+    /// <summary>The nodes of this node's cluster definition, itself included.</summary>
+    public IEnumerable<PeerAddress> Definition => peers.Prepend(selfAddress).OrderBy(p => p.Order);
+
+    /// <summary>(Master, at begin.) Why the membership changes a request carries cannot be made; null when they can.</summary>
+    private NodeFailure? DefinitionProblem(BeginRequest request)
+    {
+        foreach (var op in request.Operations)
+        {
+            var problem = op switch
+            {
+                AddNode add when Definition.FirstOrDefault(p => p.Name == add.Node.Name) is not null =>
+                    (ErrorIds.NodeExists, $"node {add.Node.Name} is already defined in the cluster."),
+                AddNode add when Definition.FirstOrDefault(p => p.Address == add.Node.Interconnect) is { } holder =>
+                    (ErrorIds.NodeExists, $"interconnect address {add.Node.Interconnect} is already node {holder.Name}'s."),
+                RemoveNode remove when remove.Node == self =>
+                    (ErrorIds.NodeIsMaster, $"node {self} is the master, which coordinates the change; stop its agent so that another member takes over, then remove it."),
+                RemoveNode remove when peers.All(p => p.Name != remove.Node) =>
+                    (ErrorIds.NodeNotFound, $"node {remove.Node} is not defined in the cluster."),
+                _ => default((string, string)?),
+            };
+            if (problem is var (id, reason)) return NodeFailure.Of(self, id, reason);
+        }
+        return null;
+    }
+
+    /// <summary>The node a transaction takes out of the cluster: it is told of the commit last, never first (it will not succeed the master).</summary>
+    private static bool Removes(Transaction tx, string node) => tx.Operations.OfType<RemoveNode>().Any(r => r.Node == node);
+
+    /// <summary>At commit, on every member alike: the definition and the membership change together.</summary>
+    private void ApplyDefinitionChanges(DateTimeOffset now, Transaction tx)
+    {
+        var changes = tx.Operations.Where(o => o is AddNode or RemoveNode).ToList();
+        if (changes.Count == 0) return;
+        foreach (var op in changes)
+        {
+            if (op is AddNode add) Define(now, add.Node);
+            else if (op is RemoveNode remove) Undefine(remove.Node);
+        }
+        if (removedForGood) { LeaveForGood(); return; }
+        Log($"cluster definition now {string.Join(", ", Definition.Select(p => p.Name))}; the quorum counts {MembershipNames().Count} members");
+        if (!IsMaster) return;
+        Epoch++;
+        BroadcastMembership();
+    }
+
+    private void Define(DateTimeOffset now, NodeDefinition node)
+    {
+        var order = Definition.Max(p => p.Order) + 1;
+        peers.RemoveAll(p => p.Name == node.Name);
+        peers.Add(new PeerAddress(node.Name, node.Interconnect, order));
+        if (Member(node.Name) is null or { State: MemberState.Left })
+        {
+            Members.RemoveAll(m => m.Name == node.Name);
+            Members.Add(new MemberInfo { Name = node.Name, Rank = Members.Count == 0 ? 0 : Members.Max(m => m.Rank) + 1, Address = node.Interconnect, State = MemberState.Joining });
+        }
+        // Its failure timeout starts now: a new node that never starts is evicted like any silent member (it may join later).
+        lastHeard[node.Name] = now;
+        Emit(new DefineNode(node));
+    }
+
+    private void Undefine(string node)
+    {
+        Emit(new UndefineNode(node));
+        if (node == self) { removedForGood = true; return; }
+        peers.RemoveAll(p => p.Name == node);
+        Members.RemoveAll(m => m.Name == node);
+        lastHeard.Remove(node);
+        admittedAt.Remove(node);
+        pendingJoins.RemoveAll(j => j.From == node);
+        discoveringPeers.Remove(node);
+        peerGenerations.Remove(node);
+    }
+
+    /// <summary>This node was removed for good: it follows no master and answers no peer (its agent is stopped next).</summary>
+    private void LeaveForGood()
+    {
+        Log($"node {self} was removed from the cluster for good at generation {Database.Generation}");
+        Master = null;
+        Members = [];
+        Phase = NodePhase.Left;
+    }
+
+    /// <summary>
+    /// Members the master names that this node's definition lacks (added while this node was away): peers from now on,
+    /// at the address the membership gives, so this node can reach them. Its definition file learns them only by name
+    /// and address (<see cref="DefineNode"/> without a state folder).
+    /// </summary>
+    private void LearnPeers(IEnumerable<MemberInfo> members)
+    {
+        foreach (var member in members.Where(m => m.State != MemberState.Left && m.Name != self && m.Address.Length > 0 && peers.All(p => p.Name != m.Name)))
+        {
+            peers.Add(new PeerAddress(member.Name, member.Address, Definition.Max(p => p.Order) + 1));
+            Emit(new DefineNode(new NodeDefinition { Name = member.Name, Interconnect = member.Address }));
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using VolumeManager.Engine.Model;
+
+namespace VolumeManager.Engine.Protocol;
+
+/// <summary>
+/// A node that is not a Joined member with a quorum in reach stops the I/O to shared disk groups it would serve from a
+/// configuration the others may have moved past: the majority evicts a silent node after the failure timeout and may
+/// then detach a plex this node still reads. So a node fences itself well before that — once it has heard no majority
+/// for <see cref="FenceAfter"/> (less than the failure timeout), or while it is not Joined — and opens again once it is
+/// a Joined member that reaches a quorum. Fenced I/O waits at the gate, as during a change's freeze; it never fails.
+/// </summary>
+public sealed partial class NodeMachine
+{
+    /// <summary>The name the kernels give their hold on the shared groups while fenced (never a transaction's id).</summary>
+    public const string FenceId = "fence";
+
+    private bool fenced;
+
+    /// <summary>Half the failure timeout at most, so a fenced node has stopped well before a majority evicts it.</summary>
+    private TimeSpan FenceAfter => options.DownAfter < options.FailureTimeout / 2 ? options.DownAfter : options.FailureTimeout / 2;
+
+    public bool Fenced => fenced;
+
+    private void FenceTick(DateTimeOffset now)
+    {
+        var shared = Database.Shared.Select(g => g.Name).ToList();
+        var cut = Phase != NodePhase.Joined || !HasQuorum(m => m.Name != self && now - lastHeard.GetValueOrDefault(m.Name, DateTimeOffset.MinValue) < FenceAfter);
+        if (cut && !fenced && shared.Count > 0)
+        {
+            fenced = true;
+            Log($"fenced: {(Phase != NodePhase.Joined ? $"not a Joined member ({Phase})" : $"no majority of the members heard for {FenceAfter.TotalSeconds:0.###} s")}; I/O to {string.Join(", ", shared)} waits");
+            Emit(new Fence(shared));
+        }
+        else if (!cut && fenced)
+        {
+            fenced = false;
+            Log("fence lifted: a Joined member with a quorum in reach");
+            Emit(new Unfence());
+        }
+    }
+}
