@@ -54,8 +54,9 @@ public static class DirtyRegions
     /// <summary>The plex a recovery copies from: the volume's first active plex; null when it has none (nothing to copy from).</summary>
     public static Plex? Source(Model.Volume volume) => volume.ActivePlexes.FirstOrDefault();
 
-    /// <summary>The plexes a recovery writes: every plex but the source (a stale one too: it is written like the others).</summary>
-    public static IEnumerable<Plex> Targets(Model.Volume volume, Plex source) => volume.Plexes.Where(p => !NameRules.Same(p.Name, source.Name));
+    /// <summary>The plexes a recovery writes: every plex writes reach but the source (a stale one too: it is written like the others; no other state).</summary>
+    public static IEnumerable<Plex> Targets(Model.Volume volume, Plex source) =>
+        volume.Plexes.Where(p => !NameRules.Same(p.Name, source.Name) && (p.IsActive || p.State == PlexStates.Stale));
 
     /// <summary>
     /// The byte ranges to copy for <paramref name="entry"/> on a volume of <paramref name="volumeBytes"/>: runs of

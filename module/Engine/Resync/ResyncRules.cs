@@ -60,7 +60,7 @@ public static class ResyncRules
     public static long ResumeAt(ResyncProgress? progress, long volumeSize) =>
         progress is null || progress.Done <= 0 || progress.Done > volumeSize ? 0 : progress.Done / ChunkBytes * ChunkBytes;
 
-    /// <summary>The kind of copy a stale plex needs: Relocation for a plex moved to other disks, else Resync.</summary>
+    /// <summary>The kind of copy a stale plex needs: Relocation for a plex moved (in part) to other disks, else Resync.</summary>
     public static TaskKind KindOf(Plex plex) => plex.Subdisks.Any(s => s.RelocatedFrom is not null) ? TaskKind.Relocation : TaskKind.Resync;
 
     /// <summary>

@@ -29,6 +29,15 @@ public sealed class ResyncRulesTests
         Assert.Null(ResyncRules.Source(target.Volume, target.Plex));
     }
 
+    [Fact]
+    public void A_plex_moved_off_a_disk_is_copied_as_a_relocation()
+    {
+        var target = Target(Fixtures.Database());
+        Assert.Equal(TaskKind.Resync, ResyncRules.KindOf(target.Plex));
+        target.Plex.Subdisks[0].RelocatedFrom = "dg01-d9";
+        Assert.Equal(TaskKind.Relocation, ResyncRules.KindOf(target.Plex));
+    }
+
     [Theory]
     [InlineData(0, 0)]
     [InlineData(5L << 20, 5L << 20)]
