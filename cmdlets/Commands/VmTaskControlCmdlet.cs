@@ -17,6 +17,7 @@ public abstract class VmTaskControlCmdlet : VmCmdlet
 
     /// <summary>The node running the task; found by asking every node when omitted.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
     public string? Node { get; set; }
 
     /// <summary>Writes the task as it then stands.</summary>
