@@ -43,10 +43,7 @@ public sealed class RestoreVmDiskGroupCommand : VmChangeCmdlet
         if (!CheckOnly && !ShouldProcess($"{target}: its configuration of generation {Generation} ({backup.Volumes.Count} volume(s) on {string.Join(", ", backup.Disks.Select(d => d.Name))}), kept by node {from}", "Restore")) return;
         var op = new RestoreDiskGroup { DiskGroup = Name, Backup = backup, BackupGeneration = Generation };
         if (RunChange(Propose(target.Shared ? null : target.Owner, op), Name) is not { Transaction: { } tx } outcome) return;
-        if (target.Group is null) return;
-        List<Engine.Model.DiskGroup> groups = [target.Group.Clone()];
-        foreach (var applied in tx.Operations) applied.ApplyTo(groups, outcome.Record?.Generation ?? target.Group.Generation + 1);
-        WriteObject(ObjectMapper.ToObject(groups[0], target.Shared ? tx.Coordinator : target.Owner));
+        if (After(target, outcome) is { } group) WriteObject(ObjectMapper.ToObject(group, target.Shared ? tx.Coordinator : target.Owner));
     }
 
     private Engine.Model.DiskGroup? ReadBackup(string node)

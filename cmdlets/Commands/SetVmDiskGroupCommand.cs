@@ -38,9 +38,7 @@ public sealed class SetVmDiskGroupCommand : VmChangeCmdlet
         var target = ResolveGroup(Name, Node);
         if (!CheckOnly && !ShouldProcess($"{target}: detach policy {DetachPolicy}", "Set disk group")) return;
         var proposal = Propose(target.Shared ? null : target.Owner, new SetDiskGroup { DiskGroup = target.Name, DetachPolicy = DetachPolicy });
-        if (RunChange(proposal, Name) is not { } outcome || !PassThru || target.Group is null) return;
-        List<DiskGroup> groups = [target.Group.Clone()];
-        foreach (var op in outcome.Transaction!.Operations) op.ApplyTo(groups, outcome.Record?.Generation ?? target.Group.Generation + 1);
-        WriteObject(ObjectMapper.ToObject(groups[0], target.Shared ? Node ?? Connection.LocalNode : target.Owner));
+        if (RunChange(proposal, Name) is not { } outcome || !PassThru || After(target, outcome) is not { } group) return;
+        WriteObject(ObjectMapper.ToObject(group, target.Shared ? Node ?? Connection.LocalNode : target.Owner));
     }
 }

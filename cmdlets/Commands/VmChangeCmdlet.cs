@@ -37,6 +37,16 @@ public abstract partial class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
         public override string ToString() => Shared ? $"shared disk group '{Name}'" : $"private disk group '{Name}' (node {Owner})";
     }
 
+    /// <summary>The group as the committed transaction leaves it: its operations applied to the group the view showed.</summary>
+    protected static DiskGroup? After(GroupTarget target, ChangeOutcome outcome)
+    {
+        if (target.Group is null || outcome.Transaction is null) return null;
+        List<DiskGroup> groups = [target.Group.Clone()];
+        var generation = outcome.Record?.Generation ?? target.Group.Generation + 1;
+        foreach (var op in outcome.Transaction.Operations) op.ApplyTo(groups, generation);
+        return groups[0];
+    }
+
     /// <summary>A disk group by name as the view of <paramref name="node"/> (default the local node) shows it, and the scope of a change to it: shared unless the view says it is private.</summary>
     protected GroupTarget ResolveGroup(string name, string? node)
     {

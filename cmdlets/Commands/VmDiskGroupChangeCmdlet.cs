@@ -28,16 +28,6 @@ public abstract class VmDiskGroupChangeCmdlet : VmChangeCmdlet
     protected ChangeOutcome? Change(GroupTarget target, Operation operation, object errorTarget) =>
         RunChange(Propose(target.Shared ? null : target.Owner, operation), errorTarget);
 
-    /// <summary>The group as the committed transaction leaves it: its operations applied to the group the view showed.</summary>
-    protected static DiskGroup? After(GroupTarget target, ChangeOutcome outcome)
-    {
-        if (target.Group is null || outcome.Transaction is null) return null;
-        List<DiskGroup> groups = [target.Group.Clone()];
-        var generation = outcome.Record?.Generation ?? target.Group.Generation + 1;
-        foreach (var op in outcome.Transaction.Operations) op.ApplyTo(groups, generation);
-        return groups[0];
-    }
-
     /// <summary>The node the result objects say they were read from.</summary>
     protected string ResultNode(GroupTarget target, ChangeOutcome outcome) =>
         target.Shared ? Node ?? outcome.Transaction?.Initiator ?? Connection.LocalNode : target.Owner;

@@ -23,10 +23,10 @@ public sealed partial class NodeMachine
 
     private void FenceTick(DateTimeOffset now)
     {
-        var shared = Database.Shared.Select(g => g.Name).ToList();
         var cut = Phase != NodePhase.Joined || !HasQuorum(m => m.Name != self && now - lastHeard.GetValueOrDefault(m.Name, DateTimeOffset.MinValue) < FenceAfter);
-        if (cut && !fenced && shared.Count > 0)
+        if (cut && !fenced && Database.Shared.Count > 0)
         {
+            var shared = Database.Shared.Select(g => g.Name).ToList();
             fenced = true;
             Log($"fenced: {(Phase != NodePhase.Joined ? $"not a Joined member ({Phase})" : $"no majority of the members heard for {FenceAfter.TotalSeconds:0.###} s")}; I/O to {string.Join(", ", shared)} waits");
             Emit(new Fence(shared));
