@@ -38,7 +38,7 @@ AfterAll {
     Remove-Item $script:trigger -ErrorAction Ignore
     $script:cluster | Remove-TestCluster
     fusermount3 -u (Join-Path $script:temp 'mnt')
-    if ($script:fuse -and -not $script:fuse.HasExited) { Stop-Process -Id $script:fuse.Id -Force }
+    if ($script:fuse -and -not $script:fuse.HasExited) { Stop-Process -Id $script:fuse.Id -Force -ErrorAction Ignore }   # fusermount3 -u may end it meanwhile
     $kit = Join-Path $script:temp 'kit.pid'
     if (Test-Path $kit) { Stop-Process -Id ([int](Get-Content $kit)) -Force -ErrorAction Ignore }
     Remove-Item $script:temp -Recurse -Force -ErrorAction Ignore

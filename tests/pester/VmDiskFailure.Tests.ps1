@@ -62,7 +62,7 @@ AfterAll {
     $script:cluster | Remove-TestCluster
     foreach ($kit in $script:kits) {
         fusermount3 -u $kit.Mount
-        if (-not $kit.Fuse.HasExited) { Stop-Process -Id $kit.Fuse.Id -Force }
+        if (-not $kit.Fuse.HasExited) { Stop-Process -Id $kit.Fuse.Id -Force -ErrorAction Ignore }   # fusermount3 -u may end it meanwhile
         if (Test-Path $kit.PidFile) { Stop-Process -Id ([int](Get-Content $kit.PidFile)) -Force -ErrorAction Ignore }
     }
     Remove-Item $script:temp -Recurse -Force -ErrorAction Ignore
