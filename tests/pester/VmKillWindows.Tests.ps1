@@ -24,8 +24,8 @@ BeforeAll {
         @($Record.phases | Where-Object { $_.node -eq $Node -and $_.phase -eq 'Committed' }).Count -gt 0
     }
 
-    # Runs $Change (given the cluster) in a thread job and kills $Victim's agent $Delay ms after the change started.
-    function Invoke-KilledChange([scriptblock] $Change, [string] $Victim, [int] $Delay) {
+    # Runs $Change (given the cluster) in a thread job; returns once it started.
+    function Start-Change([scriptblock] $Change) {
         $sync = [hashtable]::Synchronized(@{ Started = $false })
         $job = Start-ThreadJob -ArgumentList $script:cluster, $sync, $Change -ScriptBlock {
             param($cluster, $sync, $change)
@@ -34,12 +34,26 @@ BeforeAll {
             $output = & ([scriptblock]::Create($change)) $cluster
             [pscustomobject]@{ Output = @($output); Milliseconds = $clock.Elapsed.TotalMilliseconds }
         }
-        $agent = Get-AgentPid $Victim
         while (-not $sync.Started) { [Threading.Thread]::Sleep(1) }
+        $job
+    }
+
+    function Wait-Milliseconds([int] $Milliseconds) {
         $clock = [Diagnostics.Stopwatch]::StartNew()
-        while ($clock.Elapsed.TotalMilliseconds -lt $Delay) { [Threading.Thread]::SpinWait(200) }
+        while ($clock.Elapsed.TotalMilliseconds -lt $Milliseconds) { [Threading.Thread]::SpinWait(200) }
+    }
+
+    # Runs $Change and kills $Victim's agent $Delay ms after the change started.
+    function Invoke-KilledChange([scriptblock] $Change, [string] $Victim, [int] $Delay) {
+        $agent = Get-AgentPid $Victim
+        $job = Start-Change $Change
+        Wait-Milliseconds $Delay
         Stop-Process -Id $agent -Force
-        $result = $job | Receive-Job -Wait -AutoRemoveJob
+        Receive-Change $job $Delay
+    }
+
+    function Receive-Change($Job, [int] $Delay) {
+        $result = $Job | Receive-Job -Wait -AutoRemoveJob
         [pscustomobject]@{
             Objects      = @($result.Output | Where-Object { $_ -isnot [Management.Automation.ErrorRecord] -and $_ -isnot [Management.Automation.WarningRecord] })
             Errors       = @($result.Output | Where-Object { $_ -is [Management.Automation.ErrorRecord] })
@@ -47,6 +61,57 @@ BeforeAll {
             Milliseconds = $result.Milliseconds
             Delay        = $Delay
         }
+    }
+
+    # kill(2) straight from this process: spawning /bin/kill takes longer than the window the signals aim at.
+    Add-Type -TypeDefinition @'
+using System.Runtime.InteropServices;
+public static class KillWindowSignals
+{
+    [DllImport("libc", SetLastError = true)] private static extern int kill(int pid, int signal);
+    public static void Stop(int pid) => Check(kill(pid, 19));
+    public static void Continue(int pid) => Check(kill(pid, 18));
+    private static void Check(int result) { if (result != 0) throw new System.ComponentModel.Win32Exception(Marshal.GetLastWin32Error()); }
+}
+'@
+
+    # Runs $Change and kills $Victim's agent once the master has decided the change and before $Victim acknowledged
+    # it. That window is a few milliseconds wide, narrower than a kill's timing jitter on a busy machine, so instead
+    # of aiming at it the victim is stopped (SIGSTOP) at small steps into the change and the master asked where the
+    # change stands: a stopped victim holds the window open. Says 'Landed', or 'Late' when the victim acknowledged
+    # before it could be stopped.
+    function Invoke-KilledAtDecision([scriptblock] $Change, [string] $Victim, [int] $Delay) {
+        $master = (Get-VmCluster).Master
+        $before = (Get-LastTransaction $master).transaction.id
+        $agent = Get-AgentPid $Victim
+        $job = Start-Change $Change
+        Wait-Milliseconds $Delay
+        $verdict = $null
+        while (-not $verdict) {
+            [KillWindowSignals]::Stop($agent)
+            $verdict = Find-Decision -Master $master -Victim $Victim -Before $before
+            if ($verdict -eq 'Landed') { Stop-Process -Id $agent -Force; break }
+            [KillWindowSignals]::Continue($agent)
+            if (-not $verdict -and $job.State -ne 'Running') { $verdict = 'Late' }
+            Wait-Milliseconds 1
+        }
+        [pscustomobject]@{ Verdict = $verdict; Run = (Receive-Change $job $Delay) }
+    }
+
+    # Asks the master, while the victim is stopped, whether the change is decided ('Landed') or acknowledged by the
+    # victim ('Late'); $null when it is not decided yet. Waits a little only once the victim has prepared, since the
+    # other members may still be preparing.
+    function Find-Decision([string] $Master, [string] $Victim, [string] $Before) {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        do {
+            $record = Get-LastTransaction $Master
+            if ($record.transaction.id -eq $Before) { return $null }
+            if (Test-Acknowledged $record $Victim) { return 'Late' }
+            if (@($record.phases | Where-Object { $_.node -eq $Victim -and $_.phase -eq 'Prepared' }).Count -eq 0) { return $null }
+            if (@($record.phases | Where-Object { $_.node -eq $Master -and $_.phase -eq 'Decided' }).Count -gt 0) { return 'Landed' }
+            [Threading.Thread]::Sleep(5)
+        } while ($clock.Elapsed.TotalMilliseconds -lt 100)
+        $null
     }
 
     # How long $Change takes unharmed here and now (it is undone after): the kill windows sit in its later part.
@@ -108,11 +173,17 @@ Describe 'Failures at the worst moment, on real processes' {
             $change = { param($c) New-VmVolume -Cluster $c -DiskGroup dgk -Name ksucc -Size 4MB -Mirror 2 -ErrorAction Continue 2>&1 3>&1 }
             $undo = { Remove-VmVolume -DiskGroup dgk -Name ksucc -Confirm:$false -ErrorAction Ignore }
             $took = Measure-Change $change $undo
-            $landed = Invoke-UntilLanded -Change $change -Victim { (Select-Roles)[1] } -Undo $undo -Delay ($took * 0.7) -Step ($took * 0.1) -Classify {
-                param($run, $victim)
-                if ($run.Errors.Count -gt 0) { return 'Early' }
-                if (Test-Acknowledged (Get-LastTransaction (Get-VmCluster).Master) $victim) { 'Late' } else { 'Landed' }
+            $landed = $null
+            for ($try = 1; $try -le 8 -and -not $landed; $try++) {
+                $victim = (Select-Roles)[1]
+                $delay = [int]($took * 0.4 / $try)
+                $kill = Invoke-KilledAtDecision -Change $change -Victim $victim -Delay $delay
+                Write-Host "    try ${try}: $victim stopped from $delay ms in: $($kill.Verdict) ($([int]$kill.Run.Milliseconds) ms)"
+                if ($kill.Verdict -eq 'Landed') { $landed = [pscustomobject]@{ Run = $kill.Run; Victim = $victim; Tries = $try } }
+                else { Restore-TestCluster -Cluster $script:cluster; & $undo }
             }
+            $landed | Should -Not -BeNullOrEmpty -Because 'the successor is stopped before it acknowledges'
+            $landed.Run.Errors | Should -BeNullOrEmpty
             Write-Host "    the successor's kill landed after the decision in $($landed.Tries) tries; the change returned in $([int]$landed.Run.Milliseconds) ms"
             $landed.Run.Objects.Name | Should -Be 'ksucc'
             (Get-VmNode -Name $landed.Victim).State | Should -Be 'Down' -Because 'the master finished without waiting for the dead successor to be evicted'
