@@ -238,6 +238,19 @@ public sealed class Simulator
 
     internal void Deliver(SimNode to, Message message) => Feed(to, new Received(Now, message));
 
+    /// <summary>
+    /// The transactions these effects commit on a node that prepared for them (not a join taking over an outcome):
+    /// invariant 5 concerns the kernel applying those.
+    /// </summary>
+    private static Dictionary<string, Transaction>? CommitsPrepared(SimNode node, IReadOnlyList<Effect> effects)
+    {
+        Dictionary<string, Transaction>? committing = null;
+        foreach (var effect in effects)
+            if (effect is PersistRecord { Record: { State: TransactionState.Committed } record } && node.LastState(record.Transaction.Id) == TransactionState.Prepared)
+                (committing ??= [])[record.Transaction.Id] = record.Transaction;
+        return committing;
+    }
+
     /// <summary>Hands one input to a running node's machine and carries out its effects.</summary>
     public void Feed(SimNode node, Input input)
     {
@@ -251,6 +264,7 @@ public sealed class Simulator
     {
         var incarnation = node.Incarnation;
         HashSet<string>? preparing = null;
+        var committing = CommitsPrepared(node, effects);
         foreach (var effect in effects)
         {
             if (node.CrashBefore is { } trigger && trigger(effect))
@@ -273,10 +287,6 @@ public sealed class Simulator
                     Ledger.DatabasePersisted(node.Name, node.Durable);
                     break;
                 case PersistRecord r:
-                    // Invariant 5 concerns the kernel applying a commit it prepared for (not a join taking over an outcome).
-                    if (r.Record.State == TransactionState.Committed && node.LastState(r.Record.Transaction.Id) == TransactionState.Prepared
-                        && ClusterInvariants.NoIoInFlightAtCommit(node.Name, r.Record.Transaction, node.Kernel.InFlight) is { } busy)
-                        Violations.Add(busy);
                     node.Append(r.Record);
                     Ledger.RecordPersisted(node.Name, r.Record, machine.IsMaster);
                     break;
@@ -291,7 +301,13 @@ public sealed class Simulator
                             problem is null ? null : $"node {node.Name} refused to prepare: {problem}", Disks.Visible(node)));
                     });
                     break;
-                case Resume r: node.Kernel.Resume(r.TransactionId); break;
+                case Resume r:
+                    // Invariant 5: the kernel switched to the committed configuration before its gate opens again.
+                    if (committing?.TryGetValue(r.TransactionId, out var tx) == true
+                        && ClusterInvariants.NoIoInFlightAtCommit(node.Name, tx, node.Kernel.InFlight) is { } busy)
+                        Violations.Add(busy);
+                    node.Kernel.Resume(r.TransactionId);
+                    break;
                 case WriteDiskCopies w: Disks.Write(node, w.Before, w.After, w.DiskGroups); break;
                 case RenewLease l:
                     At(TimeSpan.FromMilliseconds(1), () => { if (node.Incarnation == incarnation) Feed(node, Disks.RenewLease(node, l.Lease, Now)); });

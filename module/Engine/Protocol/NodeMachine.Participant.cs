@@ -89,19 +89,22 @@ public sealed partial class NodeMachine
     private void ApplyCommit(DateTimeOffset now, TransactionRecord record)
     {
         var tx = record.Transaction;
-        if (AlreadyApplied(tx)) Log($"the database already holds {tx.Id} (the agent stopped between writing it and its journal record)");
+        var applied = AlreadyApplied(tx);
+        if (applied) Log($"the database already holds {tx.Id} (the agent stopped between writing it and its journal record)");
         else
         {
             Database = tx.ApplyTo(Database, self);
             if (tx.Scope == TransactionScope.Shared) Database.LastTransaction = tx.Id;
-            Emit(new PersistDatabase(Database));
         }
+        // The gate opens on the new configuration before this node's own fsyncs: the decision is durable on the
+        // coordinator and its successor already, and the acknowledgement still follows the writes below.
+        Emit(new Resume(tx.Id));
+        if (!applied) Emit(new PersistDatabase(Database));
         ApplyDefinitionChanges(now, tx);
         var committed = record.With(TransactionState.Committed, now);
         committed.Generation = Database.Generation;
         committed.FreezeMilliseconds = FrozenFor(tx.Id, now, record.FreezeMilliseconds);
         Keep(committed, durable: true);
-        Emit(new Resume(tx.Id));
         Log($"committed {tx.Id} at generation {Database.Generation}");
     }
 
