@@ -38,7 +38,7 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -Body {
 
     $raw = Join-Path $path 'raw.img'
     $kitImage = Join-Path $path 'nbdkit.img'
-    truncate -s "$($MiB)M" $raw $kitImage
+    fallocate -l "$($MiB)M" $raw; fallocate -l "$($MiB)M" $kitImage   # allocated whole, as the volumes' disk images are
     $kitSocket = Join-Path $path 'nbdkit.sock'
     $kitPid = Join-Path $path 'nbdkit.pid'
     nbdkit --unix $kitSocket -P $kitPid file $kitImage
