@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Threading.Channels;
@@ -251,7 +252,9 @@ public sealed class AgentHost : IAsyncDisposable
                 else if (group is null && i + 1 < effects.Count && IsPersist(effects[i + 1])) group = store.Group();
                 var points = Points(effect);
                 if (hold && !points.All(p => faults.Before(p, effect))) continue;
+                var started = Stopwatch.GetTimestamp();
                 Carry(effect);
+                NoteIfSlow(effect, started);
                 foreach (var point in points) faults.After(point);
             }
         }
@@ -263,8 +266,20 @@ public sealed class AgentHost : IAsyncDisposable
     private void EndGroup(ref IDisposable? group)
     {
         if (group is null) return;
+        var started = Stopwatch.GetTimestamp();
         using (pacer.DiskIo()) group.Dispose();
+        NoteIfSlow("the grouped fsync", started);
         group = null;
+    }
+
+    private static readonly TimeSpan SlowEffect = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>An effect that held the agent's loop long (a slow fsync, a slow disk) goes to the log: it shows up in every freeze.</summary>
+    private void NoteIfSlow(object what, long started)
+    {
+        if (what is Quiesce or Send { Message: Heartbeat }) return;
+        var took = Stopwatch.GetElapsedTime(started);
+        if (took >= SlowEffect) log.Write($"slow: {(what is Effect e ? e.GetType().Name : what)} took {took.TotalMilliseconds:0} ms");
     }
 
     /// <summary>The fault points of an effect: a send is both "CommitNotice" and "CommitNotice>n3".</summary>
@@ -334,7 +349,9 @@ public sealed class AgentHost : IAsyncDisposable
 
     private async Task QuiesceAsync(Quiesce quiesce)
     {
+        var started = Stopwatch.GetTimestamp();
         var problem = await kernel.QuiesceAsync(quiesce.TransactionId, quiesce.DiskGroups);
+        NoteIfSlow($"the drain of {string.Join(", ", quiesce.DiskGroups)} for {quiesce.TransactionId}", started);
         var reason = problem is null ? null : $"node {node.Name} refused to prepare: {problem}";
         Feed(new Quiesced(Now, quiesce.TransactionId, problem is null, reason, scanner.Scan()));
     }
