@@ -10,6 +10,8 @@ namespace VolumeManager.Agent.Kernel;
 /// in the node's slot on the volume's log disk before the write reaches the plexes; <see cref="CleanAsync"/> clears,
 /// lazily, regions idle for a while once their writes are flushed on every plex. A slot left by this node's previous
 /// run is kept (its entries written along with the new ones) until the recovery that copies its regions releases it.
+/// Writes are group-committed: a writer that needs a region marked waits for the slot's next durable write, and one
+/// write carries every mark made meanwhile (one fsync for many writers at a high queue depth).
 /// </summary>
 public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func<NodeDatabase> database, Func<string, string> pathOf) : IDisposable
 {
@@ -31,6 +33,8 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
         public readonly SortedSet<long> Dirty = [];
         public readonly Dictionary<long, int> InFlight = [];
         public readonly Dictionary<long, long> Touched = [];
+        /// <summary>The slot version whose durable write makes a dirty region's mark safe to rely on.</summary>
+        public readonly Dictionary<long, long> MarkedIn = [];
     }
 
     /// <summary>One disk's slot of this node: the volumes logged there, what the previous run left, the device kept open.</summary>
@@ -43,6 +47,12 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
         public bool InheritedOverflow;
         public bool Loaded;
         public DiskDevice? Device;
+        /// <summary>Bumped by every change the slot must show; <see cref="Durable"/> is the version last written durably.</summary>
+        public long Version;
+        public long Durable;
+        public bool Flushing;
+        public long FailedVersion = -1;
+        public IOException? Failure;
     }
 
     private sealed record Plan(IReadOnlyList<string> Disks, Guid Group, string Volume, int RegionBytes, long Regions);
@@ -69,19 +79,25 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
             var log = VolumeOf(disk, plan);
             var fresh = new List<long>();
             var now = Environment.TickCount64;
+            var needed = 0L;
             for (var r = first; r <= last; r++)
             {
                 log.InFlight[r] = log.InFlight.GetValueOrDefault(r) + 1;
                 log.Touched[r] = now;
-                if (log.Dirty.Add(r)) fresh.Add(r);
+                if (log.Dirty.Add(r))
+                {
+                    fresh.Add(r);
+                    log.MarkedIn[r] = disk.Version + 1;
+                }
+                needed = Math.Max(needed, log.MarkedIn.GetValueOrDefault(r));
             }
+            if (fresh.Count > 0) disk.Version++;
             var marked = new Marked(disk, log, first, last);
-            if (fresh.Count == 0) return marked;
-            try { Write(disk); }
+            try { WaitDurable(disk, needed); }
             catch
             {
                 // Not durable here: not marked here either (the next disk takes them).
-                foreach (var r in fresh) log.Dirty.Remove(r);
+                foreach (var r in fresh) { log.Dirty.Remove(r); log.MarkedIn.Remove(r); }
                 marked.Dispose();
                 throw;
             }
@@ -130,9 +146,10 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
                     {
                         log.Dirty.Remove(r);
                         log.Touched.Remove(r);
+                        log.MarkedIn.Remove(r);
                         cleared++;
                     }
-                if (cleared > 0) Write(disk);
+                if (cleared > 0) WriteNow(disk);
             }
         }
     }
@@ -156,7 +173,7 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
         {
             var removed = disk.Inherited.Remove((group, volume));
             if (overflow) disk.InheritedOverflow = false;
-            if (removed || overflow) Write(disk);
+            if (removed || overflow) WriteNow(disk);
         }
     }
 
@@ -182,8 +199,45 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
         disk.Loaded = true;
     }
 
-    /// <summary>The slot as it must stand now, written and synced (O_DSYNC) before the caller goes on.</summary>
-    private void Write(DiskLog disk)
+    /// <summary>The slot as it stands now, durable before the caller goes on (the caller holds the disk's lock).</summary>
+    private void WriteNow(DiskLog disk) => WaitDurable(disk, ++disk.Version);
+
+    /// <summary>
+    /// Waits, holding the disk's lock except while writing, until the slot's version <paramref name="needed"/> is
+    /// durable: the first waiter writes the slot as it stands then (every mark made so far), the others wait for that
+    /// write or, if theirs came after it started, the next one. A failed write fails everyone it was to carry.
+    /// </summary>
+    private void WaitDurable(DiskLog disk, long needed)
+    {
+        while (disk.Durable < needed)
+        {
+            if (disk.FailedVersion >= needed) throw disk.Failure!;
+            if (disk.Flushing) { Monitor.Wait(disk.Sync); continue; }
+            Flush(disk);
+        }
+    }
+
+    private void Flush(DiskLog disk)
+    {
+        disk.Flushing = true;
+        var version = disk.Version;
+        var bytes = Encode(disk);
+        IOException? failure = null;
+        Monitor.Exit(disk.Sync);
+        try { Write(disk, bytes); }
+        catch (IOException e) { failure = e; }
+        finally
+        {
+            Monitor.Enter(disk.Sync);
+            disk.Flushing = false;
+        }
+        if (failure is null) disk.Durable = Math.Max(disk.Durable, version);
+        else (disk.FailedVersion, disk.Failure) = (version, failure);
+        Monitor.PulseAll(disk.Sync);
+    }
+
+    /// <summary>The slot's bytes as it must stand now: this run's dirty regions and what the previous run left.</summary>
+    private byte[] Encode(DiskLog disk)
     {
         var entries = disk.Volumes.Values.Where(v => v.Dirty.Count > 0)
             .Select(v => new DirtyEntry(v.Group, v.Volume, v.RegionBytes, [.. v.Dirty]))
@@ -199,8 +253,13 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
                 : current with { Whole = true };
         }
         var counts = disk.Volumes.Values.ToDictionary(v => (v.Group, v.Volume, v.RegionBytes), v => v.Regions);
-        var bytes = DirtyRegionSlot.Encode(new DirtyRegionLogContent(node, incarnation, entries, disk.InheritedOverflow),
+        return DirtyRegionSlot.Encode(new DirtyRegionLogContent(node, incarnation, entries, disk.InheritedOverflow),
             e => counts.GetValueOrDefault((e.GroupId, e.Volume, e.RegionBytes), e.Regions.Count == 0 ? 0 : e.Regions.Max() + 1));
+    }
+
+    /// <summary>Writes the slot synced (O_DSYNC); only the one flusher of the disk calls it, outside the disk's lock.</summary>
+    private void Write(DiskLog disk, byte[] bytes)
+    {
         try { Device(disk).WriteDurably(DirtyRegionSlot.OffsetOf(slot), bytes); }
         catch (IOException)
         {
