@@ -22,6 +22,22 @@ function Invoke-Fio([string[]] $Target, [hashtable] $Pattern, [string] $Folder) 
     [pscustomobject]@{ MiBps = [Math]::Round($result.bw / 1024, 1); Iops = [Math]::Round($result.iops) }
 }
 
+# $Count times: 4 KiB written and fsynced to $File (what an agent's journal record costs), in ms.
+function Measure-Fsync([string] $File, [int] $Count) {
+    $block = [byte[]]::new(4096)
+    $stream = [IO.File]::Open($File, 'Create', 'ReadWrite')
+    try {
+        foreach ($i in 1..$Count) {
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $stream.Write($block, 0, $block.Length)
+            $stream.Flush($true)
+            $clock.Elapsed.TotalMilliseconds
+            Start-Sleep -Milliseconds 20
+        }
+    }
+    finally { $stream.Dispose() }
+}
+
 function Get-Ratio([double] $Value, [double] $Baseline) { if ($Baseline -gt 0) { [Math]::Round($Value / $Baseline, 2) } else { 0 } }
 
 if (@('fio', 'nbdkit') | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) }) {
@@ -87,6 +103,7 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -Body {
     try {
         Start-Sleep -Seconds 1   # fio connected and writing before the first change
         $latency = foreach ($i in 1..$Changes) { Measure-Ms { Resize-VmVolume -DiskGroup bnbd -Name grown -Size (($i + 1) * 1MB) } }
+        $fsyncs = Measure-Fsync (Join-Path $path 'fsync-probe') 60
     }
     finally {
         kill -TERM $fio.Id   # fio ends its job on SIGTERM
@@ -97,11 +114,15 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -Body {
     $ioErrors = @((Get-BenchKernel $path 'n2').ioErrors).Count
     $f = Get-Stats $freezes
     $c = Get-Stats $latency
+    $y = Get-Stats $fsyncs
     Write-BenchTable "Freeze window of disk group 'bnbd' per node and change, $Changes changes while fio wrote 4 KiB at random (iodepth 32) through n2 (goal: p99 <= 20 ms):" ([pscustomobject]@{
             'Freezes'         = @($freezes).Count
             'Freeze ms (med)' = [Math]::Round($f.Median, 1)
             'Freeze ms (p99)' = [Math]::Round($f.P99, 1)
             'Change ms (med)' = [Math]::Round($c.Median, 1)
             'I/O errors'      = $ioErrors
+            'fsync ms (med)'  = [Math]::Round($y.Median, 1)
+            'fsync ms (p99)'  = [Math]::Round($y.P99, 1)
         })
+    Write-Host "A freeze holds at least three fsyncs in a row (a member's prepare, the master's decision, the successor's commit); the fsync columns are one 4 KiB write + fsync in the state folder's filesystem under the same fio load: the limit of this machine."
 }

@@ -50,21 +50,42 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     {
         var gate = kernel.Gate(diskGroup);
         await gate.EnterAsync(ct);
+        VolumeLayout layout;
         List<PlexIoError>? failed;
-        try { failed = Write(Layout(diskGroup, volume), offset, data.Span, fua); }
+        try { failed = Write(layout = Layout(diskGroup, volume), offset, data.Span, fua: false); }
         finally { gate.Exit(); }
+        if (fua) Merge(ref failed, await SyncAsync(layout, "Write", offset, data.Length, ct));
         await SettleAsync(failed);
     }
 
     /// <summary>Makes every write acknowledged so far durable on every disk of the volume.</summary>
     public async ValueTask FlushAsync(string diskGroup, string volume, CancellationToken ct)
     {
+        var layout = await LayoutInGateAsync(diskGroup, volume, ct);
+        await SettleAsync(await SyncAsync(layout, "Flush", 0, layout.Size, ct));
+    }
+
+    /// <summary>
+    /// Makes a range durable on every plex after the request has left the gate: an fsync waits for all the disk's
+    /// dirty data, far longer than a write, and a change's freeze must not wait for it. A change that closed or reopened
+    /// the disks meanwhile makes it sync once more on the handles the change left.
+    /// </summary>
+    private async ValueTask<List<PlexIoError>?> SyncAsync(VolumeLayout layout, string operation, long offset, long length, CancellationToken ct)
+    {
+        try { return OnEveryPlex(layout, operation, offset, plex => SyncRange(plex, offset, length)); }
+        catch (ObjectDisposedException)
+        {
+            var current = await LayoutInGateAsync(layout.DiskGroup, layout.Volume, ct);
+            return OnEveryPlex(current, operation, offset, plex => SyncRange(plex, offset, length));
+        }
+    }
+
+    private async ValueTask<VolumeLayout> LayoutInGateAsync(string diskGroup, string volume, CancellationToken ct)
+    {
         var gate = kernel.Gate(diskGroup);
         await gate.EnterAsync(ct);
-        List<PlexIoError>? failed;
-        try { failed = Flush(Layout(diskGroup, volume)); }
+        try { return Layout(diskGroup, volume); }
         finally { gate.Exit(); }
-        await SettleAsync(failed);
     }
 
     /// <summary>TRIM: image files give the range back (reads return zeroes); block devices keep their data.</summary>
@@ -211,15 +232,6 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
         if (!taken) throw NoPlexTook(layout, "write", offset, failed);
         return failed;
     }
-
-    private List<PlexIoError>? Flush(VolumeLayout layout) => OnEveryPlex(layout, "Flush", 0, plex =>
-    {
-        foreach (var extent in plex.Extents)
-        {
-            try { extent.Handle.Sync(); }
-            catch (IOException e) { throw new DiskIoException(extent.Disk, e); }
-        }
-    });
 
     /// <summary>An operation on every attached plex that is not failing; the ones that failed it, or an error when no active plex took it.</summary>
     private List<PlexIoError>? OnEveryPlex(VolumeLayout layout, string operation, long offset, Action<PlexLayout> action)
