@@ -3,6 +3,7 @@ using VolumeManager.Agent.Storage;
 using VolumeManager.Engine.Checks;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Resync;
 
 namespace VolumeManager.Agent.Kernel;
 
@@ -46,15 +47,8 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
         finally { gate.Exit(); }
     }
 
-    public async ValueTask WriteAsync(string diskGroup, string volume, long offset, ReadOnlyMemory<byte> data, bool fua, CancellationToken ct)
-    {
-        var gate = kernel.Gate(diskGroup);
-        await gate.EnterAsync(ct);
-        List<PlexIoError>? failed;
-        try { failed = Write(Layout(diskGroup, volume), offset, data.Span, fua); }
-        finally { gate.Exit(); }
-        await SettleAsync(failed);
-    }
+    public ValueTask WriteAsync(string diskGroup, string volume, long offset, ReadOnlyMemory<byte> data, bool fua, CancellationToken ct) =>
+        ChangeAsync(diskGroup, volume, offset, data.Length, layout => Write(layout, offset, data.Span, fua), ct);
 
     /// <summary>Makes every write acknowledged so far durable on every disk of the volume.</summary>
     public async ValueTask FlushAsync(string diskGroup, string volume, CancellationToken ct)
@@ -68,35 +62,43 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     }
 
     /// <summary>TRIM: image files give the range back (reads return zeroes); block devices keep their data.</summary>
-    public async ValueTask DiscardAsync(string diskGroup, string volume, long offset, long length, bool fua, CancellationToken ct)
-    {
-        var gate = kernel.Gate(diskGroup);
-        await gate.EnterAsync(ct);
-        List<PlexIoError>? failed;
-        try
-        {
-            var layout = Layout(diskGroup, volume);
-            CheckRange(layout, offset, length, write: true);
-            failed = OnEveryPlex(layout, "Discard", offset, plex => Each(plex, offset, length, (e, at, _, n) => e.Handle.Discard(at, n), fua));
-        }
-        finally { gate.Exit(); }
-        await SettleAsync(failed);
-    }
+    public ValueTask DiscardAsync(string diskGroup, string volume, long offset, long length, bool fua, CancellationToken ct) =>
+        ChangeAsync(diskGroup, volume, offset, length,
+            layout => OnEveryPlex(layout, "Discard", offset, plex => Each(plex, offset, length, (e, at, _, n) => e.Handle.Discard(at, n), fua)), ct);
 
-    public async ValueTask ZeroAsync(string diskGroup, string volume, long offset, long length, bool fua, CancellationToken ct)
-    {
-        var gate = kernel.Gate(diskGroup);
-        await gate.EnterAsync(ct);
-        List<PlexIoError>? failed = null;
-        try
+    public ValueTask ZeroAsync(string diskGroup, string volume, long offset, long length, bool fua, CancellationToken ct) =>
+        ChangeAsync(diskGroup, volume, offset, length, layout =>
         {
-            var layout = Layout(diskGroup, volume);
+            List<PlexIoError>? failed = null;
             var zero = Zeroes();
             for (var done = 0L; done < length; done += ZeroChunk)
                 Merge(ref failed, Write(layout, offset + done, zero.Span((int)Math.Min(ZeroChunk, length - done)), fua));
+            return failed;
+        }, ct);
+
+    /// <summary>
+    /// A change to the bytes of a volume's plexes (write, discard, zeroes): made in the gate with its regions marked in the
+    /// dirty region log first, and kept marked until every plex that missed it is detached (<see cref="DirtyRegions"/> rule 3).
+    /// </summary>
+    private async ValueTask ChangeAsync(string diskGroup, string volume, long offset, long length, Func<VolumeLayout, List<PlexIoError>?> change, CancellationToken ct)
+    {
+        var gate = kernel.Gate(diskGroup);
+        await gate.EnterAsync(ct);
+        IDisposable? dirty = null;
+        try
+        {
+            List<PlexIoError>? failed;
+            try
+            {
+                var layout = Layout(diskGroup, volume);
+                CheckRange(layout, offset, length, write: true);
+                dirty = Drl?.Mark(layout.DiskGroup, layout.Volume, offset, length);
+                failed = change(layout);
+            }
+            finally { gate.Exit(); }
+            await SettleAsync(failed);
         }
-        finally { gate.Exit(); }
-        await SettleAsync(failed);
+        finally { dirty?.Dispose(); }
     }
 
     /// <summary>Write-VmVolume: answered once the data is durable; unaligned bytes on a block device are read, patched and written whole.</summary>
