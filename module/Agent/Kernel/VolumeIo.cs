@@ -79,26 +79,35 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     /// <summary>
     /// A change to the bytes of a volume's plexes (write, discard, zeroes): made in the gate with its regions marked in the
     /// dirty region log first, and kept marked until every plex that missed it is detached (<see cref="DirtyRegions"/> rule 3).
+    /// A change that missed a plex is made again once that plex is detached, before it is acknowledged: while the failing
+    /// plex was still the first Active one, a recovery or resync may have copied its old bytes over the change on the others.
     /// </summary>
     private async ValueTask ChangeAsync(string diskGroup, string volume, long offset, long length, Func<VolumeLayout, List<PlexIoError>?> change, CancellationToken ct)
     {
-        var gate = kernel.Gate(diskGroup);
-        await gate.EnterAsync(ct);
         IDisposable? dirty = null;
         try
         {
-            List<PlexIoError>? failed;
-            try
+            var failed = await InGateAsync(layout =>
             {
-                var layout = Layout(diskGroup, volume);
                 CheckRange(layout, offset, length, write: true);
                 dirty = Drl?.Mark(layout.DiskGroup, layout.Volume, offset, length);
-                failed = change(layout);
+                return change(layout);
+            });
+            while (failed is not null)
+            {
+                await SettleAsync(failed);
+                failed = await InGateAsync(change);
             }
-            finally { gate.Exit(); }
-            await SettleAsync(failed);
         }
         finally { dirty?.Dispose(); }
+
+        async ValueTask<List<PlexIoError>?> InGateAsync(Func<VolumeLayout, List<PlexIoError>?> inGate)
+        {
+            var gate = kernel.Gate(diskGroup);
+            await gate.EnterAsync(ct);
+            try { return inGate(Layout(diskGroup, volume)); }
+            finally { gate.Exit(); }
+        }
     }
 
     /// <summary>Write-VmVolume: answered once the data is durable; unaligned bytes on a block device are read, patched and written whole.</summary>
