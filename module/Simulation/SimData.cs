@@ -117,6 +117,7 @@ public sealed class SimData(Simulator sim)
     private void Land(SimNode node, Write write, Plex plex)
     {
         write.Landed++;
+        if (sim.Trace.Enabled) sim.Trace.Add(sim.Elapsed, $"{node.Name} write {write.Value} to {write.Volume} at byte {write.Offset} reaches plex {plex.Name} ({write.Landed} of {write.Planned})");
         var spans = VolumeMap.Spans(plex, write.Offset, BlockBytes);
         if (refused.TryGetValue((node.Name, write.GroupId, write.Volume, plex.Name), out var until) && sim.Elapsed < until) { write.Refused = true; return; }
         if (spans.FirstOrDefault(s => FailingDisks.Contains(s.Disk) || FailingPaths.Contains((node.Name, s.Disk))) is { Disk: { } failing }) { write.Missed.Add((plex.Name, failing)); return; }
