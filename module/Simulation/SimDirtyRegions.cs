@@ -13,7 +13,8 @@ namespace VolumeManager.Simulation;
 /// </summary>
 public sealed class SimDirtyRegions(Simulator sim)
 {
-    private readonly Dictionary<(string Disk, int Slot), byte[]> slots = [];
+    /// <summary>Each written slot as read back from the bytes <see cref="DirtyRegionSlot"/> wrote (decoded once, when written).</summary>
+    private readonly Dictionary<(string Disk, int Slot), DirtyRegionLogContent?> slots = [];
     private readonly Dictionary<(string Node, int Incarnation), Dictionary<string, DiskLog>> runs = [];
 
     /// <summary>One volume's log in one run of a node: its dirty regions, writes in flight per region, and when each was last written.</summary>
@@ -127,18 +128,17 @@ public sealed class SimDirtyRegions(Simulator sim)
     internal IEnumerable<(int Slot, DirtyRegionLogContent Content)> Logs(string disk)
     {
         for (var slot = 0; slot < DirtyRegionSlot.Slots; slot++)
-            if (slots.TryGetValue((disk, slot), out var bytes) && DirtyRegionSlot.Decode(bytes) is { Entries.Count: > 0 } content)
+            if (slots.TryGetValue((disk, slot), out var content) && content is { Entries.Count: > 0 })
                 yield return (slot, content);
     }
 
     /// <summary>A coordinator copied another node's entry: it leaves that slot, unless the node's agent wrote the slot since.</summary>
     internal void ClearOthers(string disk, int slot, string writer, Guid incarnation, Guid group, string volume)
     {
-        if (!slots.TryGetValue((disk, slot), out var bytes) || DirtyRegionSlot.Decode(bytes) is not { } content) return;
+        if (!slots.TryGetValue((disk, slot), out var content) || content is null) return;
         if (content.Node != writer || content.Incarnation != incarnation) return;
         var left = content with { Entries = [.. content.Entries.Where(e => e.GroupId != group || e.Volume != volume)] };
-        slots[(disk, slot)] = DirtyRegionSlot.Encode(left, e => e.Whole || e.Regions.Count == 0 ? 0 : e.Regions.Max() + 1);
-        SlotWrites++;
+        Put(disk, slot, DirtyRegionSlot.Encode(left, e => e.Whole || e.Regions.Count == 0 ? 0 : e.Regions.Max() + 1));
     }
 
     /// <summary>Entries of the logged volumes of <paramref name="db"/> that are not the current marks of a running agent: what recoveries still owe.</summary>
@@ -167,7 +167,7 @@ public sealed class SimDirtyRegions(Simulator sim)
     {
         if (!runs.TryGetValue((node.Name, node.Incarnation), out var disks)) runs[(node.Name, node.Incarnation)] = disks = [];
         if (disks.TryGetValue(name, out var disk)) return disk;
-        var headers = Enumerable.Range(0, DirtyRegionSlot.Slots).Select(s => slots.TryGetValue((name, s), out var b) ? DirtyRegionSlot.Decode(b) : null).ToList();
+        var headers = Enumerable.Range(0, DirtyRegionSlot.Slots).Select(s => slots.GetValueOrDefault((name, s))).ToList();
         if (DirtyRegions.SlotFor(node.Name, node.Definition.Select(p => p.Name).ToList(), headers) is not { } slot) return null;
         disks[name] = disk = new DiskLog(name, slot);
         if (headers[slot] is { } previous && previous.Node == node.Name && previous.Incarnation != IncarnationOf(node))
@@ -188,8 +188,14 @@ public sealed class SimDirtyRegions(Simulator sim)
                 : entries[at] with { Whole = true };
         }
         var counts = disk.Volumes.Values.ToDictionary(v => (v.Group, v.Volume), v => v.Regions);
-        slots[(disk.Name, disk.Slot)] = DirtyRegionSlot.Encode(new DirtyRegionLogContent(node.Name, IncarnationOf(node), entries),
-            e => counts.TryGetValue((e.GroupId, e.Volume), out var n) ? n : e.Regions.Count == 0 ? 0 : e.Regions.Max() + 1);
+        Put(disk.Name, disk.Slot, DirtyRegionSlot.Encode(new DirtyRegionLogContent(node.Name, IncarnationOf(node), entries),
+            e => counts.TryGetValue((e.GroupId, e.Volume), out var n) ? n : e.Regions.Count == 0 ? 0 : e.Regions.Max() + 1));
+    }
+
+    /// <summary>A durable slot write: what a later read of the slot finds is what the bytes decode to.</summary>
+    private void Put(string disk, int slot, byte[] bytes)
+    {
+        slots[(disk, slot)] = DirtyRegionSlot.Decode(bytes);
         SlotWrites++;
     }
 }

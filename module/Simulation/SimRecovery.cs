@@ -39,11 +39,18 @@ public sealed class SimRecovery(Simulator sim)
     /// <summary>Recoveries under way on running nodes.</summary>
     public int Running => runs.Where(r => sim.Node(r.Key.Node).Incarnation == r.Key.Incarnation && sim.Node(r.Key.Node).Running).Sum(r => r.Value.Jobs.Count);
 
-    /// <summary>One look and one copy step of a joined node.</summary>
-    internal void Step(SimNode node)
+    /// <summary>One copy step of a joined node, after a look for what to recover when <paramref name="look"/> (the agent looks every 250 ms).</summary>
+    internal void Step(SimNode node, bool look)
     {
         if (CopyNothing || node.Machine is not { Phase: NodePhase.Joined } machine) return;
         if (!runs.TryGetValue((node.Name, node.Incarnation), out var run)) runs[(node.Name, node.Incarnation)] = run = new Run(node.Name);
+        var db = machine.Database;
+        if (look) Look(node, machine, run);
+        foreach (var job in run.Jobs.Values.ToList()) CopyStep(node, db, run, job);
+    }
+
+    private void Look(SimNode node, NodeMachine machine, Run run)
+    {
         var db = machine.Database;
         var coordinated = db.All.Where(g => g.Shared ? machine.IsMaster : g.Owner == node.Name).ToList();
         var joined = machine.Members.Where(m => m.State == MemberState.Joined).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
@@ -53,7 +60,6 @@ public sealed class SimRecovery(Simulator sim)
         foreach (var owed in run.Whole.Next(coordinated, down))
             Start(run, new Job($"recovery/{owed.Group.Id:N}/{owed.Volume.Name}/{owed.ForNode}/whole", owed.Group.Id, owed.Group.Name, owed.Volume.Name,
                 owed.ForNode, new DirtyEntry(owed.Group.Id, owed.Volume.Name, 0, [], Whole: true), null, sim.Elapsed));
-        foreach (var job in run.Jobs.Values.ToList()) CopyStep(node, db, run, job);
     }
 
     private void ScanOwn(SimNode node, NodeDatabase db, Run run)

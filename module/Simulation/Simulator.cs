@@ -228,14 +228,15 @@ public sealed class Simulator
         At(Between(TimeSpan.Zero, Options.Kernel.IoInterval * 2), () => IoLoop(node, incarnation));
     }
 
-    private static readonly TimeSpan RecoveryPeriod = TimeSpan.FromMilliseconds(40);
-    private const int CleanEvery = 12;
+    private static readonly TimeSpan RecoveryPeriod = TimeSpan.FromMilliseconds(100);
+    private const int LookEvery = 3;
+    private const int CleanEvery = 5;
 
-    /// <summary>The agent's recovery service and dirty region log cleaner: a recovery step every period, a clean every few.</summary>
+    /// <summary>The agent's recovery service and dirty region log cleaner: a copy step every period, a look for what to recover and a clean every few.</summary>
     private void RecoveryLoop(SimNode node, int incarnation, int round)
     {
         if (node.Incarnation != incarnation || !node.Running) return;
-        Recovery.Step(node);
+        Recovery.Step(node, round % LookEvery == 0);
         if (round % CleanEvery == 0) Drl.Clean(node);
         At(RecoveryPeriod, () => RecoveryLoop(node, incarnation, round + 1));
     }

@@ -73,7 +73,9 @@ public sealed class Workload(Simulator sim)
     public Proposal? SaneProposal(string node)
     {
         var db = sim.Node(node).Machine?.Database ?? sim.Node(node).Durable;
-        var free = sim.Disks.Free.Where(d => sim.Nodes.All(n => !n.InvisibleDisks.Contains(d))).ToList();
+        // Held by a group of some node's configuration (a private one too), though perhaps not written on the disk yet.
+        var held = sim.Nodes.SelectMany(n => (n.Machine?.Database ?? n.Durable).All).SelectMany(g => g.Disks).Select(d => d.Name).ToHashSet();
+        var free = sim.Disks.Free.Where(d => !held.Contains(d) && sim.Nodes.All(n => !n.InvisibleDisks.Contains(d))).ToList();
         if (db.Shared.Count > 0 && (free.Count == 0 || sim.Chance(0.5))) return RemoveShared(node, sim.Pick(db.Shared));
         if (free.Count > 0) return Create(node, $"dg{++names:D3}", [sim.Pick(free)]);
         return db.Private.Count > 0 ? Remove(node, sim.Pick(db.Private).Name, TransactionScope.Private) : null;
