@@ -85,6 +85,8 @@ public sealed class SimData(Simulator sim)
     {
         if (Current(node, write) is not { } volume) return;
         if (inFlight.TryGetValue(write.Block, out var other) && other.Alive) return;
+        // A plex refused its detach lately takes none of this node's writes: they fail before reaching any plex (the agent's VolumeIo).
+        if (volume.Plexes.Any(p => p.IsAttached && refused.TryGetValue((node.Name, write.GroupId, write.Volume, p.Name), out var until) && sim.Elapsed < until)) { Failed++; return; }
         write.Mark = sim.Drl.Write(node, write.GroupId, volume, write.Offset, BlockBytes, out var unlogged);
         if (unlogged) { Failed++; return; }
         write.Value = ++lastValue;

@@ -205,6 +205,7 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     {
         CheckRange(layout, offset, data.Length, write: true);
         CheckAlignment(layout, offset, data.Length);
+        RefuseIfStuck(layout, "write", offset);
         using var dirty = Drl?.Mark(layout.DiskGroup, layout.Volume, offset, data.Length);
         List<PlexIoError>? failed = null;
         var taken = false;
@@ -235,6 +236,7 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     /// <summary>An operation on every attached plex that is not failing; the ones that failed it, or an error when no active plex took it.</summary>
     private List<PlexIoError>? OnEveryPlex(VolumeLayout layout, string operation, long offset, Action<PlexLayout> action)
     {
+        if (operation != "Flush") RefuseIfStuck(layout, operation.ToLowerInvariant(), offset);
         List<PlexIoError>? failed = null;
         var taken = false;
         foreach (var plex in layout.Plexes)
@@ -268,6 +270,18 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     private static void Merge(ref List<PlexIoError>? into, List<PlexIoError>? more)
     {
         if (more is not null) (into ??= []).AddRange(more);
+    }
+
+    /// <summary>
+    /// A plex whose detach was refused lately (Local policy, last plex) stays attached without taking this node's writes:
+    /// a change is failed before it reaches any plex, so a failed change leaves the plexes as they were, not different.
+    /// </summary>
+    private void RefuseIfStuck(VolumeLayout layout, string operation, long offset)
+    {
+        foreach (var plex in layout.Plexes)
+            if (detacher.Refusal(layout.DiskGroup, layout.Volume, plex.Name) is { } reason)
+                throw new VolumeIoException(VolumeIoFailure.DiskError, ErrorIds.DiskFailed,
+                    $"{operation} at byte {offset} of volume '{layout.Volume}' failed: plex {plex.Name} cannot take it on this node and stays attached: {reason}");
     }
 
     private bool Failing(VolumeLayout layout, PlexLayout plex) => detacher.IsFailing(layout.DiskGroup, layout.Volume, plex.Name);
