@@ -11,7 +11,8 @@ namespace VolumeManager.Simulation;
 /// One seed of a resynchronisation under faults: a cluster of 2–4 nodes makes a shared group, a volume and a mirror
 /// (Stale); the coordinating node copies it (<see cref="SimResync"/>) while agents crash — the master most often,
 /// and at every step of the copy (before and after a chunk, around its checkpoint, around the activation) — and
-/// restart. Once faults stop, the plex must turn Active on every node, never before it is copied whole.
+/// restart. Once faults stop, the plex must turn Active on every node, never before it is copied whole, and once the
+/// recoveries the crashes owe are done the plexes agree (invariant 8; the mirror has no log, so it is copied whole).
 /// </summary>
 public static class ResyncScenario
 {
@@ -96,6 +97,7 @@ public static class ResyncScenario
             var active = sim.RunUntil(() => Scenario.QuickSettled(sim) && sim.Nodes.All(n => PlexActive(n)) && !workload.Running.Any(), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
             if (!active)
                 violations.Add(new Violation(InvariantId.Liveness, $"30 s after faults stopped the mirror is not Active everywhere ({string.Join(", ", sim.Nodes.Select(n => $"{n.Name}: {(PlexActive(n) ? "Active" : "not Active")}"))}).", home));
+            violations.AddRange(Scenario.MirrorsAgree(sim, checkLiveness: true));
         }
         sim.Complete();
         violations.InsertRange(0, sim.AllViolations.Concat(resync.Violations));
@@ -106,7 +108,7 @@ public static class ResyncScenario
             Violations = violations.DistinctBy(v => v.ToString()).ToList(),
             Changes = workload.Runs.Count, Succeeded = workload.Runs.Count(r => r.Outcome is { Succeeded: true }),
             Committed = sim.Ledger.CommittedGenerations.Count, Events = sim.Events, Simulated = sim.Elapsed, Faults = faults,
-            Changelog = [.. workload.Runs.Select(r => $"{r.Started.TotalSeconds:0.000} {r}"), $"{resync.ChunksCopied} chunks copied, {resync.Activations} activations proposed"],
+            Changelog = [.. workload.Runs.Select(r => $"{r.Started.TotalSeconds:0.000} {r}"), $"{resync.ChunksCopied} chunks copied, {resync.Activations} activations proposed, {sim.Recovery.WholeRecoveries} whole copies after crashes"],
             Trace = sim.Trace.ToString(),
         };
     }

@@ -21,6 +21,10 @@ public sealed class SimData(Simulator sim)
     private static readonly TimeSpan DetachBudget = TimeSpan.FromSeconds(10);
     private readonly Dictionary<(string Disk, long Offset), long> blocks = [];
     private readonly Dictionary<(Guid Group, string Volume), Dictionary<long, long>> acknowledged = [];
+    private readonly Dictionary<(Guid Group, string Volume, long Offset), Write> inFlight = [];
+    private readonly Dictionary<(Guid Group, string Volume), HashSet<long>> written = [];
+    private readonly Dictionary<(Guid Group, string Volume, long Offset), TimeSpan> torn = [];
+    private readonly HashSet<(Guid Group, string Volume, long Offset)> unreconciled = [];
     private long lastValue;
 
     /// <summary>Disks that fail every write (the fault menu's "disk fails").</summary>
@@ -36,73 +40,159 @@ public sealed class SimData(Simulator sim)
     /// <summary>Writes acknowledged only once the plex they missed was detached.</summary>
     public int AcknowledgedAfterDetach { get; private set; }
     public int Failed { get; private set; }
+    /// <summary>Writes a crash cut short between two plexes.</summary>
+    public int Torn { get; private set; }
+    /// <summary>Failed writes that left the Active plexes different while their writer ran on (see <see cref="Fail"/>).</summary>
+    public int Unreconciled { get; private set; }
 
     /// <summary>One 4 KiB write by the node's kernel to a random block of a random volume of the group, through the gate.</summary>
     internal void Submit(SimNode node, DiskGroup group, TimeSpan duration)
     {
         var volume = sim.Pick(group.Volumes);
         var offset = sim.Random.NextInt64(volume.SizeBytes / BlockBytes) * BlockBytes;
-        var incarnation = node.Incarnation;
-        var write = new Write(group.Id, group.Name, volume.Name, offset);
-        node.Kernel.Submit(group.Name, duration, entered: () => Apply(node, write), left: () => Settle(node, incarnation, write));
+        var write = new Write(node, group.Id, group.Name, volume.Name, offset, duration);
+        node.Kernel.Submit(group.Name, duration, entered: () => Apply(node, write), left: () => Settle(node, write));
     }
 
-    private sealed class Write(Guid groupId, string group, string volume, long offset)
+    private sealed class Write(SimNode node, Guid groupId, string group, string volume, long offset, TimeSpan duration)
     {
+        public SimNode Node { get; } = node;
+        public int Incarnation { get; } = node.Incarnation;
         public Guid GroupId { get; } = groupId;
         public string Group { get; } = group;
         public string Volume { get; } = volume;
         public long Offset { get; } = offset;
+        public TimeSpan Duration { get; } = duration;
+        public (Guid, string, long) Block => (GroupId, Volume, Offset);
         public long Value { get; set; }
         public bool Taken { get; set; }
         /// <summary>A plex this node was refused a detach of lately did not take it: the write fails.</summary>
         public bool Refused { get; set; }
         public List<(string Plex, string Disk)> Missed { get; } = [];
+        /// <summary>The plexes the write goes to, Active ones first, and how many it has reached.</summary>
+        public int Planned { get; set; }
+        public int Landed { get; set; }
+        public SimDirtyRegions.Mark? Mark { get; set; }
+        public bool Alive => Node.Incarnation == Incarnation && Node.Machine is not null;
     }
 
+    /// <summary>
+    /// The write enters the gate: its regions are marked in the writer's dirty region log, then it reaches the attached
+    /// plexes one at a time, Active ones first, the last before it leaves the gate (a crash between two leaves them
+    /// different). Applications do not overlap writes to one block: a block with a write in flight is left alone.
+    /// </summary>
     private void Apply(SimNode node, Write write)
     {
         if (Current(node, write) is not { } volume) return;
+        if (inFlight.TryGetValue(write.Block, out var other) && other.Alive) return;
+        // A plex refused its detach lately takes none of this node's writes: they fail before reaching any plex (the agent's VolumeIo).
+        if (volume.Plexes.Any(p => p.IsAttached && refused.TryGetValue((node.Name, write.GroupId, write.Volume, p.Name), out var until) && sim.Elapsed < until)) { Failed++; return; }
+        write.Mark = sim.Drl.Write(node, write.GroupId, volume, write.Offset, BlockBytes, out var unlogged);
+        if (unlogged) { Failed++; return; }
         write.Value = ++lastValue;
-        foreach (var plex in volume.Plexes.Where(p => p.IsAttached))
+        Written(write.GroupId, write.Volume).Add(write.Offset);
+        Reach(node, write);
+    }
+
+    /// <summary>The write is settled: no longer in flight, its dirty region marks released.</summary>
+    private void Done(Write write)
+    {
+        if (inFlight.TryGetValue(write.Block, out var current) && current == write) inFlight.Remove(write.Block);
+        write.Mark?.Release();
+    }
+
+    /// <summary>The write goes to the attached plexes of the node's configuration now, one at a time, Active ones first.</summary>
+    private void Reach(SimNode node, Write write)
+    {
+        if (Current(node, write) is not { } volume) return;
+        inFlight[write.Block] = write;
+        var plexes = volume.Plexes.Where(p => p.IsAttached).OrderBy(p => p.IsActive ? 0 : 1).ToList();
+        (write.Planned, write.Landed) = (plexes.Count, 0);
+        for (var i = 0; i < plexes.Count; i++)
         {
-            var spans = VolumeMap.Spans(plex, write.Offset, BlockBytes);
-            if (refused.TryGetValue((node.Name, write.GroupId, write.Volume, plex.Name), out var until) && sim.Elapsed < until) { write.Refused = true; continue; }
-            if (spans.FirstOrDefault(s => FailingDisks.Contains(s.Disk) || FailingPaths.Contains((node.Name, s.Disk))) is { Disk: { } failing }) { write.Missed.Add((plex.Name, failing)); continue; }
-            foreach (var span in spans.Where(s => !LyingDisks.Contains(s.Disk))) blocks[(span.Disk, span.DiskOffset)] = write.Value;
-            write.Taken |= plex.IsActive;
+            var plex = plexes[i];
+            if (i == 0) Land(node, write, plex);
+            else sim.At(write.Duration * i / plexes.Count, () => { if (write.Alive) Land(node, write, plex); });
         }
     }
 
-    private void Settle(SimNode node, int incarnation, Write write)
+    private void Land(SimNode node, Write write, Plex plex)
     {
-        if (write.Value == 0 || node.Incarnation != incarnation || node.Machine is null) return;
-        if (!write.Taken || write.Refused) { Failed++; return; }
-        if (write.Missed.Count == 0) { Acknowledge(node, write); return; }
-        sim.Run(() => _ = DetachThenAcknowledgeAsync(node, incarnation, write));
+        write.Landed++;
+        if (sim.Trace.Enabled) sim.Trace.Add(sim.Elapsed, $"{node.Name} write {write.Value} to {write.Volume} at byte {write.Offset} reaches plex {plex.Name} ({write.Landed} of {write.Planned})");
+        var spans = VolumeMap.Spans(plex, write.Offset, BlockBytes);
+        if (refused.TryGetValue((node.Name, write.GroupId, write.Volume, plex.Name), out var until) && sim.Elapsed < until) { write.Refused = true; return; }
+        if (spans.FirstOrDefault(s => FailingDisks.Contains(s.Disk) || FailingPaths.Contains((node.Name, s.Disk))) is { Disk: { } failing }) { write.Missed.Add((plex.Name, failing)); return; }
+        foreach (var span in spans.Where(s => !LyingDisks.Contains(s.Disk))) blocks[(span.Disk, span.DiskOffset)] = write.Value;
+        write.Taken |= plex.IsActive;
     }
 
+    /// <summary>The node's agent died: its writes in flight stop where they were; one that reached some plexes and not others leaves them torn.</summary>
+    internal void Crashed(SimNode node)
+    {
+        foreach (var write in inFlight.Values.Where(w => w.Node == node && w.Incarnation == node.Incarnation).ToList())
+        {
+            inFlight.Remove(write.Block);
+            if (write.Landed > 0 && write.Landed < write.Planned) { torn[write.Block] = sim.Elapsed; Torn++; }
+        }
+    }
+
+    private void Settle(SimNode node, Write write)
+    {
+        if (write.Value == 0 || !write.Alive) return;
+        if (!write.Taken || write.Refused) { Fail(write); return; }
+        if (write.Missed.Count == 0) { Done(write); Acknowledge(node, write); return; }
+        sim.Run(() => _ = DetachThenAcknowledgeAsync(node, write.Incarnation, write));
+    }
+
+    /// <summary>
+    /// The write fails. When an Active plex took it and another Active plex, whose detach was refused, did not, the plexes
+    /// differ at the block while the writer runs on: nothing recovers that (a known gap, counted; invariant 8 leaves the block out).
+    /// </summary>
+    private void Fail(Write write)
+    {
+        Failed++;
+        Done(write);
+        if (write.Taken && write.Alive && (write.Refused || write.Missed.Count > 0)) { unreconciled.Add(write.Block); Unreconciled++; }
+    }
+
+    /// <summary>
+    /// Waits until every plex the write missed is detached here, then writes it again to the plexes still attached (as the
+    /// agent's VolumeIo does: a copy from the failing plex, still the first Active one, may have overwritten it), and
+    /// acknowledges it.
+    /// </summary>
     private async Task DetachThenAcknowledgeAsync(SimNode node, int incarnation, Write write)
     {
         var deadline = sim.Elapsed + DetachBudget;
-        foreach (var (plex, disk) in write.Missed)
+        var left = new List<string>();
+        while (write.Missed.Count > 0)
         {
-            while (node.Machine is null || Attached(node, write, plex))
+            foreach (var (plex, disk) in write.Missed)
             {
-                if (node.Incarnation != incarnation || node.Machine is null || sim.Elapsed >= deadline) { Failed++; return; }
-                var outcome = await DetachAsync(node, write, plex, disk);
-                if (outcome is Engine.Checks.ErrorIds.LastPlex or Engine.Checks.ErrorIds.DiskStillAccessible)
+                while (node.Machine is null || Attached(node, write, plex))
                 {
-                    refused[(node.Name, write.GroupId, write.Volume, plex)] = sim.Elapsed + RefusalKept;
-                    Failed++;
-                    return;
+                    if (node.Incarnation != incarnation || node.Machine is null || sim.Elapsed >= deadline) { Fail(write); return; }
+                    var outcome = await DetachAsync(node, write, plex, disk);
+                    if (outcome is Engine.Checks.ErrorIds.LastPlex or Engine.Checks.ErrorIds.DiskStillAccessible)
+                    {
+                        refused[(node.Name, write.GroupId, write.Volume, plex)] = sim.Elapsed + RefusalKept;
+                        Fail(write);
+                        return;
+                    }
+                    if (outcome is not null) await Task.Delay(TimeSpan.FromMilliseconds(200), sim.Time);
                 }
-                if (outcome is not null) await Task.Delay(TimeSpan.FromMilliseconds(200), sim.Time);
             }
+            left.AddRange(write.Missed.Select(m => m.Plex));
+            write.Missed.Clear();
+            write.Taken = false;
+            var again = new TaskCompletionSource();
+            node.Kernel.Submit(write.Group, write.Duration, entered: () => Reach(node, write), left: () => again.TrySetResult());
+            await again.Task;   // never, if the agent dies meanwhile: a dead kernel acknowledges nothing
+            if (!write.Alive || !write.Taken || write.Refused) { Fail(write); return; }
         }
-        if (node.Incarnation != incarnation || node.Machine is null) { Failed++; return; }   // a dead kernel acknowledges nothing
+        Done(write);
         AcknowledgedAfterDetach++;
-        sim.Trace.Add(sim.Elapsed, $"{node.Name} acknowledges write {write.Value} to {write.Volume} once {string.Join(", ", write.Missed.Select(m => m.Plex))} left its plexes");
+        sim.Trace.Add(sim.Elapsed, $"{node.Name} acknowledges write {write.Value} to {write.Volume} once {string.Join(", ", left)} left its plexes");
         Acknowledge(node, write);
     }
 
@@ -179,5 +269,46 @@ public sealed class SimData(Simulator sim)
                 if (blocks.GetValueOrDefault((span.Disk, span.DiskOffset)) < value)
                     sim.Violations.Add(new Violation(InvariantId.DataUnchanged,
                         $"at {sim.Elapsed.TotalSeconds:0.000} s {node.Name} (generation {machine.Database.Generation}) reads volume '{volumeName}' of '{groupName}' from Active plex '{plex.Name}', which lacks the write acknowledged at byte {offset} (value {value}; disk {span.Disk} holds {blocks.GetValueOrDefault((span.Disk, span.DiskOffset))}).", node.Name));
+    }
+
+    private HashSet<long> Written(Guid group, string volume)
+    {
+        if (!written.TryGetValue((group, volume), out var offsets)) written[(group, volume)] = offsets = [];
+        return offsets;
+    }
+
+    /// <summary>
+    /// Invariant 8 when a recovery of <paramref name="volume"/> finishes: every written block it copied holds the same
+    /// value on every Active plex, but for a write in flight now, one torn by a crash since the recovery started, or one
+    /// a failed write left different (<see cref="Fail"/>).
+    /// </summary>
+    internal void CheckRecovered(SimNode node, DiskGroup group, Volume volume, IEnumerable<(long Offset, int Length)> ranges, TimeSpan started)
+    {
+        var offsets = Written(group.Id, volume.Name);
+        foreach (var (offset, length) in ranges)
+            foreach (var at in offsets.Where(o => o >= offset && o < offset + length))
+                if (!(torn.TryGetValue((group.Id, volume.Name, at), out var when) && when >= started))
+                    CheckAgree(node, group, volume, at, "once its recovery finished");
+    }
+
+    /// <summary>Invariant 8 once every recovery has finished: every written block of every mirror of the node's configuration agrees.</summary>
+    public void CheckMirrors(SimNode node)
+    {
+        if (node.Machine is not { } machine) return;
+        foreach (var group in machine.Database.All)
+            foreach (var volume in group.Volumes.Where(v => v.ActivePlexes.Skip(1).Any()))
+                foreach (var at in Written(group.Id, volume.Name).Order())
+                    CheckAgree(node, group, volume, at, "once every recovery finished");
+    }
+
+    private void CheckAgree(SimNode node, DiskGroup group, Volume volume, long offset, string when)
+    {
+        var block = (group.Id, volume.Name, offset);
+        if (offset + BlockBytes > volume.SizeBytes || unreconciled.Contains(block) || (inFlight.TryGetValue(block, out var write) && write.Alive)) return;
+        var values = volume.ActivePlexes.Select(p => (p.Name, Value: VolumeMap.Spans(p, offset, BlockBytes).Select(s => blocks.GetValueOrDefault((s.Disk, s.DiskOffset))).DefaultIfEmpty().Min())).ToList();
+        if (values.Select(v => v.Value).Distinct().Count() <= 1) return;
+        if (sim.Violations.Any(v => v.Invariant == InvariantId.MirrorsAgree && v.Message.Contains($"'{volume.Name}' of '{group.Name}' at byte {offset} ", StringComparison.Ordinal))) return;
+        sim.Violations.Add(new Violation(InvariantId.MirrorsAgree,
+            $"at {sim.Elapsed.TotalSeconds:0.000} s, {when} on {node.Name}, the Active plexes of volume '{volume.Name}' of '{group.Name}' at byte {offset} differ: {string.Join(", ", values.Select(v => $"{v.Name}={v.Value}"))} (last acknowledged {Acked(group.Id, volume.Name).GetValueOrDefault(offset)}{(torn.ContainsKey(block) ? ", torn by a crash" : "")}).", node.Name));
     }
 }

@@ -52,6 +52,8 @@ public sealed class Simulator
         Network = new SimNetwork(this, options.Nodes);
         Ledger = new DecisionLedger(Initial);
         Data = new SimData(this);
+        Drl = new SimDirtyRegions(this);
+        Recovery = new SimRecovery(this);
         Time = new SimTimeProvider(this);
     }
 
@@ -71,6 +73,9 @@ public sealed class Simulator
     public DecisionLedger Ledger { get; }
     /// <summary>The volumes' data and the writes acknowledged (invariant 7).</summary>
     public SimData Data { get; }
+    /// <summary>The nodes' dirty region logs, and the recoveries that copy what a node left in flight (invariant 8).</summary>
+    public SimDirtyRegions Drl { get; }
+    public SimRecovery Recovery { get; }
     /// <summary>Every invariant broken so far, the ledger's included.</summary>
     public List<Violation> Violations { get; } = [];
     /// <summary>Transactions the master reported complete, with the time.</summary>
@@ -173,6 +178,7 @@ public sealed class Simulator
         At(Between(TimeSpan.Zero, Options.TickInterval), () => TickLoop(node, incarnation));
         if (Options.Kernel.IoInterval > TimeSpan.Zero) At(Between(TimeSpan.Zero, Options.Kernel.IoInterval * 2), () => IoLoop(node, incarnation));
         At(RelocationPeriod, () => RelocationLoop(node, incarnation));
+        At(RecoveryPeriod, () => RecoveryLoop(node, incarnation, 0));   // no draw from the random source: schedules written against a seed keep their history
         Network.Restarted(node);
         Feed(node, new Started(Now));
     }
@@ -182,6 +188,7 @@ public sealed class Simulator
     {
         if (node.Machine is null) return;
         Trace.Add(Elapsed, $"{node.Name} agent CRASHES (was {node.Machine.Phase}{(node.Machine.IsMaster ? ", master" : "")})");
+        Data.Crashed(node);
         node.Machine = null;
         node.Kernel.Stop();
         node.CrashBefore = null;
@@ -219,6 +226,19 @@ public sealed class Simulator
             else node.Kernel.Submit(group.Name, duration);
         }
         At(Between(TimeSpan.Zero, Options.Kernel.IoInterval * 2), () => IoLoop(node, incarnation));
+    }
+
+    private static readonly TimeSpan RecoveryPeriod = TimeSpan.FromMilliseconds(100);
+    private const int LookEvery = 3;
+    private const int CleanEvery = 5;
+
+    /// <summary>The agent's recovery service and dirty region log cleaner: a copy step every period, a look for what to recover and a clean every few.</summary>
+    private void RecoveryLoop(SimNode node, int incarnation, int round)
+    {
+        if (node.Incarnation != incarnation || !node.Running) return;
+        Recovery.Step(node, round % LookEvery == 0);
+        if (round % CleanEvery == 0) Drl.Clean(node);
+        At(RecoveryPeriod, () => RecoveryLoop(node, incarnation, round + 1));
     }
 
     private static readonly TimeSpan RelocationPeriod = TimeSpan.FromMilliseconds(500);

@@ -73,7 +73,9 @@ public sealed class Workload(Simulator sim)
     public Proposal? SaneProposal(string node)
     {
         var db = sim.Node(node).Machine?.Database ?? sim.Node(node).Durable;
-        var free = sim.Disks.Free.Where(d => sim.Nodes.All(n => !n.InvisibleDisks.Contains(d))).ToList();
+        // Held by a group of some node's configuration (a private one too), though perhaps not written on the disk yet.
+        var held = sim.Nodes.SelectMany(n => (n.Machine?.Database ?? n.Durable).All).SelectMany(g => g.Disks).Select(d => d.Name).ToHashSet();
+        var free = sim.Disks.Free.Where(d => !held.Contains(d) && sim.Nodes.All(n => !n.InvisibleDisks.Contains(d))).ToList();
         if (db.Shared.Count > 0 && (free.Count == 0 || sim.Chance(0.5))) return RemoveShared(node, sim.Pick(db.Shared));
         if (free.Count > 0) return Create(node, $"dg{++names:D3}", [sim.Pick(free)]);
         return db.Private.Count > 0 ? Remove(node, sim.Pick(db.Private).Name, TransactionScope.Private) : null;
@@ -90,11 +92,14 @@ public sealed class Workload(Simulator sim)
         }],
     };
 
-    /// <summary>A volume of 16 MiB with two mirrors, named once for the whole run (acknowledged writes are kept by volume name).</summary>
+    /// <summary>
+    /// A volume of 16 MiB with two mirrors, named once for the whole run (acknowledged writes are kept by volume name);
+    /// every fourth has no dirty region log (copied whole after a crash; chosen without a draw from the seed's random source).
+    /// </summary>
     public Proposal Mirrored(string node, string group) => new()
     {
         Scope = TransactionScope.Shared, Node = node, Initiator = $"admin@{node}",
-        Operations = [new CreateVolume { DiskGroup = group, Volume = $"v{++volumes:D3}", SizeBytes = 16L << 20, Mirrors = 2 }],
+        Operations = [new CreateVolume { DiskGroup = group, Volume = $"v{++volumes:D3}", SizeBytes = 16L << 20, Mirrors = 2, Log = volumes % 4 == 0 ? VolumeLogs.None : null }],
     };
 
     /// <summary>Removes a shared group, or one of its volumes first while it has any (a group with volumes cannot be removed).</summary>

@@ -95,13 +95,13 @@ public sealed class AgentHost : IAsyncDisposable
         pacer = new HeartbeatPacer(cluster.HeartbeatInterval, (peer, payload) => interconnect.Send(peer, payload));
         control = new ControlServer(state.Files.Socket, token, HandleControlAsync, log.Write);
         await control.StartAsync(ct);
-        Io.Drl = new DirtyRegionLog(node.Name, SlotOf(node.Name) ?? 0, Guid.NewGuid(), () => machine.Database, Io.PathOf);   // before the first write
+        Io.Drl = new DirtyRegionLog(node.Name, DefinedNodes, Guid.NewGuid(), () => machine.Database, Io.PathOf);   // before the first write
         nbd = new Nbd.NbdServer(state.Files.Nbd, new Nbd.VolumeExports(Io), log.Write);
         nbd.Start();
         var copier = new ResyncCopier(Io);
         resync = new ResyncService(new ResyncHost(node.Name, () => machine.Database, Coordinates, SubmitAsync, faults.PassAsync, log.Write),
             kernel, copier, tasks);
-        recovery = new RecoveryService(new RecoveryHost(node.Name, () => machine.Database, Coordinates, MemberStates, SlotOf, faults.PassAsync, log.Write),
+        recovery = new RecoveryService(new RecoveryHost(node.Name, () => machine.Database, Coordinates, MemberStates, faults.PassAsync, log.Write),
             Io, kernel, copier, Io.Drl, tasks);
         state.WritePid(Environment.ProcessId);
         log.Write($"started: pid {Environment.ProcessId}, generation {database.Generation}, {records.Count} journal records, interconnect {node.Interconnect}");
@@ -208,9 +208,15 @@ public sealed class AgentHost : IAsyncDisposable
         finally { pending.TryRemove(id, out _); pendingKind.TryRemove(id, out _); }
     }
 
-    /// <summary>Whether this node runs a group's background work: the master for a shared group, the owner for a private one.</summary>
-    /// <summary>A node's dirty region log slot on every disk: its place in the cluster definition.</summary>
-    private int? SlotOf(string name) => cluster.Nodes.FindIndex(n => n.Name == name) is var at and >= 0 and < Engine.Storage.DirtyRegionSlot.Slots ? at : null;
+    /// <summary>The nodes the cluster definition names, in its order (a copy, retried if a committed AddNode or RemoveNode was changing it).</summary>
+    private IReadOnlyList<string> DefinedNodes()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try { return cluster.Nodes.Select(n => n.Name).ToList(); }
+            catch (InvalidOperationException) when (attempt < 3) { }
+        }
+    }
 
     /// <summary>The membership as the machine has it now (read off its loop: a copy, retried if the list was being replaced).</summary>
     private IReadOnlyList<(string Name, MemberState State)> MemberStates()
@@ -222,6 +228,7 @@ public sealed class AgentHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether this node runs a group's background work: the master for a shared group, the owner for a private one.</summary>
     private bool Coordinates(DiskGroup group) => group.Shared ? machine.IsMaster : group.Owner == node.Name;
 
     private ControlResponse Fault(FaultRequest request)

@@ -12,11 +12,11 @@ namespace VolumeManager.Agent.Kernel;
 /// run is kept (its entries written along with the new ones) until the recovery that copies its regions releases it.
 /// Writes are group-committed: a writer that needs a region marked waits for the slot's next durable write, and one
 /// write carries every mark made meanwhile (one fsync for many writers at a high queue depth).
+/// The node's slot on each disk is found by name when the disk is first used (<see cref="DirtyRegions.SlotFor"/>), from
+/// the nodes <paramref name="defined"/> names, so it stays put when another node is removed for good.
 /// </summary>
-public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func<NodeDatabase> database, Func<string, string> pathOf) : IDisposable
+public sealed class DirtyRegionLog(string node, Func<IReadOnlyList<string>> defined, Guid incarnation, Func<NodeDatabase> database, Func<string, string> pathOf) : IDisposable
 {
-    /// <summary>How long a region stays dirty after its last write before the cleaner may clear it.</summary>
-    public static readonly TimeSpan IdleBeforeClean = TimeSpan.FromSeconds(1);
     private readonly Dictionary<string, DiskLog> disks = new(StringComparer.Ordinal);
     private readonly object sync = new();
     private volatile Plans? plans;
@@ -46,6 +46,7 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
         public Dictionary<(Guid, string), DirtyEntry> Inherited = [];
         public bool InheritedOverflow;
         public bool Loaded;
+        public int Slot;
         public DiskDevice? Device;
         /// <summary>Bumped by every change the slot must show; <see cref="Durable"/> is the version last written durably.</summary>
         public long Version;
@@ -125,7 +126,7 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
     }
 
     /// <summary>
-    /// Clears regions idle for <see cref="IdleBeforeClean"/>: picks them, has <paramref name="flush"/> make every write
+    /// Clears regions idle for <see cref="DirtyRegions.IdleBeforeClean"/>: picks them, has <paramref name="flush"/> make every write
     /// so far durable on the volume's plexes, then clears those still idle and not written since the pick.
     /// </summary>
     public async Task CleanAsync(Func<string, string, CancellationToken, ValueTask> flush, CancellationToken ct)
@@ -180,17 +181,20 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
     private List<(VolumeLog, long[], long)> Idle(DiskLog disk)
     {
         var now = Environment.TickCount64;
-        var idle = (long)IdleBeforeClean.TotalMilliseconds;
         return disk.Volumes.Values
-            .Select(log => (log, log.Dirty.Where(r => !log.InFlight.ContainsKey(r) && now - log.Touched.GetValueOrDefault(r) >= idle).ToArray(), now))
+            .Select(log => (log, log.Dirty.Where(r => DirtyRegions.Clearable(log.InFlight.ContainsKey(r), TimeSpan.FromMilliseconds(now - log.Touched.GetValueOrDefault(r)))).ToArray(), now))
             .Where(p => p.Item2.Length > 0).ToList();
     }
 
-    /// <summary>Reads the slot once: what a previous run of this node wrote there is inherited.</summary>
+    /// <summary>Reads the disk's slots once: this node's slot is found, and what a previous run of this node wrote there is inherited.</summary>
     private void Load(DiskLog disk)
     {
         if (disk.Loaded) return;
-        var content = DirtyRegionSlot.Decode(Device(disk).Read(DirtyRegionSlot.OffsetOf(slot), DirtyRegionSlot.Size));
+        var area = Device(disk).Read(DirtyRegionSlot.AreaOffset, DirtyRegionSlot.Slots * DirtyRegionSlot.Size);
+        var headers = Enumerable.Range(0, DirtyRegionSlot.Slots).Select(i => DirtyRegionSlot.Decode(area.AsSpan(i * DirtyRegionSlot.Size, DirtyRegionSlot.Size))).ToList();
+        disk.Slot = DirtyRegions.SlotFor(node, defined(), headers)
+            ?? throw new IOException($"every dirty region log slot on disk {disk.Name} holds another node's log.");
+        var content = headers[disk.Slot];
         if (content is not null && content.Node == node && content.Incarnation != incarnation)
         {
             disk.Inherited = content.Entries.ToDictionary(e => e.Key);
@@ -239,6 +243,7 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
     /// <summary>The slot's bytes as it must stand now: this run's dirty regions and what the previous run left.</summary>
     private byte[] Encode(DiskLog disk)
     {
+        Load(disk);
         var entries = disk.Volumes.Values.Where(v => v.Dirty.Count > 0)
             .Select(v => new DirtyEntry(v.Group, v.Volume, v.RegionBytes, [.. v.Dirty]))
             .Concat(disk.Inherited.Values.Where(e => !disk.Volumes.Values.Any(v => v.Dirty.Count > 0 && (v.Group, v.Volume) == e.Key)))
@@ -260,12 +265,12 @@ public sealed class DirtyRegionLog(string node, int slot, Guid incarnation, Func
     /// <summary>Writes the slot synced (O_DSYNC); only the one flusher of the disk calls it, outside the disk's lock.</summary>
     private void Write(DiskLog disk, byte[] bytes)
     {
-        try { Device(disk).WriteDurably(DirtyRegionSlot.OffsetOf(slot), bytes); }
+        try { Device(disk).WriteDurably(DirtyRegionSlot.OffsetOf(disk.Slot), bytes); }
         catch (IOException)
         {
             disk.Device?.Dispose();   // the disk may have moved (a rescan opens it elsewhere): one more try on a fresh handle
             disk.Device = null;
-            try { Device(disk).WriteDurably(DirtyRegionSlot.OffsetOf(slot), bytes); }
+            try { Device(disk).WriteDurably(DirtyRegionSlot.OffsetOf(disk.Slot), bytes); }
             catch (IOException e)
             {
                 throw new VolumeIoException(VolumeIoFailure.DiskError, Engine.Checks.ErrorIds.VolumeIoFailed,

@@ -35,6 +35,10 @@ public sealed class PlexDetacher(string node, Func<NodeDatabase> database, Kerne
         return refused.TryGetValue(key, out var r) && (r.Until > DateTimeOffset.UtcNow || !Forget(key));
     }
 
+    /// <summary>Why the plex's detach was refused lately (it stays attached); null when it was not.</summary>
+    public string? Refusal(string diskGroup, string volume, string plex) =>
+        failing != 0 && refused.TryGetValue((diskGroup, volume, plex), out var r) && r.Until > DateTimeOffset.UtcNow ? r.Reason : null;
+
     /// <summary>How the plex's failure settles: detached, or refused (with the reason). One request per plex at a time.</summary>
     public Task<DetachResult> DetachAsync(PlexIoError error)
     {

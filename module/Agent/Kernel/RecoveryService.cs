@@ -10,7 +10,6 @@ public sealed record RecoveryHost(
     Func<NodeDatabase> Database,
     Func<DiskGroup, bool> Coordinates,
     Func<IReadOnlyList<(string Name, MemberState State)>> Members,
-    Func<string, int?> SlotOf,
     Func<string, CancellationToken, Task> Step,
     Action<string> Log);
 
@@ -25,7 +24,7 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
 {
     private const int CheckpointEvery = 4;
     private string? scanned;
-    private HashSet<string> down = [];
+    private readonly WholeRecoveryWatch whole = new(host.Node);
     private bool started;
 
     /// <summary>One recovery: the volume, whose log (or whole volume) it copies, and what to clear when it is done.</summary>
@@ -43,7 +42,7 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
         {
             try { Scan(ct); }
             catch (Exception e) when (e is not OperationCanceledException) { host.Log($"recovery scan: {e.Message}"); }   // tried again next round
-            if (Environment.TickCount64 - lastClean < DirtyRegionLog.IdleBeforeClean.TotalMilliseconds / 2) continue;
+            if (Environment.TickCount64 - lastClean < DirtyRegions.IdleBeforeClean.TotalMilliseconds / 2) continue;
             lastClean = Environment.TickCount64;
             try { await drl.CleanAsync((g, v, token) => io.FlushAsync(g, v, token), ct); }
             catch (Exception e) when (e is not OperationCanceledException) { host.Log($"dirty region log cleaner: {e.Message}"); }
@@ -60,12 +59,10 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
         var nowDown = members.Where(m => m.State == MemberState.Down).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         var signature = $"{string.Join(",", joined.Order())}|{string.Join(",", coordinated.Select(g => g.Name).Order())}";
         if (started && signature == scanned) return;
-        var wentDown = started ? nowDown.Except(down).ToList() : [.. nowDown];
         ScanOwn(db, ct);
         ScanOthers(coordinated, joined, ct);
-        foreach (var node in wentDown) RecoverWhole(coordinated, node, ct);
+        foreach (var owed in whole.Next(coordinated, nowDown)) RecoverWhole(owed, ct);
         ResumePersisted(coordinated, ct);
-        down = nowDown;
         scanned = signature;
         started = true;
     }
@@ -108,16 +105,13 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
                 }
     }
 
-    /// <summary>A node went down: every mirror without a log in the groups this node coordinates is copied whole (rule 4).</summary>
-    private void RecoverWhole(List<DiskGroup> coordinated, string node, CancellationToken ct)
+    /// <summary>A mirror without a log that a node (this one's previous run too) may have left different: copied whole (<see cref="WholeRecoveryWatch"/>).</summary>
+    private void RecoverWhole(WholeRecovery owed, CancellationToken ct)
     {
-        foreach (var group in coordinated)
-            foreach (var volume in group.Volumes.Where(DirtyRegions.NeedsFullRecovery))
-            {
-                host.Log($"node {node} went down: volume {group.Name}/{volume.Name} has no dirty region log, its plexes are copied whole");
-                Start(new Job($"recovery/{group.Id:N}/{volume.Name}/{node}/whole", group.Name, group.Id, volume.Name, node,
-                    new DirtyEntry(group.Id, volume.Name, 0, [], Whole: true), DirtyRegions.LogDisk(volume)!, null), ct);
-            }
+        var (group, volume) = (owed.Group, owed.Volume);
+        host.Log($"node {owed.ForNode} may have stopped with writes in flight: volume {group.Name}/{volume.Name} has no dirty region log, its plexes are copied whole");
+        Start(new Job($"recovery/{group.Id:N}/{volume.Name}/{owed.ForNode}/whole", group.Name, group.Id, volume.Name, owed.ForNode,
+            new DirtyEntry(group.Id, volume.Name, 0, [], Whole: true), DirtyRegions.LogDisk(volume)!, null), ct);
     }
 
     /// <summary>Whole-volume recoveries a previous coordinator left unfinished, from their checkpoints.</summary>

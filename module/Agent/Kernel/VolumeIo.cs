@@ -3,6 +3,7 @@ using VolumeManager.Agent.Storage;
 using VolumeManager.Engine.Checks;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Protocol;
+using VolumeManager.Engine.Resync;
 
 namespace VolumeManager.Agent.Kernel;
 
@@ -48,37 +49,28 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
 
     public async ValueTask WriteAsync(string diskGroup, string volume, long offset, ReadOnlyMemory<byte> data, bool fua, CancellationToken ct)
     {
-        var gate = kernel.Gate(diskGroup);
-        await gate.EnterAsync(ct);
-        VolumeLayout layout;
-        List<PlexIoError>? failed;
-        try { failed = Write(layout = Layout(diskGroup, volume), offset, data.Span, fua: false); }
-        finally { gate.Exit(); }
-        if (fua) Merge(ref failed, await SyncAsync(layout, "Write", offset, data.Length, ct));
-        await SettleAsync(failed);
+        await ChangeAsync(diskGroup, volume, offset, data.Length, layout => Write(layout, offset, data.Span, fua: false), ct);
+        if (fua) await SyncAsync(diskGroup, volume, "Write", offset, data.Length, ct);
     }
 
     /// <summary>Makes every write acknowledged so far durable on every disk of the volume.</summary>
-    public async ValueTask FlushAsync(string diskGroup, string volume, CancellationToken ct)
-    {
-        var layout = await LayoutInGateAsync(diskGroup, volume, ct);
-        await SettleAsync(await SyncAsync(layout, "Flush", 0, layout.Size, ct));
-    }
+    public ValueTask FlushAsync(string diskGroup, string volume, CancellationToken ct) => SyncAsync(diskGroup, volume, "Flush", 0, long.MaxValue, ct);
 
     /// <summary>
-    /// Makes a range durable on every plex after the request has left the gate: an fsync waits for all the disk's
-    /// dirty data, far longer than a write, and a change's freeze must not wait for it. A change that closed or reopened
-    /// the disks meanwhile makes it sync once more on the handles the change left.
+    /// Makes a range durable on every plex outside the gate: an fsync waits for all of the disk's dirty data, far longer
+    /// than a write, and a change's freeze must not wait for it. A change that closed or reopened the disks meanwhile
+    /// makes it sync once more on the handles the change left.
     /// </summary>
-    private async ValueTask<List<PlexIoError>?> SyncAsync(VolumeLayout layout, string operation, long offset, long length, CancellationToken ct)
+    private async ValueTask SyncAsync(string diskGroup, string volume, string operation, long offset, long length, CancellationToken ct)
     {
-        try { return OnEveryPlex(layout, operation, offset, plex => SyncRange(plex, offset, length)); }
-        catch (ObjectDisposedException)
-        {
-            var current = await LayoutInGateAsync(layout.DiskGroup, layout.Volume, ct);
-            return OnEveryPlex(current, operation, offset, plex => SyncRange(plex, offset, length));
-        }
+        List<PlexIoError>? failed;
+        try { failed = Sync(await LayoutInGateAsync(diskGroup, volume, ct), operation, offset, length); }
+        catch (ObjectDisposedException) { failed = Sync(await LayoutInGateAsync(diskGroup, volume, ct), operation, offset, length); }
+        await SettleAsync(failed);
     }
+
+    private List<PlexIoError>? Sync(VolumeLayout layout, string operation, long offset, long length) =>
+        OnEveryPlex(layout, operation, offset, plex => SyncRange(plex, offset, length));
 
     private async ValueTask<VolumeLayout> LayoutInGateAsync(string diskGroup, string volume, CancellationToken ct)
     {
@@ -89,35 +81,52 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     }
 
     /// <summary>TRIM: image files give the range back (reads return zeroes); block devices keep their data.</summary>
-    public async ValueTask DiscardAsync(string diskGroup, string volume, long offset, long length, bool fua, CancellationToken ct)
-    {
-        var gate = kernel.Gate(diskGroup);
-        await gate.EnterAsync(ct);
-        List<PlexIoError>? failed;
-        try
-        {
-            var layout = Layout(diskGroup, volume);
-            CheckRange(layout, offset, length, write: true);
-            failed = OnEveryPlex(layout, "Discard", offset, plex => Each(plex, offset, length, (e, at, _, n) => e.Handle.Discard(at, n), fua));
-        }
-        finally { gate.Exit(); }
-        await SettleAsync(failed);
-    }
+    public ValueTask DiscardAsync(string diskGroup, string volume, long offset, long length, bool fua, CancellationToken ct) =>
+        ChangeAsync(diskGroup, volume, offset, length,
+            layout => OnEveryPlex(layout, "Discard", offset, plex => Each(plex, offset, length, (e, at, _, n) => e.Handle.Discard(at, n), fua)), ct);
 
-    public async ValueTask ZeroAsync(string diskGroup, string volume, long offset, long length, bool fua, CancellationToken ct)
-    {
-        var gate = kernel.Gate(diskGroup);
-        await gate.EnterAsync(ct);
-        List<PlexIoError>? failed = null;
-        try
+    public ValueTask ZeroAsync(string diskGroup, string volume, long offset, long length, bool fua, CancellationToken ct) =>
+        ChangeAsync(diskGroup, volume, offset, length, layout =>
         {
-            var layout = Layout(diskGroup, volume);
+            List<PlexIoError>? failed = null;
             var zero = Zeroes();
             for (var done = 0L; done < length; done += ZeroChunk)
                 Merge(ref failed, Write(layout, offset + done, zero.Span((int)Math.Min(ZeroChunk, length - done)), fua));
+            return failed;
+        }, ct);
+
+    /// <summary>
+    /// A change to the bytes of a volume's plexes (write, discard, zeroes): made in the gate with its regions marked in the
+    /// dirty region log first, and kept marked until every plex that missed it is detached (<see cref="DirtyRegions"/> rule 3).
+    /// A change that missed a plex is made again once that plex is detached, before it is acknowledged: while the failing
+    /// plex was still the first Active one, a recovery or resync may have copied its old bytes over the change on the others.
+    /// </summary>
+    private async ValueTask ChangeAsync(string diskGroup, string volume, long offset, long length, Func<VolumeLayout, List<PlexIoError>?> change, CancellationToken ct)
+    {
+        IDisposable? dirty = null;
+        try
+        {
+            var failed = await InGateAsync(layout =>
+            {
+                CheckRange(layout, offset, length, write: true);
+                dirty = Drl?.Mark(layout.DiskGroup, layout.Volume, offset, length);
+                return change(layout);
+            });
+            while (failed is not null)
+            {
+                await SettleAsync(failed);
+                failed = await InGateAsync(change);
+            }
         }
-        finally { gate.Exit(); }
-        await SettleAsync(failed);
+        finally { dirty?.Dispose(); }
+
+        async ValueTask<List<PlexIoError>?> InGateAsync(Func<VolumeLayout, List<PlexIoError>?> inGate)
+        {
+            var gate = kernel.Gate(diskGroup);
+            await gate.EnterAsync(ct);
+            try { return inGate(Layout(diskGroup, volume)); }
+            finally { gate.Exit(); }
+        }
     }
 
     /// <summary>Write-VmVolume: answered once the data is durable; unaligned bytes on a block device are read, patched and written whole.</summary>
@@ -215,6 +224,7 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     {
         CheckRange(layout, offset, data.Length, write: true);
         CheckAlignment(layout, offset, data.Length);
+        RefuseIfStuck(layout, "write", offset);
         using var dirty = Drl?.Mark(layout.DiskGroup, layout.Volume, offset, data.Length);
         List<PlexIoError>? failed = null;
         var taken = false;
@@ -236,6 +246,7 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     /// <summary>An operation on every attached plex that is not failing; the ones that failed it, or an error when no active plex took it.</summary>
     private List<PlexIoError>? OnEveryPlex(VolumeLayout layout, string operation, long offset, Action<PlexLayout> action)
     {
+        if (operation != "Flush") RefuseIfStuck(layout, operation.ToLowerInvariant(), offset);
         List<PlexIoError>? failed = null;
         var taken = false;
         foreach (var plex in layout.Plexes)
@@ -269,6 +280,18 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     private static void Merge(ref List<PlexIoError>? into, List<PlexIoError>? more)
     {
         if (more is not null) (into ??= []).AddRange(more);
+    }
+
+    /// <summary>
+    /// A plex whose detach was refused lately (Local policy, last plex) stays attached without taking this node's writes:
+    /// a change is failed before it reaches any plex, so a failed change leaves the plexes as they were, not different.
+    /// </summary>
+    private void RefuseIfStuck(VolumeLayout layout, string operation, long offset)
+    {
+        foreach (var plex in layout.Plexes)
+            if (detacher.Refusal(layout.DiskGroup, layout.Volume, plex.Name) is { } reason)
+                throw new VolumeIoException(VolumeIoFailure.DiskError, ErrorIds.DiskFailed,
+                    $"{operation} at byte {offset} of volume '{layout.Volume}' failed: plex {plex.Name} cannot take it on this node and stays attached: {reason}");
     }
 
     private bool Failing(VolumeLayout layout, PlexLayout plex) => detacher.IsFailing(layout.DiskGroup, layout.Volume, plex.Name);

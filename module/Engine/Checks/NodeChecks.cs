@@ -37,15 +37,21 @@ public static class NodeChecks
         yield return db.FindPrivate(op.DiskGroup) is not null
             ? CheckResult.Fail(ErrorIds.PrivateDiskGroupNameConflict, $"node {node} has a private disk group named '{op.DiskGroup}'.")
             : CheckResult.Pass(ErrorIds.PrivateDiskGroupNameConflict, $"no private disk group named '{op.DiskGroup}'");
-        foreach (var disk in op.Disks) yield return DiskUsable(node, visible, disk);
+        foreach (var disk in op.Disks) yield return DiskUsable(node, db, visible, disk);
         yield return FailureChecks.Policy(op.DetachPolicy);
     }
 
-    private static CheckResult DiskUsable(string node, IReadOnlyList<DiskInfo> visible, DiskRef wanted)
+    /// <summary>
+    /// The disk opens here and no group holds it: neither by its private region nor by this node's configuration (a group
+    /// committed by a master that died before writing its copies to the disks is not on them yet).
+    /// </summary>
+    private static CheckResult DiskUsable(string node, NodeDatabase db, IReadOnlyList<DiskInfo> visible, DiskRef wanted)
     {
         var disk = visible.FirstOrDefault(d => NameRules.Same(d.Name, wanted.Name) && d.Id == wanted.Id);
         if (disk is null) return CheckResult.Fail(ErrorIds.DiskNotAccessible, $"node {node} cannot open disk '{wanted.Name}'.");
         if (disk.DiskGroup is { } owner) return CheckResult.Fail(ErrorIds.DiskInUse, $"node {node} sees disk '{wanted.Name}' in use by disk group '{owner}'.");
+        if (db.All.FirstOrDefault(g => g.Disks.Any(d => d.Id == wanted.Id)) is { } holder)
+            return CheckResult.Fail(ErrorIds.DiskInUse, $"node {node} has disk '{wanted.Name}' in disk group '{holder.Name}' (its copy on the disk is not written yet).");
         return CheckResult.Pass(ErrorIds.DiskNotAccessible, $"disk '{wanted.Name}' opens at {disk.Path}");
     }
 

@@ -12,17 +12,25 @@ namespace VolumeManager.Engine.Resync;
 /// is failing), on the next one — recovery reads the slots of every disk of the volume.</item>
 /// <item>A region is the smallest power of two of at least 512 KiB that keeps the bitmap within 4,096 regions.</item>
 /// <item>A node marks a region durably before any write to it reaches a plex, and clears it only after the region's
-/// writes are flushed on every plex and none is in flight (so a set bit covers every write that may differ).</item>
+/// writes are flushed on every plex, none is in flight, every plex that missed one is detached, and none came for
+/// <see cref="IdleBeforeClean"/> (so a set bit covers every write that may differ).</item>
 /// <item>The dirty regions a node left behind are copied from the volume's first active plex to its other plexes: by
 /// the coordinating node (master or owner) once the node is no longer a joined member, or by the node itself when
 /// its agent starts again and finds its previous run's log still there. A mirror without a log is copied whole
-/// when a node went down (the coordinator cannot know what that node was writing).</item>
+/// when a node went down (the coordinator cannot know what that node was writing): see <see cref="WholeRecoveryWatch"/>.</item>
+/// <item>A node's slot on a disk is the one whose header names it; a node with none there takes, in the order of the
+/// cluster definition, the first slot that is blank or holds a clean log of a node no longer defined. So removing a node
+/// for good never moves another node's slot, and no node ever writes (or reads as its own) another node's bitmap.</item>
+/// <item>TRIM and WRITE_ZEROES change a plex's bytes like a write: they are logged like one.</item>
 /// </list>
 /// </summary>
 public static class DirtyRegions
 {
     public const int MinRegionBytes = 512 * 1024;
     public const int MaxRegions = 4096;
+
+    /// <summary>How long a region stays dirty after its last write before it may be cleared (rule 3).</summary>
+    public static readonly TimeSpan IdleBeforeClean = TimeSpan.FromSeconds(1);
 
     /// <summary>Whether writes to the volume are logged (rule 1).</summary>
     public static bool Logs(Model.Volume volume) => volume.Log == VolumeLogs.Drl && volume.Plexes.Count >= 2;
@@ -85,6 +93,37 @@ public static class DirtyRegions
     /// <param name="ownIncarnation">This node's agent's run.</param>
     public static bool Recovers(string self, string writer, bool coordinates, bool writerJoined, Guid slotIncarnation, Guid ownIncarnation) =>
         writer == self ? slotIncarnation != ownIncarnation : coordinates && !writerJoined;
+
+    /// <summary>Whether a dirty region may be cleared (rule 3): no write to it in flight, and none for <see cref="IdleBeforeClean"/>.</summary>
+    public static bool Clearable(bool inFlight, TimeSpan sinceLastWrite) => !inFlight && sinceLastWrite >= IdleBeforeClean;
+
+    /// <summary>
+    /// The slot <paramref name="node"/> writes its log to on a disk whose slots hold <paramref name="headers"/> (null: blank
+    /// or damaged), given the nodes <paramref name="defined"/> in the cluster definition's order (rule 5); null when every
+    /// slot is taken. Nodes without a slot yet are placed in definition order, so every node reckons the same places.
+    /// </summary>
+    public static int? SlotFor(string node, IReadOnlyList<string> defined, IReadOnlyList<DirtyRegionLogContent?> headers)
+    {
+        for (var slot = 0; slot < headers.Count; slot++)
+            if (headers[slot]?.Node == node) return slot;
+        var taken = new bool[Math.Max(headers.Count, DirtyRegionSlot.Slots)];
+        var placed = new HashSet<string>(StringComparer.Ordinal);
+        for (var slot = 0; slot < headers.Count; slot++)
+            if (headers[slot] is { } header && (defined.Contains(header.Node) || header.Entries.Count > 0 || header.Overflow))
+            {
+                taken[slot] = true;
+                placed.Add(header.Node);
+            }
+        var next = 0;
+        foreach (var other in defined.Where(n => !placed.Contains(n)).Append(node).Distinct())
+        {
+            while (next < taken.Length && taken[next]) next++;
+            if (next == taken.Length) return null;
+            if (other == node) return next;
+            taken[next] = true;
+        }
+        return null;
+    }
 
     private static void Cut(long start, long end, int chunkBytes, List<(long, int)> into)
     {

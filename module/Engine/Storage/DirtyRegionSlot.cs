@@ -20,8 +20,8 @@ public sealed record DirtyEntry(Guid GroupId, string Volume, int RegionBytes, IR
 public sealed record DirtyRegionLogContent(string Node, Guid Incarnation, IReadOnlyList<DirtyEntry> Entries, bool Overflow = false);
 
 /// <summary>
-/// The dirty region logs in a disk's private region: one slot per node of the cluster (by its place in the cluster
-/// definition), each holding a bitmap per volume whose log lives on that disk (<see cref="Resync.DirtyRegions.LogDisk"/>).
+/// The dirty region logs in a disk's private region: one slot per node of the cluster (the one whose header names it,
+/// <see cref="Resync.DirtyRegions.SlotFor"/>), each holding a bitmap per volume whose log lives on that disk (<see cref="Resync.DirtyRegions.LogDisk"/>).
 /// <code>
 /// 520 KiB + 8 KiB × slot   magic "VMDRL001" (8), node (uint16 length + UTF-8), incarnation (16), entry count (uint16),
 ///                          entries: group id (16), volume (uint16 length + UTF-8), region bytes (int32), bits (int32,

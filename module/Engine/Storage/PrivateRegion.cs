@@ -18,8 +18,8 @@ namespace VolumeManager.Engine.Storage;
 ///                   from the identity, so a damaged copy still leaves the disk known and importable from its peers
 /// 512 KiB     4 KiB the disk lease (<see cref="DiskLease"/>); the content above must end before it
 /// 516 KiB     4 KiB resynchronisation checkpoints (<see cref="ResyncCheckpoint"/>)
-/// 520 KiB     8 KiB dirty region log slots to the end of the MiB, one per node by its place in the cluster
-///                   definition (<see cref="DirtyRegionSlot"/>; 63 slots)
+/// 520 KiB     8 KiB dirty region log slots to the end of the MiB, one per node, found by the node name in its
+///                   header (<see cref="DirtyRegionSlot"/>, <see cref="Resync.DirtyRegions.SlotFor"/>; 63 slots)
 /// </code>
 /// </summary>
 public static class PrivateRegion

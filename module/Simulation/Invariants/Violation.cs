@@ -17,6 +17,8 @@ public enum InvariantId
     Durability = 6,
     /// <summary>7. Data written to a volume before a change reads back unchanged after it, on every node.</summary>
     DataUnchanged = 7,
+    /// <summary>8. Once the recovery of a mirror's dirty regions has finished, all its Active plexes hold the same data in every block.</summary>
+    MirrorsAgree = 8,
     /// <summary>The disk copies one cluster writes never diverge (serial split brain needs two databases).</summary>
     CopiesOnOneLine = 20,
     /// <summary>Once faults stop, every change ends Committed or Aborted and all members converge.</summary>

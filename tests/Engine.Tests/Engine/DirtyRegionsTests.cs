@@ -116,4 +116,86 @@ public sealed class DirtyRegionsTests
         Assert.True(DirtyRegionSlot.OffsetOf(DirtyRegionSlot.Slots - 1) + DirtyRegionSlot.Size <= PrivateRegion.Size);
         Assert.Throws<ArgumentOutOfRangeException>(() => DirtyRegionSlot.OffsetOf(DirtyRegionSlot.Slots));
     }
+
+    [Fact]
+    public void A_region_is_cleared_only_when_no_write_is_in_flight_and_it_was_idle_a_while()
+    {
+        Assert.True(DirtyRegions.Clearable(inFlight: false, DirtyRegions.IdleBeforeClean));
+        Assert.False(DirtyRegions.Clearable(inFlight: true, TimeSpan.FromHours(1)));
+        Assert.False(DirtyRegions.Clearable(inFlight: false, DirtyRegions.IdleBeforeClean - TimeSpan.FromMilliseconds(1)));
+    }
+
+    private static DirtyRegionLogContent?[] Headers(params (int Slot, string Node, bool Dirty)[] written)
+    {
+        var headers = new DirtyRegionLogContent?[DirtyRegionSlot.Slots];
+        foreach (var (slot, node, dirty) in written)
+            headers[slot] = new DirtyRegionLogContent(node, Guid.NewGuid(), dirty ? [new DirtyEntry(Group, "v", 512 * 1024, [3])] : []);
+        return headers;
+    }
+
+    [Fact]
+    public void On_a_blank_disk_each_node_takes_its_place_in_the_definition()
+    {
+        string[] defined = ["n1", "n2", "n3"];
+        Assert.Equal([0, 1, 2], defined.Select(n => DirtyRegions.SlotFor(n, defined, Headers())));
+    }
+
+    [Fact]
+    public void Removing_a_node_for_good_moves_no_other_node_slot()
+    {
+        var disk = Headers((0, "n1", false), (1, "n2", true), (2, "n3", true));
+        string[] after = ["n1", "n3"];   // Remove-VmNode n2 -Permanent: n3 is second in the definition now
+        Assert.Equal(2, DirtyRegions.SlotFor("n3", after, disk));
+        Assert.Equal(0, DirtyRegions.SlotFor("n1", after, disk));
+        // A node added later never takes n2's slot while it holds regions to recover, nor n3's.
+        Assert.Equal(3, DirtyRegions.SlotFor("n4", [.. after, "n4"], disk));
+        // Once n2's regions are recovered its clean slot is free again.
+        var recovered = Headers((0, "n1", false), (1, "n2", false), (2, "n3", false));
+        Assert.Equal(1, DirtyRegions.SlotFor("n4", [.. after, "n4"], recovered));
+    }
+
+    [Fact]
+    public void Nodes_without_a_slot_yet_are_placed_in_definition_order_so_every_node_reckons_the_same()
+    {
+        var disk = Headers((0, "n3", false), (1, "n4", false));   // n1 and n2 removed; n5 and n6 added, neither has written yet
+        string[] defined = ["n3", "n4", "n5", "n6"];
+        Assert.Equal(2, DirtyRegions.SlotFor("n5", defined, disk));
+        Assert.Equal(3, DirtyRegions.SlotFor("n6", defined, disk));
+        var full = Enumerable.Range(0, DirtyRegionSlot.Slots).Select(i => new DirtyRegionLogContent($"x{i}", Guid.Empty, [new DirtyEntry(Group, "v", 512 * 1024, [1])])).ToArray();
+        Assert.Null(DirtyRegions.SlotFor("n1", ["n1"], full));
+    }
+
+    [Fact]
+    public void A_mirror_without_a_log_is_copied_whole_for_a_node_that_went_down_once()
+    {
+        var group = Fixtures.MirroredGroup("dg", shared: true);
+        group.Volumes[0].Plexes[1].State = PlexStates.Active;
+        var watch = new WholeRecoveryWatch("n1");
+        Assert.Equal(["n1"], watch.Next([group], []).Single().ForNodes);   // first look: this node's previous run
+        Assert.Empty(watch.Next([group], []));
+        Assert.Equal("n2", watch.Next([group], ["n2"]).Single().ForNode);
+        Assert.Empty(watch.Next([group], ["n2"]));   // still down: copied once
+        Assert.Empty(watch.Next([group], []));
+        group.Volumes[0].Log = VolumeLogs.Drl;
+        Assert.Empty(watch.Next([group], ["n3"]));   // a logged mirror copies its dirty regions instead
+    }
+
+    [Fact]
+    public void A_private_group_owner_that_restarts_copies_its_mirrors_without_a_log_whole()
+    {
+        var group = Fixtures.MirroredGroup("local1", shared: false, owner: "n1");
+        group.Volumes[0].Plexes[1].State = PlexStates.Active;
+        var owed = new WholeRecoveryWatch("n1").Next([group], []).Single();
+        Assert.Equal(("vol1", "n1"), (owed.Volume.Name, owed.ForNode));
+    }
+
+    [Fact]
+    public void A_node_that_becomes_coordinator_copies_for_every_node_down_and_its_own_previous_run()
+    {
+        var group = Fixtures.MirroredGroup("dg", shared: true);
+        group.Volumes[0].Plexes[1].State = PlexStates.Active;
+        var watch = new WholeRecoveryWatch("n2");
+        Assert.Empty(watch.Next([], ["n1"]));   // not master yet: nothing to copy here
+        Assert.Equal(["n1", "n2"], watch.Next([group], ["n1"]).Single().ForNodes);
+    }
 }

@@ -103,6 +103,17 @@ public sealed class NodeChecksTests
     }
 
     [Fact]
+    public void A_disk_a_group_of_the_configuration_holds_is_DiskInUse_though_its_copy_on_the_disk_is_not_written_yet()
+    {
+        var db = Database();
+        db.Shared[0].Disks = [D1];   // committed, but the master died before writing the copies: d1 still reads free
+        var failure = OnlyFailure(NodeChecks.Run("n2", db, Visible(), Shared(4, Create("dg02", D1))));
+
+        Assert.Equal(ErrorIds.DiskInUse, failure.Name);
+        Assert.Contains("disk 'd1' in disk group 'dg01'", failure.Message);
+    }
+
+    [Fact]
     public void A_node_behind_the_proposal_is_StaleGeneration_naming_both_generations()
     {
         var failure = OnlyFailure(NodeChecks.Run("n2", Database(generation: 3), Visible(), Shared(4, Create("dg02", D1))));

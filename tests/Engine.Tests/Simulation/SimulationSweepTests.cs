@@ -33,7 +33,7 @@ public sealed class SimulationSweepTests(ITestOutputHelper output)
         var budget = TimeSpan.FromSeconds(Setting("VM_SIM_SWEEP_BUDGET", 300));
         var failures = new ConcurrentBag<ScenarioResult>();
         var done = 0;
-        long events = 0, writes = 0, afterDetach = 0;
+        long events = 0, writes = 0, afterDetach = 0, torn = 0, regionRecoveries = 0, wholeRecoveries = 0, unreconciled = 0;
         var clock = Stopwatch.StartNew();
         Parallel.For(first, first + count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, (seed, loop) =>
         {
@@ -42,17 +42,25 @@ public sealed class SimulationSweepTests(ITestOutputHelper output)
             Interlocked.Add(ref events, result.Events);
             Interlocked.Add(ref writes, result.Writes);
             Interlocked.Add(ref afterDetach, result.WritesAfterDetach);
+            Interlocked.Add(ref torn, result.TornWrites);
+            Interlocked.Add(ref regionRecoveries, result.RegionRecoveries);
+            Interlocked.Add(ref wholeRecoveries, result.WholeRecoveries);
+            Interlocked.Add(ref unreconciled, result.UnreconciledWrites);
             Interlocked.Increment(ref done);
             if (!result.Passed) failures.Add(result);
         });
         clock.Stop();
         output.WriteLine($"{done} of {count} seeds (from {first}) in {clock.Elapsed.TotalSeconds:0.0} s on {Environment.ProcessorCount} cores, " +
-                         $"{events / Math.Max(1, done)} events per seed, {writes} volume writes acknowledged ({afterDetach} once a failing plex was detached), {failures.Count} failed");
+                         $"{events / Math.Max(1, done)} events per seed, {writes} volume writes acknowledged ({afterDetach} once a failing plex was detached), " +
+                         $"{torn} writes torn by a crash, {regionRecoveries} dirty region recoveries and {wholeRecoveries} whole copies of mirrors without a log " +
+                         $"({unreconciled} failed writes left plexes different, out of invariant 8), {failures.Count} failed");
         var worst = failures.OrderBy(f => f.Seed).Take(10).ToList();
         Assert.True(worst.Count == 0, string.Join(Environment.NewLine, worst.Select(f =>
             $"{f.Summary()}: {f.Violations[0]}{Environment.NewLine}  replay: {f.Replay}")));
         Assert.True(done == count, $"only {done} of {count} seeds ran within the {budget.TotalSeconds:0} s budget.");
         // The data model must be exercised, or invariant 7 is checked against nothing.
         if (done >= 400) Assert.True(writes > 0 && afterDetach > 0, $"{writes} writes acknowledged, {afterDetach} after a detach: the sweep did not exercise volumes and disk faults.");
+        // And invariant 8 against crashes that tear writes, with both kinds of recovery.
+        if (done >= 400) Assert.True(torn > 0 && regionRecoveries > 0 && wholeRecoveries > 0, $"{torn} torn writes, {regionRecoveries} dirty region recoveries, {wholeRecoveries} whole copies: the sweep did not exercise crash recovery.");
     }
 }
