@@ -255,6 +255,9 @@ public sealed partial class NodeMachine
             // Two masters (each took the other for gone): the one with the older membership gives way.
             if (update.Epoch > Epoch || (update.Epoch == Epoch && OrderOf(update.From) < OrderOf(self)))
                 StepDown(now, $"{update.From} is master with a newer membership (epoch {update.Epoch})");
+            // The other master hears this one only as a member it counts Left (a heartbeat it answers with this
+            // update) and would never learn it must give way: it is told, and the same rule makes it step down.
+            else SendTo(update.From, new MembershipUpdate { Master = self, Members = Members });
             return;
         }
         if (update.Epoch < Epoch && update.From != Master) return;

@@ -1,0 +1,25 @@
+using VolumeManager.Simulation;
+using Xunit.Abstractions;
+
+namespace VolumeManager.Engine.Tests.Simulation;
+
+/// <summary>
+/// Chaos seeds beyond the sweep's range that broke an invariant, each pinned by name with the sequence it found
+/// (replay one with VM_SIM_CHAOS=1 VM_SIM_SEED=&lt;seed&gt;, see <see cref="SimulationReplayTests"/>).
+/// </summary>
+[Trait("Category", "Simulation")]
+public sealed class ChaosRegressionTests(ITestOutputHelper output)
+{
+    private void Passes(int seed) => SimulationAssert.Passes(seed, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// n1 restarts and resumes as master on n3's word while n2, cut off, takes over at the same epoch. Once the
+    /// network heals n2 answers n1's heartbeats with its membership; n1 wins the tie and must say so, or both stay master.
+    /// </summary>
+    [Fact]
+    public void Seed_2811_two_masters_at_one_epoch_settle_on_one() => Passes(2811);
+
+    /// <summary>The same two masters at one epoch, the takeover coming first and the restarted master second.</summary>
+    [Fact]
+    public void Seed_3485_a_takeover_and_a_resumed_master_settle_on_one() => Passes(3485);
+}
