@@ -61,6 +61,11 @@ public sealed class MembershipUpdate : Message
 {
     public string Master { get; set; } = "";
     public List<MemberInfo> Members { get; set; } = [];
+    /// <summary>
+    /// Set when the master passes over the successor of a change it decided to commit: that change's id. The member
+    /// passed over may have committed it, so a member that takes over commits it too instead of aborting it.
+    /// </summary>
+    public string? Decided { get; set; }
 }
 
 public sealed class Heartbeat : Message

@@ -395,13 +395,14 @@ public sealed partial class NodeMachine
 
     /// <summary>
     /// A new master settles a transaction it holds in doubt: aborted — unless its own database already holds
-    /// it (the commit was applied here and the agent stopped before journalling it), then it is committed.
+    /// it (the commit was applied here and the agent stopped before journalling it), or its coordinator said it
+    /// had decided it while passing over a successor (<see cref="KnownDecided"/>): then it is committed.
     /// Either way every member is told.
     /// </summary>
     private void SettleInDoubt(DateTimeOffset now, TransactionRecord record, string failed, string reason)
     {
         var tx = record.Transaction;
-        if (record.State == TransactionState.Prepared && AlreadyApplied(tx))
+        if (record.State == TransactionState.Prepared && (AlreadyApplied(tx) || KnownDecided(record)))
         {
             ApplyCommit(now, record);
             foreach (var member in Others) SendTo(member, new CommitNotice { TransactionId = tx.Id, Transaction = tx });

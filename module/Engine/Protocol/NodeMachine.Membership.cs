@@ -262,6 +262,7 @@ public sealed partial class NodeMachine
         }
         if (update.Epoch < Epoch && update.From != Master) return;
         AdoptMembership(Math.Max(update.Epoch, Epoch), update.Master, update.Members);
+        LearnDecision(now, update);
         if (Member(self) is not { State: MemberState.Left }) { AcknowledgeMembership(update); return; }
         // Evicted while it could not be heard: it joins again and takes the master's configuration.
         LookForClusterAgain(now, $"evicted by master {update.Master} at epoch {update.Epoch}");
@@ -276,9 +277,9 @@ public sealed partial class NodeMachine
         LearnPeers(Members);
     }
 
-    private void BroadcastMembership()
+    private void BroadcastMembership(string? decided = null)
     {
-        foreach (var other in Others) SendTo(other, new MembershipUpdate { Master = self, Members = Members });
+        foreach (var other in Others) SendTo(other, new MembershipUpdate { Master = self, Members = Members, Decided = decided });
     }
 
     private void JoinedTick(DateTimeOffset now)

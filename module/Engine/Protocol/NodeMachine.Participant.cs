@@ -162,7 +162,7 @@ public sealed partial class NodeMachine
     {
         if (Master is null || Master == self) return;
         // Every member is asked: the master may never have been part of it, while another member holds its outcome.
-        foreach (var record in Records.Where(r => r.State == TransactionState.Prepared && !r.Decided && now - r.Updated >= options.DownAfter))
+        foreach (var record in Records.Where(r => r.State == TransactionState.Prepared && (!r.Decided || KnownDecided(r)) && now - r.Updated >= options.DownAfter))
         {
             var ask = new Prepared
             {

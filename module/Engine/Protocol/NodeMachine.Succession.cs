@@ -1,4 +1,5 @@
 using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Transactions;
 
 namespace VolumeManager.Engine.Protocol;
 
@@ -9,7 +10,8 @@ namespace VolumeManager.Engine.Protocol;
 /// under a new epoch, and tells the next member first once a majority holds that epoch. The seed's rule still
 /// holds — if the member that takes over was not told, no one was — because a member takes over only on a view
 /// no majority has moved past (<see cref="MissedMembershipChange"/>), and any majority it hears meets the one
-/// that holds the new order.
+/// that holds the new order; and the member passed over, which may have been told, is answered by the new order
+/// itself: it carries the decision, so a member taking over on it commits (<see cref="LearnDecision"/>).
 /// </summary>
 public sealed partial class NodeMachine
 {
@@ -23,7 +25,7 @@ public sealed partial class NodeMachine
         passed.Rank = Members.Max(m => m.Rank) + 1;
         Epoch++;
         Log($"successor {passed.Name} of {active.Transaction.Id} is {passed.State}: passed over in succession at epoch {Epoch}");
-        BroadcastMembership();
+        BroadcastMembership(decided: active.Transaction.Id);
         active.Successor = null;
         active.SuccessionEpoch = Epoch;
         NotifyNewSuccessorOnceHeld(now, active);
@@ -54,6 +56,25 @@ public sealed partial class NodeMachine
     /// </summary>
     private bool MissedMembershipChange(DateTimeOffset now) => Current.Any(m => m.Name != self && heardEpoch.GetValueOrDefault(m.Name) > Epoch
         && lastHeard.TryGetValue(m.Name, out var heard) && now - heard < options.DownAfter);
+
+    /// <summary>
+    /// The master passed over a successor it had told to commit (or tried to): that member may have committed, so
+    /// the rule "if the member that takes over was not told, no one was" no longer holds for the next one, which is
+    /// told only once a majority holds the new order. Each member notes the decision durably on its prepared record,
+    /// and one that takes over (or forms the cluster again) before it is told commits the change instead of aborting it.
+    /// </summary>
+    private void LearnDecision(DateTimeOffset now, MembershipUpdate update)
+    {
+        if (update.Decided is not { } id || Record(id) is not { State: TransactionState.Prepared, Decided: false } record
+            || record.Transaction.Coordinator != update.From) return;
+        var known = record.With(TransactionState.Prepared, now);
+        known.Decided = true;
+        Keep(known, durable: true);
+    }
+
+    /// <summary>A prepared change whose coordinator, another node, told this one it had decided to commit it (<see cref="LearnDecision"/>).</summary>
+    private bool KnownDecided(TransactionRecord record) =>
+        record.State == TransactionState.Prepared && record.Decided && record.Transaction.Coordinator != self;
 
     /// <summary>A slave answers a membership update from its master at once, so the master learns which epoch it holds.</summary>
     private void AcknowledgeMembership(MembershipUpdate update)

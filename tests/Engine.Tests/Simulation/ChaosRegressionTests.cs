@@ -22,4 +22,12 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     /// <summary>The same two masters at one epoch, the takeover coming first and the restarted master second.</summary>
     [Fact]
     public void Seed_3485_a_takeover_and_a_resumed_master_settle_on_one() => Passes(3485);
+
+    /// <summary>
+    /// Five defined nodes, four members: successor n3 writes master n2's commit and dies before it acknowledges; n2
+    /// passes it over and dies before it tells n4; n4 takes over (n5 and the lease) and must commit, not abort, since
+    /// n3 returns holding the commit.
+    /// </summary>
+    [Fact]
+    public void Seed_1568_the_member_taking_over_after_a_passed_over_successor_commits() => Passes(1568);
 }
