@@ -216,6 +216,8 @@ public sealed partial class NodeMachine
         if (!active.Decided) { Abort(now, errorId, [NodeFailure.Of(node, errorId, reason)]); return; }
         if (active.Phase == CoordinationPhase.NotifyingSuccessor && node == active.Successor)
         {
+            // A resumed decision's successor may have taken over and aborted while this node was away: only its answer settles it.
+            if (active.Resumed) return;
             if (Member(node) is null or { State: MemberState.Left }) NotifySuccessor(now, active);
             else PassSuccession(now, active, Member(node)!);
         }
@@ -367,7 +369,7 @@ public sealed partial class NodeMachine
         Log($"resuming the commit of {tx.Id}, decided before; successor first");
         var active = new Coordination
         {
-            Transaction = tx, Phase = CoordinationPhase.NotifyingSuccessor, Before = Database,
+            Transaction = tx, Phase = CoordinationPhase.NotifyingSuccessor, Before = Database, Resumed = true,
             Successor = DecisionSuccessor(record), Deadline = now + options.PrepareTimeout, SuccessorNotifiedAt = now,
         };
         active.Prepared.UnionWith(tx.Members);

@@ -45,7 +45,7 @@ public sealed partial class NodeMachine
     private void SuccessionTick(DateTimeOffset now, Coordination active)
     {
         NotifyNewSuccessorOnceHeld(now, active);
-        if (active.Successor is not { } successor || Member(successor) is not { State: MemberState.Joined } member) return;
+        if (active.Resumed || active.Successor is not { } successor || Member(successor) is not { State: MemberState.Joined } member) return;
         if (now - active.SuccessorNotifiedAt < options.SuccessorAckTimeout) return;
         MemberWentDown(now, member, $"did not acknowledge the commit of {active.Transaction.Id} within {options.SuccessorAckTimeout.TotalSeconds:0.###} s");
     }

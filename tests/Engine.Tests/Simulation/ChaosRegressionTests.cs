@@ -30,4 +30,12 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Seed_1568_the_member_taking_over_after_a_passed_over_successor_commits() => Passes(1568);
+
+    /// <summary>
+    /// Master n1 decides and dies before telling successor n2; n2, cut off, takes over and aborts. n1 restarts,
+    /// resumes on n3's word and resumes its decision: it must wait for n2's answer (the abort), not pass n2 over and
+    /// tell n3 to commit.
+    /// </summary>
+    [Fact]
+    public void Seed_15455_a_resumed_decision_waits_for_its_successor() => Passes(15455);
 }
