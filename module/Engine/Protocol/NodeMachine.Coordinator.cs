@@ -327,11 +327,14 @@ public sealed partial class NodeMachine
             if (record.Decided && Active is null) { ResumeDecision(now, record); continue; }
             SettleInDoubt(now, record, self, $"master {self} restarted before it decided {tx.Id}.");
         }
-        // Left in doubt by an earlier master: as on a takeover, without the commit notice it is aborted.
+        // Left in doubt by an earlier master. Unlike its successor on a takeover, this node may not be the member told
+        // first: another may have committed. Only what it knows settles it here; else it asks the members (AskAboutDoubts).
         foreach (var record in Records.Where(r => !r.IsFinal && r.Transaction.Coordinator != self && r.Transaction.Scope == TransactionScope.Shared).ToList())
         {
             var tx = record.Transaction;
-            SettleInDoubt(now, record, tx.Coordinator, $"master {tx.Coordinator} went away before it told {self} to commit {tx.Id}.");
+            if (record.State != TransactionState.Prepared || AlreadyApplied(tx) || KnownDecided(record))
+                SettleInDoubt(now, record, tx.Coordinator, $"master {tx.Coordinator} went away before it told {self} to commit {tx.Id}.");
+            else Log($"{tx.Id} stays in doubt: {self} was not told its outcome and another member may have been");
         }
     }
 

@@ -299,7 +299,7 @@ public sealed partial class NodeMachine
         // after a partition) answers with its membership, and the older of the two steps down.
         if (IsMaster)
             foreach (var left in Members.Where(m => m.State == MemberState.Left && m.Name != self)) SendTo(left.Name, OwnHeartbeat());
-        if (!IsMaster) AskAboutDoubts(now);
+        AskAboutDoubts(now);
         HandOnDecisions(now);
     }
 

@@ -160,9 +160,11 @@ public sealed partial class NodeMachine
     /// </summary>
     private void AskAboutDoubts(DateTimeOffset now)
     {
-        if (Master is null || Master == self) return;
+        if (Master is null) return;
         // Every member is asked: the master may never have been part of it, while another member holds its outcome.
-        foreach (var record in Records.Where(r => r.State == TransactionState.Prepared && (!r.Decided || KnownDecided(r)) && now - r.Updated >= options.DownAfter))
+        // A master asks about what it holds in doubt from an earlier master (SettleOwnTransactions), not about its own.
+        foreach (var record in Records.Where(r => r.State == TransactionState.Prepared && (!r.Decided || KnownDecided(r)) && now - r.Updated >= options.DownAfter
+                     && (Master != self || r.Transaction.Coordinator != self)))
         {
             var ask = new Prepared
             {

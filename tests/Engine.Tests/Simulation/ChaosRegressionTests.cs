@@ -38,4 +38,11 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Seed_15455_a_resumed_decision_waits_for_its_successor() => Passes(15455);
+
+    /// <summary>
+    /// Master n2 decides; successor n3 commits and dies before it acknowledges; n2 dies too. n1 and n2 restart and
+    /// n1 forms the cluster: it was never told, but it was not the member told first either, so it must not abort.
+    /// </summary>
+    [Fact]
+    public void Seed_25452_a_node_forming_the_cluster_keeps_another_masters_change_in_doubt() => Passes(25452);
 }
