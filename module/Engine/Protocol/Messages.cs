@@ -75,6 +75,8 @@ public sealed class Heartbeat : Message
     public string? LastAbortReason { get; set; }
     /// <summary>(Two-node clusters.) The disks the sender counts its lease majority over, so both count over the same set.</summary>
     public List<string>? LeaseDisks { get; set; }
+    /// <summary>The master the sender follows (itself when master): a master of its own speaks at its own epochs.</summary>
+    public string? Master { get; set; }
 }
 
 public sealed class LeaveNotice : Message { }

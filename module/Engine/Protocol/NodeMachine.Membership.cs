@@ -306,6 +306,7 @@ public sealed partial class NodeMachine
     private Heartbeat OwnHeartbeat() => new()
     {
         ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason, LeaseDisks = LeaseDisksToShare(),
+        Master = Master,
     };
 
     private void Heard(string from, DateTimeOffset now) => lastHeard[from] = now;

@@ -17,8 +17,18 @@ public sealed partial class NodeMachine
 {
     /// <summary>The epoch each member last spoke at: a member that heard newer ones missed a membership change.</summary>
     private readonly Dictionary<string, long> heardEpoch = [];
+    /// <summary>Members whose last heartbeat named themselves master: their epoch is their own cluster's, though it may equal this one's.</summary>
+    private readonly HashSet<string> mastersOfTheirOwn = [];
 
-    private void HeardEpoch(Message message) => heardEpoch[message.From] = message.Epoch;
+    private void HeardEpoch(Message message)
+    {
+        heardEpoch[message.From] = message.Epoch;
+        if (message is Heartbeat beat && beat.Master == message.From) mastersOfTheirOwn.Add(message.From);
+        else if (message is Heartbeat or Discover or JoinRequest) mastersOfTheirOwn.Remove(message.From);
+    }
+
+    /// <summary>A member speaks at <paramref name="epoch"/> or later, and not as the master of a cluster of its own.</summary>
+    private bool Holds(string member, long epoch) => heardEpoch.GetValueOrDefault(member) >= epoch && !mastersOfTheirOwn.Contains(member);
 
     private void PassSuccession(DateTimeOffset now, Coordination active, MemberInfo passed)
     {
@@ -36,7 +46,7 @@ public sealed partial class NodeMachine
     {
         if (active.SuccessionEpoch is not { } epoch || active.Successor is not null) return;
         var members = Current.ToList();
-        var holding = members.Count(m => m.Name == self || heardEpoch.GetValueOrDefault(m.Name) >= epoch);
+        var holding = members.Count(m => m.Name == self || Holds(m.Name, epoch));
         if (holding * 2 <= members.Count) return;
         active.SuccessionEpoch = null;
         NotifySuccessor(now, active);

@@ -45,4 +45,11 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Seed_25452_a_node_forming_the_cluster_keeps_another_masters_change_in_doubt() => Passes(25452);
+
+    /// <summary>
+    /// Master n1 passes over successor n3 (epoch 6), which, cut off and never told, takes over at an epoch 6 of its
+    /// own and aborts. Its heartbeats must not count as holding n1's new order: n1 would tell the next member to commit.
+    /// </summary>
+    [Fact]
+    public void Seed_20177_a_second_master_at_an_equal_epoch_does_not_hold_the_new_order() => Passes(20177);
 }
