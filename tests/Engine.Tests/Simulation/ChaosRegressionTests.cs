@@ -52,4 +52,11 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Seed_20177_a_second_master_at_an_equal_epoch_does_not_hold_the_new_order() => Passes(20177);
+
+    /// <summary>
+    /// Master n2 decides T0001 and dies; its successor committed it. n1, which never saw it, forms a cluster with n2
+    /// and n5 at generation 0: n2, holding its decision unsettled, must refuse to prepare another change on generation 0.
+    /// </summary>
+    [Fact]
+    public void Seed_24760_no_change_is_prepared_on_the_base_of_an_unsettled_decision() => Passes(24760);
 }
