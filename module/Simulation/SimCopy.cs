@@ -23,7 +23,7 @@ internal static class SimCopy
                 Master = r.Master, Members = r.Members.Select(m => m.Clone()).ToList(),
                 LastMembership = [.. r.LastMembership], LastMembershipEpoch = r.LastMembershipEpoch,
             },
-            MembershipUpdate u => new MembershipUpdate { Master = u.Master, Members = u.Members.Select(m => m.Clone()).ToList() },
+            MembershipUpdate u => new MembershipUpdate { Master = u.Master, Members = u.Members.Select(m => m.Clone()).ToList(), Decided = u.Decided },
             JoinAccepted a => new JoinAccepted
             {
                 Master = a.Master, Members = a.Members.Select(m => m.Clone()).ToList(), Generation = a.Generation,

@@ -432,7 +432,7 @@ public sealed class Simulator
         AbortNotice a => $"AbortNotice({a.TransactionId}, {a.ErrorId})",
         JoinRequest j => $"JoinRequest(gen {j.Generation})",
         JoinAccepted j => $"JoinAccepted(master {j.Master}, gen {j.Generation}, [{string.Join(",", j.Members.Select(m => m.Name + ":" + m.State))}])",
-        MembershipUpdate u => $"MembershipUpdate(master {u.Master}, [{string.Join(",", u.Members.Select(m => m.Name + ":" + m.State))}])",
+        MembershipUpdate u => $"MembershipUpdate(master {u.Master}, [{string.Join(",", u.Members.Select(m => m.Name + ":" + m.State))}]{(u.Decided is null ? "" : $", {u.Decided} decided")})",
         DiscoverReply d => $"DiscoverReply(master {d.Master ?? "-"})",
         Heartbeat h => $"Heartbeat(gen {h.Generation})",
         _ => message.GetType().Name,

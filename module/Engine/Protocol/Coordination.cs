@@ -27,6 +27,11 @@ public sealed class Coordination
     public string? Successor { get; set; }
     /// <summary>When the successor was sent the commit notice: past <see cref="ProtocolOptions.SuccessorAckTimeout"/> it is passed over.</summary>
     public DateTimeOffset SuccessorNotifiedAt { get; set; }
+    /// <summary>
+    /// A decision taken before this node restarted or stepped down (<see cref="NodeMachine"/>'s ResumeDecision): its
+    /// successor may have taken over meanwhile and aborted, so it is waited for, never passed over.
+    /// </summary>
+    public bool Resumed { get; set; }
     /// <summary>The epoch of the membership that passed a dead successor over; the next is told once a majority holds it.</summary>
     public long? SuccessionEpoch { get; set; }
     public DateTimeOffset Deadline { get; set; }

@@ -61,6 +61,11 @@ public sealed class MembershipUpdate : Message
 {
     public string Master { get; set; } = "";
     public List<MemberInfo> Members { get; set; } = [];
+    /// <summary>
+    /// Set when the master passes over the successor of a change it decided to commit: that change's id. The member
+    /// passed over may have committed it, so a member that takes over commits it too instead of aborting it.
+    /// </summary>
+    public string? Decided { get; set; }
 }
 
 public sealed class Heartbeat : Message
@@ -70,6 +75,8 @@ public sealed class Heartbeat : Message
     public string? LastAbortReason { get; set; }
     /// <summary>(Two-node clusters.) The disks the sender counts its lease majority over, so both count over the same set.</summary>
     public List<string>? LeaseDisks { get; set; }
+    /// <summary>The master the sender follows (itself when master): a master of its own speaks at its own epochs.</summary>
+    public string? Master { get; set; }
 }
 
 public sealed class LeaveNotice : Message { }

@@ -216,6 +216,8 @@ public sealed partial class NodeMachine
         if (!active.Decided) { Abort(now, errorId, [NodeFailure.Of(node, errorId, reason)]); return; }
         if (active.Phase == CoordinationPhase.NotifyingSuccessor && node == active.Successor)
         {
+            // A resumed decision's successor may have taken over and aborted while this node was away: only its answer settles it.
+            if (active.Resumed) return;
             if (Member(node) is null or { State: MemberState.Left }) NotifySuccessor(now, active);
             else PassSuccession(now, active, Member(node)!);
         }
@@ -325,11 +327,14 @@ public sealed partial class NodeMachine
             if (record.Decided && Active is null) { ResumeDecision(now, record); continue; }
             SettleInDoubt(now, record, self, $"master {self} restarted before it decided {tx.Id}.");
         }
-        // Left in doubt by an earlier master: as on a takeover, without the commit notice it is aborted.
+        // Left in doubt by an earlier master. Unlike its successor on a takeover, this node may not be the member told
+        // first: another may have committed. Only what it knows settles it here; else it asks the members (AskAboutDoubts).
         foreach (var record in Records.Where(r => !r.IsFinal && r.Transaction.Coordinator != self && r.Transaction.Scope == TransactionScope.Shared).ToList())
         {
             var tx = record.Transaction;
-            SettleInDoubt(now, record, tx.Coordinator, $"master {tx.Coordinator} went away before it told {self} to commit {tx.Id}.");
+            if (record.State != TransactionState.Prepared || AlreadyApplied(tx) || KnownDecided(record))
+                SettleInDoubt(now, record, tx.Coordinator, $"master {tx.Coordinator} went away before it told {self} to commit {tx.Id}.");
+            else Log($"{tx.Id} stays in doubt: {self} was not told its outcome and another member may have been");
         }
     }
 
@@ -367,7 +372,7 @@ public sealed partial class NodeMachine
         Log($"resuming the commit of {tx.Id}, decided before; successor first");
         var active = new Coordination
         {
-            Transaction = tx, Phase = CoordinationPhase.NotifyingSuccessor, Before = Database,
+            Transaction = tx, Phase = CoordinationPhase.NotifyingSuccessor, Before = Database, Resumed = true,
             Successor = DecisionSuccessor(record), Deadline = now + options.PrepareTimeout, SuccessorNotifiedAt = now,
         };
         active.Prepared.UnionWith(tx.Members);
@@ -395,13 +400,14 @@ public sealed partial class NodeMachine
 
     /// <summary>
     /// A new master settles a transaction it holds in doubt: aborted — unless its own database already holds
-    /// it (the commit was applied here and the agent stopped before journalling it), then it is committed.
+    /// it (the commit was applied here and the agent stopped before journalling it), or its coordinator said it
+    /// had decided it while passing over a successor (<see cref="KnownDecided"/>): then it is committed.
     /// Either way every member is told.
     /// </summary>
     private void SettleInDoubt(DateTimeOffset now, TransactionRecord record, string failed, string reason)
     {
         var tx = record.Transaction;
-        if (record.State == TransactionState.Prepared && AlreadyApplied(tx))
+        if (record.State == TransactionState.Prepared && (AlreadyApplied(tx) || KnownDecided(record)))
         {
             ApplyCommit(now, record);
             foreach (var member in Others) SendTo(member, new CommitNotice { TransactionId = tx.Id, Transaction = tx });

@@ -255,10 +255,14 @@ public sealed partial class NodeMachine
             // Two masters (each took the other for gone): the one with the older membership gives way.
             if (update.Epoch > Epoch || (update.Epoch == Epoch && OrderOf(update.From) < OrderOf(self)))
                 StepDown(now, $"{update.From} is master with a newer membership (epoch {update.Epoch})");
+            // The other master hears this one only as a member it counts Left (a heartbeat it answers with this
+            // update) and would never learn it must give way: it is told, and the same rule makes it step down.
+            else SendTo(update.From, new MembershipUpdate { Master = self, Members = Members });
             return;
         }
         if (update.Epoch < Epoch && update.From != Master) return;
         AdoptMembership(Math.Max(update.Epoch, Epoch), update.Master, update.Members);
+        LearnDecision(now, update);
         if (Member(self) is not { State: MemberState.Left }) { AcknowledgeMembership(update); return; }
         // Evicted while it could not be heard: it joins again and takes the master's configuration.
         LookForClusterAgain(now, $"evicted by master {update.Master} at epoch {update.Epoch}");
@@ -273,9 +277,9 @@ public sealed partial class NodeMachine
         LearnPeers(Members);
     }
 
-    private void BroadcastMembership()
+    private void BroadcastMembership(string? decided = null)
     {
-        foreach (var other in Others) SendTo(other, new MembershipUpdate { Master = self, Members = Members });
+        foreach (var other in Others) SendTo(other, new MembershipUpdate { Master = self, Members = Members, Decided = decided });
     }
 
     private void JoinedTick(DateTimeOffset now)
@@ -295,13 +299,14 @@ public sealed partial class NodeMachine
         // after a partition) answers with its membership, and the older of the two steps down.
         if (IsMaster)
             foreach (var left in Members.Where(m => m.State == MemberState.Left && m.Name != self)) SendTo(left.Name, OwnHeartbeat());
-        if (!IsMaster) AskAboutDoubts(now);
+        AskAboutDoubts(now);
         HandOnDecisions(now);
     }
 
     private Heartbeat OwnHeartbeat() => new()
     {
         ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason, LeaseDisks = LeaseDisksToShare(),
+        Master = Master,
     };
 
     private void Heard(string from, DateTimeOffset now) => lastHeard[from] = now;

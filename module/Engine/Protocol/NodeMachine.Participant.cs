@@ -25,9 +25,31 @@ public sealed partial class NodeMachine
         // that times out reopens the gates of a prepared transaction.
         if (Record(tx.Id) is { State: TransactionState.Prepared } prepared) { AnswerPrepare(prepared); return; }
         if (Record(tx.Id) is { State: TransactionState.Preparing }) return;
+        if (InDoubtOnSameBase(tx) is { } doubt) { RefusePrepare(now, tx, doubt); return; }
         Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Preparing, Updated = now }, durable: false);
         quiescedAt[tx.Id] = now;
         Emit(new Quiesce(tx.Id, tx.DiskGroups.ToList()));
+    }
+
+    /// <summary>
+    /// A shared change on the same base that this node knows was decided (it coordinated it, or the coordinator said so
+    /// passing over a successor) and whose outcome it has not recorded: the successor may have committed it, and a
+    /// master that never saw it cannot tell; committing another change on that base would fork the history. (One only
+    /// prepared here is not: its successor, if it was not told, is the one that settles it.)
+    /// </summary>
+    private TransactionRecord? InDoubtOnSameBase(Transaction tx) => tx.Scope != TransactionScope.Shared ? null
+        : Records.FirstOrDefault(r => r.State == TransactionState.Prepared && r.Decided && r.Transaction.Id != tx.Id
+            && r.Transaction.Scope == TransactionScope.Shared && r.Transaction.BaseGeneration == tx.BaseGeneration);
+
+    private void RefusePrepare(DateTimeOffset now, Transaction tx, TransactionRecord doubt)
+    {
+        var refused = (Record(tx.Id) ?? new TransactionRecord { Transaction = tx }).With(TransactionState.Aborted, now);
+        refused.Transaction = tx;
+        refused.ErrorId = ErrorIds.TransactionAborted;
+        refused.Error = $"node {self} holds {doubt.Transaction.Id} unsettled on the same generation {tx.BaseGeneration}; its commit was decided, so no other change is made on that generation until its outcome is known.";
+        refused.FailedNodes = [self];
+        Keep(refused, durable: true);
+        AnswerPrepare(refused);
     }
 
     private void AnswerPrepare(TransactionRecord record) => SendTo(record.Transaction.Coordinator, new Prepared
@@ -163,9 +185,11 @@ public sealed partial class NodeMachine
     /// </summary>
     private void AskAboutDoubts(DateTimeOffset now)
     {
-        if (Master is null || Master == self) return;
+        if (Master is null) return;
         // Every member is asked: the master may never have been part of it, while another member holds its outcome.
-        foreach (var record in Records.Where(r => r.State == TransactionState.Prepared && !r.Decided && now - r.Updated >= options.DownAfter))
+        // A master asks about what it holds in doubt from an earlier master (SettleOwnTransactions), not about its own.
+        foreach (var record in Records.Where(r => r.State == TransactionState.Prepared && (!r.Decided || KnownDecided(r)) && now - r.Updated >= options.DownAfter
+                     && (Master != self || r.Transaction.Coordinator != self)))
         {
             var ask = new Prepared
             {

@@ -1,4 +1,5 @@
 using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Transactions;
 
 namespace VolumeManager.Engine.Protocol;
 
@@ -9,21 +10,32 @@ namespace VolumeManager.Engine.Protocol;
 /// under a new epoch, and tells the next member first once a majority holds that epoch. The seed's rule still
 /// holds — if the member that takes over was not told, no one was — because a member takes over only on a view
 /// no majority has moved past (<see cref="MissedMembershipChange"/>), and any majority it hears meets the one
-/// that holds the new order.
+/// that holds the new order; and the member passed over, which may have been told, is answered by the new order
+/// itself: it carries the decision, so a member taking over on it commits (<see cref="LearnDecision"/>).
 /// </summary>
 public sealed partial class NodeMachine
 {
     /// <summary>The epoch each member last spoke at: a member that heard newer ones missed a membership change.</summary>
     private readonly Dictionary<string, long> heardEpoch = [];
+    /// <summary>Members whose last heartbeat named themselves master: their epoch is their own cluster's, though it may equal this one's.</summary>
+    private readonly HashSet<string> mastersOfTheirOwn = [];
 
-    private void HeardEpoch(Message message) => heardEpoch[message.From] = message.Epoch;
+    private void HeardEpoch(Message message)
+    {
+        heardEpoch[message.From] = message.Epoch;
+        if (message is Heartbeat beat && beat.Master == message.From) mastersOfTheirOwn.Add(message.From);
+        else if (message is Heartbeat or Discover or JoinRequest) mastersOfTheirOwn.Remove(message.From);
+    }
+
+    /// <summary>A member speaks at <paramref name="epoch"/> or later, and not as the master of a cluster of its own.</summary>
+    private bool Holds(string member, long epoch) => heardEpoch.GetValueOrDefault(member) >= epoch && !mastersOfTheirOwn.Contains(member);
 
     private void PassSuccession(DateTimeOffset now, Coordination active, MemberInfo passed)
     {
         passed.Rank = Members.Max(m => m.Rank) + 1;
         Epoch++;
         Log($"successor {passed.Name} of {active.Transaction.Id} is {passed.State}: passed over in succession at epoch {Epoch}");
-        BroadcastMembership();
+        BroadcastMembership(decided: active.Transaction.Id);
         active.Successor = null;
         active.SuccessionEpoch = Epoch;
         NotifyNewSuccessorOnceHeld(now, active);
@@ -34,7 +46,7 @@ public sealed partial class NodeMachine
     {
         if (active.SuccessionEpoch is not { } epoch || active.Successor is not null) return;
         var members = Current.ToList();
-        var holding = members.Count(m => m.Name == self || heardEpoch.GetValueOrDefault(m.Name) >= epoch);
+        var holding = members.Count(m => m.Name == self || Holds(m.Name, epoch));
         if (holding * 2 <= members.Count) return;
         active.SuccessionEpoch = null;
         NotifySuccessor(now, active);
@@ -43,7 +55,7 @@ public sealed partial class NodeMachine
     private void SuccessionTick(DateTimeOffset now, Coordination active)
     {
         NotifyNewSuccessorOnceHeld(now, active);
-        if (active.Successor is not { } successor || Member(successor) is not { State: MemberState.Joined } member) return;
+        if (active.Resumed || active.Successor is not { } successor || Member(successor) is not { State: MemberState.Joined } member) return;
         if (now - active.SuccessorNotifiedAt < options.SuccessorAckTimeout) return;
         MemberWentDown(now, member, $"did not acknowledge the commit of {active.Transaction.Id} within {options.SuccessorAckTimeout.TotalSeconds:0.###} s");
     }
@@ -54,6 +66,25 @@ public sealed partial class NodeMachine
     /// </summary>
     private bool MissedMembershipChange(DateTimeOffset now) => Current.Any(m => m.Name != self && heardEpoch.GetValueOrDefault(m.Name) > Epoch
         && lastHeard.TryGetValue(m.Name, out var heard) && now - heard < options.DownAfter);
+
+    /// <summary>
+    /// The master passed over a successor it had told to commit (or tried to): that member may have committed, so
+    /// the rule "if the member that takes over was not told, no one was" no longer holds for the next one, which is
+    /// told only once a majority holds the new order. Each member notes the decision durably on its prepared record,
+    /// and one that takes over (or forms the cluster again) before it is told commits the change instead of aborting it.
+    /// </summary>
+    private void LearnDecision(DateTimeOffset now, MembershipUpdate update)
+    {
+        if (update.Decided is not { } id || Record(id) is not { State: TransactionState.Prepared, Decided: false } record
+            || record.Transaction.Coordinator != update.From) return;
+        var known = record.With(TransactionState.Prepared, now);
+        known.Decided = true;
+        Keep(known, durable: true);
+    }
+
+    /// <summary>A prepared change whose coordinator, another node, told this one it had decided to commit it (<see cref="LearnDecision"/>).</summary>
+    private bool KnownDecided(TransactionRecord record) =>
+        record.State == TransactionState.Prepared && record.Decided && record.Transaction.Coordinator != self;
 
     /// <summary>A slave answers a membership update from its master at once, so the master learns which epoch it holds.</summary>
     private void AcknowledgeMembership(MembershipUpdate update)

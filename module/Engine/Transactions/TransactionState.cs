@@ -13,7 +13,10 @@ public sealed class TransactionRecord
     public string? Error { get; set; }
     public DateTimeOffset Updated { get; set; }
     public double FreezeMilliseconds { get; set; }
-    /// <summary>On the coordinator: the commit decision is durable, notifications may be under way.</summary>
+    /// <summary>
+    /// On the coordinator: the commit decision is durable, notifications may be under way. On another member: the
+    /// coordinator said it had decided, passing over a successor, and this member has not been told to commit yet.
+    /// </summary>
     public bool Decided { get; set; }
     /// <summary>On the coordinator of a decided change: the member it tells first (the successor when it decided, or the next in succession once that one was passed over).</summary>
     public string? NotifyFirst { get; set; }

@@ -125,6 +125,34 @@ public sealed class SuccessionTests(ITestOutputHelper output)
         h.AssertNoViolations(output);
     }
 
+    /// <summary>
+    /// Five nodes (chaos seed 1568): the successor writes the commit and dies before it acknowledges; the master passes
+    /// it over and dies before it tells the next member. The next member takes over with the other two, a majority, and
+    /// must not abort what the successor committed (it returns with the commit): the master said, when it passed the
+    /// successor over, that it had decided.
+    /// </summary>
+    [Fact]
+    public void The_member_that_takes_over_after_a_successor_was_passed_over_commits_the_change()
+    {
+        var h = new SimHarness(5).Boot();
+        var master = h.Master!.Name;
+        var successor = Successor(h);
+        var next = h.Master.Machine!.Members.Where(m => m.Name != master && m.Name != successor).OrderBy(m => m.Rank).First().Name;
+        h.Before(successor, e => e is PersistRecord { Record.State: TransactionState.Committed },
+            () => h.Before(master, e => SendOf<CommitNotice>(e, next), crash: true), crash: true);
+
+        var run = h.CreateShared(master, "dg01", "disk01");
+        h.RunUntil(() => h[next].Machine is { IsMaster: true }, h.Protocol.FailureTimeout * 3, $"{next} taking over");
+        var id = h[master].Journal.First(r => r.Decided).Transaction.Id;
+        Assert.Equal(TransactionState.Committed, h[next].LastState(id));
+        h.Settle(TimeSpan.FromSeconds(60));
+        h.RunUntil(() => run.Done, TimeSpan.FromSeconds(60), "the initiator returning");
+
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(TransactionState.Committed, h.States(id)[n.Name]));
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(1, h.Generation(n.Name)));
+        h.AssertNoViolations(output);
+    }
+
     [Fact]
     public void A_master_known_dead_is_taken_over_long_before_the_failure_timeout_and_the_initiator_hears_at_once()
     {

@@ -1,0 +1,62 @@
+using VolumeManager.Simulation;
+using Xunit.Abstractions;
+
+namespace VolumeManager.Engine.Tests.Simulation;
+
+/// <summary>
+/// Chaos seeds beyond the sweep's range that broke an invariant, each pinned by name with the sequence it found
+/// (replay one with VM_SIM_CHAOS=1 VM_SIM_SEED=&lt;seed&gt;, see <see cref="SimulationReplayTests"/>).
+/// </summary>
+[Trait("Category", "Simulation")]
+public sealed class ChaosRegressionTests(ITestOutputHelper output)
+{
+    private void Passes(int seed) => SimulationAssert.Passes(seed, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// n1 restarts and resumes as master on n3's word while n2, cut off, takes over at the same epoch. Once the
+    /// network heals n2 answers n1's heartbeats with its membership; n1 wins the tie and must say so, or both stay master.
+    /// </summary>
+    [Fact]
+    public void Seed_2811_two_masters_at_one_epoch_settle_on_one() => Passes(2811);
+
+    /// <summary>The same two masters at one epoch, the takeover coming first and the restarted master second.</summary>
+    [Fact]
+    public void Seed_3485_a_takeover_and_a_resumed_master_settle_on_one() => Passes(3485);
+
+    /// <summary>
+    /// Five defined nodes, four members: successor n3 writes master n2's commit and dies before it acknowledges; n2
+    /// passes it over and dies before it tells n4; n4 takes over (n5 and the lease) and must commit, not abort, since
+    /// n3 returns holding the commit.
+    /// </summary>
+    [Fact]
+    public void Seed_1568_the_member_taking_over_after_a_passed_over_successor_commits() => Passes(1568);
+
+    /// <summary>
+    /// Master n1 decides and dies before telling successor n2; n2, cut off, takes over and aborts. n1 restarts,
+    /// resumes on n3's word and resumes its decision: it must wait for n2's answer (the abort), not pass n2 over and
+    /// tell n3 to commit.
+    /// </summary>
+    [Fact]
+    public void Seed_15455_a_resumed_decision_waits_for_its_successor() => Passes(15455);
+
+    /// <summary>
+    /// Master n2 decides; successor n3 commits and dies before it acknowledges; n2 dies too. n1 and n2 restart and
+    /// n1 forms the cluster: it was never told, but it was not the member told first either, so it must not abort.
+    /// </summary>
+    [Fact]
+    public void Seed_25452_a_node_forming_the_cluster_keeps_another_masters_change_in_doubt() => Passes(25452);
+
+    /// <summary>
+    /// Master n1 passes over successor n3 (epoch 6), which, cut off and never told, takes over at an epoch 6 of its
+    /// own and aborts. Its heartbeats must not count as holding n1's new order: n1 would tell the next member to commit.
+    /// </summary>
+    [Fact]
+    public void Seed_20177_a_second_master_at_an_equal_epoch_does_not_hold_the_new_order() => Passes(20177);
+
+    /// <summary>
+    /// Master n2 decides T0001 and dies; its successor committed it. n1, which never saw it, forms a cluster with n2
+    /// and n5 at generation 0: n2, holding its decision unsettled, must refuse to prepare another change on generation 0.
+    /// </summary>
+    [Fact]
+    public void Seed_24760_no_change_is_prepared_on_the_base_of_an_unsettled_decision() => Passes(24760);
+}
