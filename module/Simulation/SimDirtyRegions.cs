@@ -17,24 +17,12 @@ public sealed class SimDirtyRegions(Simulator sim)
     private readonly Dictionary<(string Disk, int Slot), DirtyRegionLogContent?> slots = [];
     private readonly Dictionary<(string Node, int Incarnation), Dictionary<string, DiskLog>> runs = [];
 
-    /// <summary>One volume's log in one run of a node: its dirty regions, writes in flight per region, and when each was last written.</summary>
-    internal sealed class VolumeLog(Guid group, string volume, int regionBytes, long regions)
-    {
-        public readonly Guid Group = group;
-        public readonly string Volume = volume;
-        public readonly int RegionBytes = regionBytes;
-        public readonly long Regions = regions;
-        public readonly SortedSet<long> Dirty = [];
-        public readonly Dictionary<long, int> InFlight = [];
-        public readonly Dictionary<long, TimeSpan> Touched = [];
-    }
-
     /// <summary>One disk's slot in one run of a node.</summary>
     private sealed class DiskLog(string name, int slot)
     {
         public readonly string Name = name;
         public readonly int Slot = slot;
-        public readonly Dictionary<(Guid, string), VolumeLog> Volumes = [];
+        public readonly Dictionary<(Guid, string), DirtyRegionBook> Volumes = [];
         public readonly Dictionary<(Guid, string), DirtyEntry> Inherited = [];
     }
 
@@ -42,21 +30,17 @@ public sealed class SimDirtyRegions(Simulator sim)
     internal sealed class Mark
     {
         private readonly Simulator sim;
-        private readonly VolumeLog log;
+        private readonly DirtyRegionBook log;
         private readonly long first, last;
         private bool released;
 
-        internal Mark(Simulator sim, VolumeLog log, long first, long last) => (this.sim, this.log, this.first, this.last) = (sim, log, first, last);
+        internal Mark(Simulator sim, DirtyRegionBook log, long first, long last) => (this.sim, this.log, this.first, this.last) = (sim, log, first, last);
 
         public void Release()
         {
             if (released) return;
             released = true;
-            for (var r = first; r <= last; r++)
-            {
-                log.Touched[r] = sim.Elapsed;
-                if (log.InFlight.GetValueOrDefault(r) <= 1) log.InFlight.Remove(r); else log.InFlight[r]--;
-            }
+            log.End(first, last, sim.Elapsed);
         }
     }
 
@@ -80,16 +64,9 @@ public sealed class SimDirtyRegions(Simulator sim)
             if (Disk(node, diskName) is not { } disk) continue;
             var key = (group, volume.Name);
             if (!disk.Volumes.TryGetValue(key, out var log) || log.RegionBytes != regionBytes)
-                disk.Volumes[key] = log = new VolumeLog(group, volume.Name, regionBytes, DirtyRegions.RegionCount(volume.SizeBytes, regionBytes));
+                disk.Volumes[key] = log = new DirtyRegionBook(group, volume.Name, regionBytes, DirtyRegions.RegionCount(volume.SizeBytes, regionBytes));
             var (first, last) = DirtyRegions.RegionsOf(offset, length, regionBytes);
-            var fresh = false;
-            for (var r = first; r <= last; r++)
-            {
-                log.InFlight[r] = log.InFlight.GetValueOrDefault(r) + 1;
-                log.Touched[r] = sim.Elapsed;
-                fresh |= log.Dirty.Add(r);
-            }
-            if (fresh) Store(node, disk);
+            if (log.Begin(first, last, sim.Elapsed).Count > 0) Store(node, disk);
             return new Mark(sim, log, first, last);
         }
         failed = true;
@@ -102,14 +79,7 @@ public sealed class SimDirtyRegions(Simulator sim)
         if (!runs.TryGetValue((node.Name, node.Incarnation), out var disks)) return;
         foreach (var disk in disks.Values)
         {
-            var cleared = 0;
-            foreach (var log in disk.Volumes.Values)
-                foreach (var r in log.Dirty.Where(r => DirtyRegions.Clearable(log.InFlight.ContainsKey(r), sim.Elapsed - log.Touched.GetValueOrDefault(r))).ToList())
-                {
-                    log.Dirty.Remove(r);
-                    log.Touched.Remove(r);
-                    cleared++;
-                }
+            var cleared = disk.Volumes.Values.Sum(log => log.Clear(log.Idle(sim.Elapsed), sim.Elapsed).Count);
             if (cleared > 0 && Writable(node, disk.Name)) Store(node, disk);
         }
     }
@@ -178,18 +148,9 @@ public sealed class SimDirtyRegions(Simulator sim)
     /// <summary>The slot as it must stand now, written durably: this run's dirty regions and what a previous run left.</summary>
     private void Store(SimNode node, DiskLog disk)
     {
-        var entries = disk.Volumes.Values.Where(v => v.Dirty.Count > 0).Select(v => new DirtyEntry(v.Group, v.Volume, v.RegionBytes, [.. v.Dirty])).ToList();
-        foreach (var inherited in disk.Inherited.Values)
-        {
-            var at = entries.FindIndex(e => e.Key == inherited.Key);
-            if (at < 0) entries.Add(inherited);
-            else entries[at] = entries[at].RegionBytes == inherited.RegionBytes && !inherited.Whole
-                ? entries[at] with { Regions = [.. entries[at].Regions.Union(inherited.Regions).Order()] }
-                : entries[at] with { Whole = true };
-        }
-        var counts = disk.Volumes.Values.ToDictionary(v => (v.Group, v.Volume), v => v.Regions);
-        Put(disk.Name, disk.Slot, DirtyRegionSlot.Encode(new DirtyRegionLogContent(node.Name, IncarnationOf(node), entries),
-            e => counts.TryGetValue((e.GroupId, e.Volume), out var n) ? n : e.Regions.Count == 0 ? 0 : e.Regions.Max() + 1));
+        Put(disk.Name, disk.Slot, DirtyRegionSlot.Encode(
+            new DirtyRegionLogContent(node.Name, IncarnationOf(node), DirtyRegionBook.SlotEntries(disk.Volumes.Values, disk.Inherited.Values)),
+            DirtyRegionBook.RegionCounts(disk.Volumes.Values)));
     }
 
     /// <summary>A durable slot write: what a later read of the slot finds is what the bytes decode to.</summary>

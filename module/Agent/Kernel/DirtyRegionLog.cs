@@ -23,19 +23,14 @@ public sealed class DirtyRegionLog(string node, Func<IReadOnlyList<string>> defi
 
     public Guid Incarnation => incarnation;
 
-    /// <summary>The log of one volume on this node: its dirty regions, the writes in flight per region and when each was last written.</summary>
-    private sealed class VolumeLog(Guid group, string volume, int regionBytes, long regions)
+    /// <summary>The log of one volume on this node, and the slot version whose durable write makes each dirty region's mark safe to rely on.</summary>
+    private sealed class VolumeLog(DirtyRegionBook book)
     {
-        public readonly Guid Group = group;
-        public readonly string Volume = volume;
-        public readonly int RegionBytes = regionBytes;
-        public readonly long Regions = regions;
-        public readonly SortedSet<long> Dirty = [];
-        public readonly Dictionary<long, int> InFlight = [];
-        public readonly Dictionary<long, long> Touched = [];
-        /// <summary>The slot version whose durable write makes a dirty region's mark safe to rely on.</summary>
+        public readonly DirtyRegionBook Book = book;
         public readonly Dictionary<long, long> MarkedIn = [];
     }
+
+    private static TimeSpan Now => TimeSpan.FromMilliseconds(Environment.TickCount64);
 
     /// <summary>One disk's slot of this node: the volumes logged there, what the previous run left, the device kept open.</summary>
     private sealed class DiskLog(string name)
@@ -78,27 +73,17 @@ public sealed class DirtyRegionLog(string node, Func<IReadOnlyList<string>> defi
         {
             Load(disk);
             var log = VolumeOf(disk, plan);
-            var fresh = new List<long>();
-            var now = Environment.TickCount64;
-            var needed = 0L;
-            for (var r = first; r <= last; r++)
-            {
-                log.InFlight[r] = log.InFlight.GetValueOrDefault(r) + 1;
-                log.Touched[r] = now;
-                if (log.Dirty.Add(r))
-                {
-                    fresh.Add(r);
-                    log.MarkedIn[r] = disk.Version + 1;
-                }
-                needed = Math.Max(needed, log.MarkedIn.GetValueOrDefault(r));
-            }
+            var fresh = log.Book.Begin(first, last, Now);
             if (fresh.Count > 0) disk.Version++;
+            foreach (var r in fresh) log.MarkedIn[r] = disk.Version;
+            var needed = 0L;
+            for (var r = first; r <= last; r++) needed = Math.Max(needed, log.MarkedIn.GetValueOrDefault(r));
             var marked = new Marked(disk, log, first, last);
             try { WaitDurable(disk, needed); }
             catch
             {
                 // Not durable here: not marked here either (the next disk takes them).
-                foreach (var r in fresh) { log.Dirty.Remove(r); log.MarkedIn.Remove(r); }
+                foreach (var r in fresh) { log.Book.Dirty.Remove(r); log.MarkedIn.Remove(r); }
                 marked.Dispose();
                 throw;
             }
@@ -113,15 +98,7 @@ public sealed class DirtyRegionLog(string node, Func<IReadOnlyList<string>> defi
         public void Dispose()
         {
             if (Interlocked.Exchange(ref done, 1) == 1) return;
-            lock (disk.Sync)
-            {
-                var now = Environment.TickCount64;
-                for (var r = first; r <= last; r++)
-                {
-                    log.Touched[r] = now;
-                    if (log.InFlight.GetValueOrDefault(r) <= 1) log.InFlight.Remove(r); else log.InFlight[r]--;
-                }
-            }
+            lock (disk.Sync) log.Book.End(first, last, Now);
         }
     }
 
@@ -134,19 +111,17 @@ public sealed class DirtyRegionLog(string node, Func<IReadOnlyList<string>> defi
         var db = database();
         foreach (var disk in DisksNow())
         {
-            List<(VolumeLog Log, long[] Regions, long PickedAt)> picked;
+            List<(VolumeLog Log, long[] Regions, TimeSpan PickedAt)> picked;
             lock (disk.Sync) picked = Idle(disk);
             if (picked.Count == 0) continue;
             foreach (var (log, _, _) in picked)
-                if (GroupName(db, log.Group) is { } group && db.Find(group)?.FindVolume(log.Volume) is not null) await flush(group, log.Volume, ct);
+                if (GroupName(db, log.Book.Group) is { } group && db.Find(group)?.FindVolume(log.Book.Volume) is not null) await flush(group, log.Book.Volume, ct);
             lock (disk.Sync)
             {
                 var cleared = 0;
                 foreach (var (log, regions, pickedAt) in picked)
-                    foreach (var r in regions.Where(r => !log.InFlight.ContainsKey(r) && log.Touched.GetValueOrDefault(r) <= pickedAt))
+                    foreach (var r in log.Book.Clear(regions, pickedAt))
                     {
-                        log.Dirty.Remove(r);
-                        log.Touched.Remove(r);
                         log.MarkedIn.Remove(r);
                         cleared++;
                     }
@@ -178,12 +153,10 @@ public sealed class DirtyRegionLog(string node, Func<IReadOnlyList<string>> defi
         }
     }
 
-    private List<(VolumeLog, long[], long)> Idle(DiskLog disk)
+    private static List<(VolumeLog, long[], TimeSpan)> Idle(DiskLog disk)
     {
-        var now = Environment.TickCount64;
-        return disk.Volumes.Values
-            .Select(log => (log, log.Dirty.Where(r => DirtyRegions.Clearable(log.InFlight.ContainsKey(r), TimeSpan.FromMilliseconds(now - log.Touched.GetValueOrDefault(r)))).ToArray(), now))
-            .Where(p => p.Item2.Length > 0).ToList();
+        var now = Now;
+        return disk.Volumes.Values.Select(log => (log, log.Book.Idle(now), now)).Where(p => p.Item2.Length > 0).ToList();
     }
 
     /// <summary>Reads the disk's slots once: this node's slot is found, and what a previous run of this node wrote there is inherited.</summary>
@@ -244,22 +217,9 @@ public sealed class DirtyRegionLog(string node, Func<IReadOnlyList<string>> defi
     private byte[] Encode(DiskLog disk)
     {
         Load(disk);
-        var entries = disk.Volumes.Values.Where(v => v.Dirty.Count > 0)
-            .Select(v => new DirtyEntry(v.Group, v.Volume, v.RegionBytes, [.. v.Dirty]))
-            .Concat(disk.Inherited.Values.Where(e => !disk.Volumes.Values.Any(v => v.Dirty.Count > 0 && (v.Group, v.Volume) == e.Key)))
-            .ToList();
-        // An inherited entry for a volume also written now: both kept, as a whole-volume entry if their region sizes differ.
-        foreach (var inherited in disk.Inherited.Values.Where(e => disk.Volumes.Values.Any(v => v.Dirty.Count > 0 && (v.Group, v.Volume) == e.Key)))
-        {
-            var at = entries.FindIndex(e => e.Key == inherited.Key);
-            var current = entries[at];
-            entries[at] = current.RegionBytes == inherited.RegionBytes && !inherited.Whole
-                ? current with { Regions = [.. current.Regions.Union(inherited.Regions).Order()] }
-                : current with { Whole = true };
-        }
-        var counts = disk.Volumes.Values.ToDictionary(v => (v.Group, v.Volume, v.RegionBytes), v => v.Regions);
-        return DirtyRegionSlot.Encode(new DirtyRegionLogContent(node, incarnation, entries, disk.InheritedOverflow),
-            e => counts.GetValueOrDefault((e.GroupId, e.Volume, e.RegionBytes), e.Regions.Count == 0 ? 0 : e.Regions.Max() + 1));
+        var books = disk.Volumes.Values.Select(v => v.Book).ToList();
+        return DirtyRegionSlot.Encode(new DirtyRegionLogContent(node, incarnation, DirtyRegionBook.SlotEntries(books, disk.Inherited.Values), disk.InheritedOverflow),
+            DirtyRegionBook.RegionCounts(books));
     }
 
     /// <summary>Writes the slot synced (O_DSYNC); only the one flusher of the disk calls it, outside the disk's lock.</summary>
@@ -284,7 +244,7 @@ public sealed class DirtyRegionLog(string node, Func<IReadOnlyList<string>> defi
     private static VolumeLog VolumeOf(DiskLog disk, Plan plan)
     {
         var key = (plan.Group, plan.Volume, plan.RegionBytes);
-        if (!disk.Volumes.TryGetValue(key, out var log)) disk.Volumes[key] = log = new VolumeLog(plan.Group, plan.Volume, plan.RegionBytes, plan.Regions);
+        if (!disk.Volumes.TryGetValue(key, out var log)) disk.Volumes[key] = log = new VolumeLog(new DirtyRegionBook(plan.Group, plan.Volume, plan.RegionBytes, plan.Regions));
         return log;
     }
 
