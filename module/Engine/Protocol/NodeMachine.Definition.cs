@@ -13,13 +13,8 @@ namespace VolumeManager.Engine.Protocol;
 /// </summary>
 public sealed partial class NodeMachine
 {
-    /// <summary>Set once a committed RemoveNode took this node out: it answers nothing on the interconnect again.</summary>
-    private bool removedForGood;
-
     /// <summary>The nodes of this node's cluster definition, itself included.</summary>
     public IEnumerable<PeerAddress> Definition => peers.Prepend(selfAddress).OrderBy(p => p.Order);
-
-    private readonly HashSet<string> strangersLogged = new(StringComparer.Ordinal);
 
     /// <summary>
     /// A sender this node's cluster definition does not name (never added, or removed for good) is not heard: it

@@ -14,8 +14,6 @@ public sealed partial class NodeMachine
     /// <summary>The name the kernels give their hold on the shared groups while fenced (never a transaction's id).</summary>
     public const string FenceId = "fence";
 
-    private bool fenced;
-
     /// <summary>Half the failure timeout at most, so a fenced node has stopped well before a majority evicts it.</summary>
     private TimeSpan FenceAfter => options.DownAfter < options.FailureTimeout / 2 ? options.DownAfter : options.FailureTimeout / 2;
 

@@ -14,14 +14,6 @@ namespace VolumeManager.Engine.Protocol;
 /// </summary>
 public sealed partial class NodeMachine
 {
-    private DateTimeOffset clock;
-    private DateTimeOffset lastLeaseRound = DateTimeOffset.MinValue;
-    private bool leaseRoundPending;
-    private int leaseDisks;
-    private string? leaseHolder;
-    private DateTimeOffset leaseUntil;
-    private readonly SortedSet<string> leaseSet = new(StringComparer.Ordinal);
-
     /// <summary>The node holding the lease now, if any (as of the last round this node ran).</summary>
     public string? LeaseHolder => leaseDisks > 0 && clock < leaseUntil ? leaseHolder : null;
 

@@ -6,17 +6,6 @@ namespace VolumeManager.Engine.Protocol;
 /// <summary>Membership: discovery, forming, joining, heartbeats, failure detection, eviction, takeover.</summary>
 public sealed partial class NodeMachine
 {
-    private readonly Dictionary<string, DateTimeOffset> lastHeard = [];
-    private readonly HashSet<string> discoveringPeers = [];
-    private readonly Dictionary<string, long> peerGenerations = [];
-    private readonly List<JoinRequest> pendingJoins = [];
-    private DateTimeOffset discoverDeadline;
-    private DateTimeOffset lastHeartbeat;
-    /// <summary>(Master.) The epoch at which it last admitted each node: a leave notice from before that is stale.</summary>
-    private readonly Dictionary<string, long> admittedAt = new(StringComparer.Ordinal);
-    private DateTimeOffset? quorumLostAt;
-    private DateTimeOffset? masterLostAt;
-
     private void OnStarted(DateTimeOffset now)
     {
         // A transaction left prepared by the previous agent is still in doubt: its disk groups stay quiesced

@@ -6,8 +6,6 @@ namespace VolumeManager.Engine.Protocol;
 /// <summary>The participant: check, quiesce and prepare durably, apply the commit, or abort and resume.</summary>
 public sealed partial class NodeMachine
 {
-    private readonly Dictionary<string, DateTimeOffset> quiescedAt = [];
-
     private ControlResponse Check(DateTimeOffset now, CheckRequest request)
     {
         var tx = request.Transaction;

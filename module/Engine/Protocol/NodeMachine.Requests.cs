@@ -7,8 +7,6 @@ namespace VolumeManager.Engine.Protocol;
 /// <summary>Requests from the node's own endpoint over the control socket.</summary>
 public sealed partial class NodeMachine
 {
-    private List<DiskInfo> visible = [];
-
     private void OnRequest(DateTimeOffset now, long id, ControlRequest request)
     {
         if (request is RejoinRequest) { Emit(new Reply(id, Rejoin(now))); return; }

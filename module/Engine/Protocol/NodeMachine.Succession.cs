@@ -15,11 +15,6 @@ namespace VolumeManager.Engine.Protocol;
 /// </summary>
 public sealed partial class NodeMachine
 {
-    /// <summary>The epoch each member last spoke at: a member that heard newer ones missed a membership change.</summary>
-    private readonly Dictionary<string, long> heardEpoch = [];
-    /// <summary>Members whose last heartbeat named themselves master: their epoch is their own cluster's, though it may equal this one's.</summary>
-    private readonly HashSet<string> mastersOfTheirOwn = [];
-
     private void HeardEpoch(Message message)
     {
         heardEpoch[message.From] = message.Epoch;

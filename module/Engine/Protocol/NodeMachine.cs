@@ -14,16 +14,6 @@ public sealed record PeerAddress(string Name, string Address, int Order);
 /// </summary>
 public sealed partial class NodeMachine
 {
-    private readonly string self;
-    private readonly PeerAddress selfAddress;
-    private readonly List<PeerAddress> peers;
-    private readonly ProtocolOptions options;
-    private readonly Random random;
-    private readonly int processId;
-    private readonly List<Effect> outbox = [];
-    private readonly Dictionary<string, TransactionRecord> records = [];
-    private readonly List<string> recordOrder = [];
-
     public NodeMachine(string self, IReadOnlyList<PeerAddress> cluster, ProtocolOptions options, Random random,
         int processId, NodeDatabase database, IEnumerable<TransactionRecord> journal)
     {
@@ -39,13 +29,6 @@ public sealed partial class NodeMachine
     }
 
     public string Name => self;
-    public NodeDatabase Database { get; private set; }
-    public NodePhase Phase { get; private set; } = NodePhase.Discovering;
-    public long Epoch { get; private set; }
-    public string? Master { get; private set; }
-    public List<MemberInfo> Members { get; private set; } = [];
-    public Coordination? Active { get; private set; }
-    public string? LastAbortReason { get; private set; }
     public IEnumerable<TransactionRecord> Records => recordOrder.Select(id => records[id]);
     public bool IsMaster => Phase == NodePhase.Joined && Master == self;
 
