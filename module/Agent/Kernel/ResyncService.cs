@@ -4,7 +4,6 @@ using VolumeManager.Engine.Operations;
 using VolumeManager.Engine.Protocol;
 using VolumeManager.Engine.Resync;
 using VolumeManager.Engine.Storage;
-using VolumeManager.Engine.Transactions;
 
 namespace VolumeManager.Agent.Kernel;
 
@@ -20,12 +19,14 @@ public sealed record ResyncHost(
 /// <summary>
 /// Resynchronises stale plexes on the node that coordinates their disk group, as <see cref="ResyncRules"/> decide:
 /// copies from an active plex chunk by chunk through the group's I/O gate, keeps a checkpoint on disk (with the
-/// task's control state: suspended, stopped, rate limit), and when the copy is done proposes marking the plex Active
-/// through the normal protocol.
+/// task's control state: suspended, stopped, rate limit), and when the copy is done marks the plex Active as a change
+/// the kernel starts (<see cref="KernelChanges"/>, as a plex detach is), through the same coordinator and checks as
+/// every other change.
 /// </summary>
 public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCopier copier, TaskRegistry tasks)
 {
     private const int CheckpointEvery = 4;
+    private readonly KernelChanges changes = new(host.Submit);
 
     public async Task RunAsync(TimeSpan period, CancellationToken ct)
     {
@@ -139,9 +140,9 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
     }
 
     /// <summary>
-    /// Marks the plex Active through the protocol, as its own transaction; retried a bounded number of times while the
-    /// cluster is busy, then the task fails and the next round starts it again from its checkpoint (at the end: it
-    /// only proposes the activation again).
+    /// Marks the plex Active, as a change of its own; a busy cluster or a refusal is tried again a bounded number of
+    /// times, then the task fails and the next round starts it again from its checkpoint (at the end: it only
+    /// proposes the activation again).
     /// </summary>
     private async Task<ResyncState> ActivateAsync(string key, ResyncTask task, CancellationToken ct)
     {
@@ -151,15 +152,10 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
             var now = Current(task);
             if (now is null || now.Key != key) return Gone(task);
             if (!host.Coordinates(now.Group)) return ResyncState.Waiting;
-            var begin = await host.Submit(new BeginRequest
-            {
-                Scope = now.Group.Shared ? TransactionScope.Shared : TransactionScope.Private,
-                Owner = now.Group.Shared ? null : host.Node,
-                Initiator = host.Node,
-                Operations = [new SetPlexState { DiskGroup = task.DiskGroup, Volume = task.Volume, Plex = task.Plex, State = PlexStates.Active }],
-            }, ct);
-            if (begin.Ok && begin.Transaction is { } tx && await CommitAsync(tx.Id, ct)) return ResyncState.Completed;
-            last = begin.ErrorId ?? "aborted";
+            var activate = new SetPlexState { DiskGroup = task.DiskGroup, Volume = task.Volume, Plex = task.Plex, State = PlexStates.Active };
+            var result = await changes.RunAsync(now.Group, activate, () => Current(task) is null, DateTimeOffset.UtcNow + ActivationBound, ct);
+            if (result.Ok) return Gone(task);
+            last = result.ErrorId ?? "aborted";
             host.Log($"marking plex {task.Plex} Active did not commit ({last}); retrying");
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
         }
@@ -167,17 +163,7 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
     }
 
     private const int ActivationAttempts = 20;
-
-    /// <summary>Commits; a join restarts the checks a bounded number of times, as the initiator allows.</summary>
-    private async Task<bool> CommitAsync(string transactionId, CancellationToken ct)
-    {
-        for (var restart = 0; restart < 5; restart++)
-        {
-            var commit = await host.Submit(new CommitRequest { TransactionId = transactionId }, ct);
-            if (commit.ErrorId != Coordination.ChecksRestartedErrorId) return commit.Ok;
-        }
-        return false;
-    }
+    private static readonly TimeSpan ActivationBound = TimeSpan.FromSeconds(30);
 
     /// <summary>The plex is no longer stale: someone marked it Active, or it (or its volume) was removed.</summary>
     private ResyncState Gone(ResyncTask task) =>

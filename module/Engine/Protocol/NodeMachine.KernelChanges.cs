@@ -4,9 +4,9 @@ using VolumeManager.Engine.Transactions;
 namespace VolumeManager.Engine.Protocol;
 
 /// <summary>
-/// Changes a node's kernel starts on its own (a plex detach after a disk error): opened and committed at the group's
-/// coordinator with no check round from outside — every member runs the same checks at prepare — so they follow the
-/// same quiesce, decision and failure contract as an administrator's change.
+/// Changes a node's kernel starts on its own (a plex detach after a disk error, a resynced plex made Active): opened
+/// and committed at the group's coordinator with no check round from outside — every member runs the same checks at
+/// prepare — so they follow the same quiesce, decision and failure contract as an administrator's change.
 /// </summary>
 public sealed partial class NodeMachine
 {
