@@ -49,17 +49,17 @@ Describe 'A local cluster' {
     It 'leaves no agent running and no folder behind when its start is stopped (Ctrl+C)' {
         $folder = Join-Path $TestDrive 'stopped'
         $pidFile = Join-Path $folder 'nodes' 'n1' 'state' 'vmconfigd.pid'
-        $ps = [powershell]::Create()
+        $runspace = New-ModuleRunspace
+        $ps = [powershell]::Create($runspace)
         try {
-            $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-Module VolumeManager).Path).AddStatement().
-                AddCommand('Start-VmLocalCluster').AddParameters(@{ Path = $folder; NodeCount = 3; DiskCount = 1; DiskSize = 16MB })
+            $null = $ps.AddCommand('Start-VmLocalCluster').AddParameters(@{ Path = $folder; NodeCount = 3; DiskCount = 1; DiskSize = 16MB })
             $async = $ps.BeginInvoke()
             Wait-Until { (Test-Path $pidFile) -and (Get-Content $pidFile -ErrorAction Ignore) } -Because 'the first agent to start'
             $agent = [int](Get-Content $pidFile)
             $ps.Stop()
             $ps.InvocationStateInfo.State | Should -Be 'Stopped' -Because 'the stop lands while the endpoints open'
         }
-        finally { $ps.Dispose() }
+        finally { $ps.Dispose(); $runspace.Dispose() }
         Wait-Until { -not (Get-Process -Id $agent -ErrorAction Ignore) } -Because "agent $agent to end"
         Test-Path $folder | Should -BeFalse -Because 'the start made the folder, so it removes it'
     }

@@ -9,13 +9,13 @@ BeforeAll {
     # Runs one command in-process, in a runspace of its own with the module loaded, and returns its progress records
     # and errors as the pipeline wrote them.
     function Invoke-WithProgress([string] $Command, [hashtable] $Parameters) {
-        $ps = [powershell]::Create()
+        $runspace = New-ModuleRunspace
+        $ps = [powershell]::Create($runspace)
         try {
-            $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-Module VolumeManager).Path).AddStatement().
-                AddCommand($Command).AddParameters($Parameters).AddParameter('Cluster', $script:cluster).Invoke()
+            $null = $ps.AddCommand($Command).AddParameters($Parameters).AddParameter('Cluster', $script:cluster).Invoke()
             [pscustomobject]@{ Progress = @($ps.Streams.Progress); Errors = @($ps.Streams.Error) }
         }
-        finally { $ps.Dispose() }
+        finally { $ps.Dispose(); $runspace.Dispose() }
     }
 }
 
@@ -211,15 +211,16 @@ Describe 'Stopping a change' {
         $before = Assert-ClusterConsistent -Cluster $script:cluster
         $id = Stop-HeldChange 'dgctrlc' -Start {
             param($name)
-            $ps = [powershell]::Create()
-            $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Get-Module VolumeManager).Path).AddStatement().
-                AddCommand('New-VmDiskGroup').AddParameters(@{ Name = $name; Disk = 'd04'; Shared = $true; Cluster = $script:cluster })
-            [pscustomobject]@{ PowerShell = $ps; Async = $ps.BeginInvoke() }
+            $runspace = New-ModuleRunspace
+            $ps = [powershell]::Create($runspace)
+            $null = $ps.AddCommand('New-VmDiskGroup').AddParameters(@{ Name = $name; Disk = 'd04'; Shared = $true; Cluster = $script:cluster })
+            [pscustomobject]@{ PowerShell = $ps; Runspace = $runspace; Async = $ps.BeginInvoke() }
         } -Stop {
             param($run)
             $run.PowerShell.Stop()
             $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
             $run.PowerShell.Dispose()
+            $run.Runspace.Dispose()
         }
         Assert-StoppedAndFree $id $before
         foreach ($node in 'n1', 'n2', 'n3') { Get-VmDiskGroup -Node $node | Where-Object Name -eq 'dgctrlc' | Should -BeNullOrEmpty }

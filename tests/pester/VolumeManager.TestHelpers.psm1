@@ -212,4 +212,15 @@ function Wait-Until {
     throw "timed out after $($Timeout.TotalSeconds) s waiting for $Because"
 }
 
-Export-ModuleMember -Function Get-TestNetwork, Set-TestLink, Get-AgentView, Stop-ProcessTree, New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until, Select-Roles, Get-PlexHash, Get-KernelReport
+# A runspace of its own with the module loaded, as a new session has it. A pipeline a test stops must be one command
+# there: a batch (AddStatement) run asynchronously queues its next statement on the thread pool, which then reads a
+# variable of the runspace a Dispose has closed and takes the whole test process down (seen once in CI).
+function New-ModuleRunspace {
+    $state = [initialsessionstate]::CreateDefault2()
+    $state.ImportPSModule((Get-Module VolumeManager).Path)
+    $runspace = [runspacefactory]::CreateRunspace($state)
+    $runspace.Open()
+    $runspace
+}
+
+Export-ModuleMember -Function New-ModuleRunspace, Get-TestNetwork, Set-TestLink, Get-AgentView, Stop-ProcessTree, New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until, Select-Roles, Get-PlexHash, Get-KernelReport
