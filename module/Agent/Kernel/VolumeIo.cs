@@ -49,7 +49,7 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
 
     public async ValueTask WriteAsync(string diskGroup, string volume, long offset, ReadOnlyMemory<byte> data, bool fua, CancellationToken ct)
     {
-        await ChangeAsync(diskGroup, volume, offset, data.Length, layout => Write(layout, offset, data.Span, fua: false), ct);
+        await ChangeAsync(diskGroup, volume, "write", offset, data.Length, layout => Write(layout, offset, data.Span, fua: false), ct);
         if (fua) await SyncAsync(diskGroup, volume, "Write", offset, data.Length, ct);
     }
 
@@ -82,11 +82,11 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
 
     /// <summary>TRIM: image files give the range back (reads return zeroes); block devices keep their data.</summary>
     public ValueTask DiscardAsync(string diskGroup, string volume, long offset, long length, bool fua, CancellationToken ct) =>
-        ChangeAsync(diskGroup, volume, offset, length,
+        ChangeAsync(diskGroup, volume, "discard", offset, length,
             layout => OnEveryPlex(layout, "Discard", offset, plex => Each(plex, offset, length, (e, at, _, n) => e.Handle.Discard(at, n), fua)), ct);
 
     public ValueTask ZeroAsync(string diskGroup, string volume, long offset, long length, bool fua, CancellationToken ct) =>
-        ChangeAsync(diskGroup, volume, offset, length, layout =>
+        ChangeAsync(diskGroup, volume, "write", offset, length, layout =>
         {
             List<PlexIoError>? failed = null;
             var zero = Zeroes();
@@ -96,12 +96,13 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
         }, ct);
 
     /// <summary>
-    /// A change to the bytes of a volume's plexes (write, discard, zeroes): made in the gate with its regions marked in the
-    /// dirty region log first, and kept marked until every plex that missed it is detached (<see cref="DirtyRegions"/> rule 3).
+    /// A change to the bytes of a volume's plexes (write, discard, zeroes): made in the gate, refused while a plex stays
+    /// attached without taking this node's writes, with its regions marked in the dirty region log first, and kept marked
+    /// until every plex that missed it is detached (<see cref="DirtyRegions"/> rule 3).
     /// A change that missed a plex is made again once that plex is detached, before it is acknowledged: while the failing
     /// plex was still the first Active one, a recovery or resync may have copied its old bytes over the change on the others.
     /// </summary>
-    private async ValueTask ChangeAsync(string diskGroup, string volume, long offset, long length, Func<VolumeLayout, List<PlexIoError>?> change, CancellationToken ct)
+    private async ValueTask ChangeAsync(string diskGroup, string volume, string operation, long offset, long length, Func<VolumeLayout, List<PlexIoError>?> change, CancellationToken ct)
     {
         IDisposable? dirty = null;
         try
@@ -109,13 +110,18 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
             var failed = await InGateAsync(layout =>
             {
                 CheckRange(layout, offset, length, write: true);
+                RefuseIfStuck(layout, operation, offset);
                 dirty = Drl?.Mark(layout.DiskGroup, layout.Volume, offset, length);
                 return change(layout);
             });
             while (failed is not null)
             {
                 await SettleAsync(failed);
-                failed = await InGateAsync(change);
+                failed = await InGateAsync(layout =>
+                {
+                    RefuseIfStuck(layout, operation, offset);
+                    return change(layout);
+                });
             }
         }
         finally { dirty?.Dispose(); }
@@ -154,6 +160,8 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
             {
                 if (start != request.Offset || length != request.Data.Length) Read(layout, start, buffer.Span(length));
                 request.Data.CopyTo(buffer.Span(length)[(int)(request.Offset - start)..]);
+                RefuseIfStuck(layout, "write", request.Offset);
+                using var dirty = Drl?.Mark(layout.DiskGroup, layout.Volume, start, length);
                 return Write(layout, start, buffer.Span(length), fua: true);
             }
             finally { buffer.Return(); }
@@ -224,8 +232,6 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     {
         CheckRange(layout, offset, data.Length, write: true);
         CheckAlignment(layout, offset, data.Length);
-        RefuseIfStuck(layout, "write", offset);
-        using var dirty = Drl?.Mark(layout.DiskGroup, layout.Volume, offset, data.Length);
         List<PlexIoError>? failed = null;
         var taken = false;
         foreach (var plex in layout.Plexes)
@@ -246,7 +252,6 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     /// <summary>An operation on every attached plex that is not failing; the ones that failed it, or an error when no active plex took it.</summary>
     private List<PlexIoError>? OnEveryPlex(VolumeLayout layout, string operation, long offset, Action<PlexLayout> action)
     {
-        if (operation != "Flush") RefuseIfStuck(layout, operation.ToLowerInvariant(), offset);
         List<PlexIoError>? failed = null;
         var taken = false;
         foreach (var plex in layout.Plexes)
