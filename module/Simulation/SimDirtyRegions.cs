@@ -107,8 +107,7 @@ public sealed class SimDirtyRegions(Simulator sim)
     {
         if (!slots.TryGetValue((disk, slot), out var content) || content is null) return;
         if (content.Node != writer || content.Incarnation != incarnation) return;
-        var left = content with { Entries = [.. content.Entries.Where(e => e.GroupId != group || e.Volume != volume)] };
-        Put(disk, slot, DirtyRegionSlot.Encode(left, e => e.Whole || e.Regions.Count == 0 ? 0 : e.Regions.Max() + 1));
+        Put(disk, slot, DirtyRegionSlot.EncodeWithout(content, group, volume));
     }
 
     /// <summary>Entries of the logged volumes of <paramref name="db"/> that are not the current marks of a running agent: what recoveries still owe.</summary>

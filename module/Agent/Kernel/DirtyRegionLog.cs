@@ -163,8 +163,7 @@ public sealed class DirtyRegionLog(string node, Func<IReadOnlyList<string>> defi
     private void Load(DiskLog disk)
     {
         if (disk.Loaded) return;
-        var area = Device(disk).Read(DirtyRegionSlot.AreaOffset, DirtyRegionSlot.Slots * DirtyRegionSlot.Size);
-        var headers = Enumerable.Range(0, DirtyRegionSlot.Slots).Select(i => DirtyRegionSlot.Decode(area.AsSpan(i * DirtyRegionSlot.Size, DirtyRegionSlot.Size))).ToList();
+        var headers = DirtyRegionSlot.DecodeArea(Device(disk).Read(DirtyRegionSlot.AreaOffset, DirtyRegionSlot.AreaSize));
         disk.Slot = DirtyRegions.SlotFor(node, defined(), headers)
             ?? throw new IOException($"every dirty region log slot on disk {disk.Name} holds another node's log.");
         var content = headers[disk.Slot];

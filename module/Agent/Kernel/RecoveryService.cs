@@ -231,8 +231,7 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
             using var device = Storage.DiskDevice.Open(io.PathOf(disk), write: true);
             var content = DirtyRegionSlot.Decode(device.Read(DirtyRegionSlot.OffsetOf(slot), DirtyRegionSlot.Size));
             if (content is null || content.Node != writer || content.Incarnation != incarnation) return;
-            var left = content with { Entries = [.. content.Entries.Where(e => e.GroupId != group || e.Volume != volume)] };
-            device.WriteDurably(DirtyRegionSlot.OffsetOf(slot), DirtyRegionSlot.Encode(left, e => e.Whole || e.Regions.Count == 0 ? 0 : e.Regions.Max() + 1));
+            device.WriteDurably(DirtyRegionSlot.OffsetOf(slot), DirtyRegionSlot.EncodeWithout(content, group, volume));
         }
         catch (IOException e) { host.Log($"could not clear node {writer}'s dirty region log on disk {disk}: {e.Message}"); }
     }
@@ -244,13 +243,12 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
         try
         {
             using var device = Storage.DiskDevice.Open(io.PathOf(disk));
-            area = device.Read(DirtyRegionSlot.AreaOffset, DirtyRegionSlot.Slots * DirtyRegionSlot.Size);
+            area = device.Read(DirtyRegionSlot.AreaOffset, DirtyRegionSlot.AreaSize);
         }
         catch (IOException e) { host.Log($"cannot read the dirty region logs on disk {disk}: {e.Message}"); return []; }
         var found = new List<(int, DirtyRegionLogContent)>();
-        for (var slot = 0; slot < DirtyRegionSlot.Slots; slot++)
-            if (DirtyRegionSlot.Decode(area.AsSpan(slot * DirtyRegionSlot.Size, DirtyRegionSlot.Size)) is { } content && (content.Entries.Count > 0 || content.Overflow))
-                found.Add((slot, content));
+        foreach (var (content, slot) in DirtyRegionSlot.DecodeArea(area).Select((c, i) => (c, i)))
+            if (content is not null && (content.Entries.Count > 0 || content.Overflow)) found.Add((slot, content));
         return found;
     }
 

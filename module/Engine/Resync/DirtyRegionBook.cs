@@ -79,6 +79,6 @@ public sealed class DirtyRegionBook(Guid group, string volume, int regionBytes, 
     public static Func<DirtyEntry, long> RegionCounts(IEnumerable<DirtyRegionBook> books)
     {
         var counts = books.GroupBy(b => (b.Group, b.Volume, b.RegionBytes)).ToDictionary(g => g.Key, g => g.First().Regions);
-        return e => counts.TryGetValue((e.GroupId, e.Volume, e.RegionBytes), out var n) ? n : e.Regions.Count == 0 ? 0 : e.Regions.Max() + 1;
+        return e => counts.TryGetValue((e.GroupId, e.Volume, e.RegionBytes), out var n) ? n : DirtyRegionSlot.RegionsNeeded(e);
     }
 }

@@ -42,6 +42,24 @@ public static class DirtyRegionSlot
         ? AreaOffset + (long)slot * Size
         : throw new ArgumentOutOfRangeException(nameof(slot), $"a disk holds {Slots} dirty region log slots; slot {slot} is none of them.");
 
+    /// <summary>The bytes of every slot, in a disk's private region.</summary>
+    public const int AreaSize = Slots * Size;
+
+    /// <summary>Every slot of the area (<see cref="AreaSize"/> bytes from <see cref="AreaOffset"/>), decoded: null for a blank or damaged one.</summary>
+    public static DirtyRegionLogContent?[] DecodeArea(ReadOnlySpan<byte> area)
+    {
+        var slots = new DirtyRegionLogContent?[Slots];
+        for (var slot = 0; slot < Slots; slot++) slots[slot] = Decode(area.Slice(slot * Size, Size));
+        return slots;
+    }
+
+    /// <summary>A log without one volume's entry (a recovery copied it), as its slot's bytes.</summary>
+    public static byte[] EncodeWithout(DirtyRegionLogContent log, Guid group, string volume) =>
+        Encode(log with { Entries = [.. log.Entries.Where(e => e.GroupId != group || e.Volume != volume)] }, RegionsNeeded);
+
+    /// <summary>The shortest bitmap that holds an entry's dirty regions (when the volume's own count is not known).</summary>
+    public static long RegionsNeeded(DirtyEntry entry) => entry.Regions.Count == 0 ? 0 : entry.Regions.Max() + 1;
+
     /// <summary>The slot's log; null for a blank or damaged slot.</summary>
     public static DirtyRegionLogContent? Decode(ReadOnlySpan<byte> slot)
     {

@@ -39,8 +39,7 @@ public sealed class DirtyRegionLogTests : IDisposable
     private DirtyRegionLogContent?[] Slots(string disk)
     {
         using var device = DiskDevice.Open(PathOf(disk));
-        var area = device.Read(DirtyRegionSlot.AreaOffset, DirtyRegionSlot.Slots * DirtyRegionSlot.Size);
-        return [.. Enumerable.Range(0, DirtyRegionSlot.Slots).Select(i => DirtyRegionSlot.Decode(area.AsSpan(i * DirtyRegionSlot.Size, DirtyRegionSlot.Size)))];
+        return DirtyRegionSlot.DecodeArea(device.Read(DirtyRegionSlot.AreaOffset, DirtyRegionSlot.AreaSize));
     }
 
     private void WriteSlot(string disk, int slot, DirtyRegionLogContent content)
