@@ -124,5 +124,5 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -Body {
             'fsync ms (med)'  = [Math]::Round($y.Median, 1)
             'fsync ms (p99)'  = [Math]::Round($y.P99, 1)
         })
-    Write-Host "A freeze holds at least three fsyncs in a row (a member's prepare, the master's decision, the successor's commit); the fsync columns are one 4 KiB write + fsync in the state folder's filesystem under the same fio load: the limit of this machine."
+    Write-Host "A freeze holds two fsyncs in a row (the master's decision, the successor's commit; each member's prepare is durable before its gate closes); the fsync columns are one 4 KiB write + fsync in the state folder's filesystem under the same fio load: the limit of this machine."
 }

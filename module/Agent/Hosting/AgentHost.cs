@@ -33,6 +33,7 @@ public sealed class AgentHost : IAsyncDisposable
     private readonly DiskLeaseWriter leases;
     private readonly ConfigBackups backups;
     private readonly FaultHook faults;
+    private readonly AgentTrace trace;
     private NodeMachine machine = null!;
     private Interconnect interconnect = null!;
     private ControlServer control = null!;
@@ -57,6 +58,7 @@ public sealed class AgentHost : IAsyncDisposable
         this.state = state;
         this.log = log;
         this.faults = faults;
+        trace = new AgentTrace(log);
         kernel = new VolumeKernel(cluster.IoDrainTimeout);
         scanner = new DiskScanner(node.Disks, log.Write);
         diskCopies = new DiskCopyWriter(log.Write);
@@ -77,7 +79,10 @@ public sealed class AgentHost : IAsyncDisposable
         using var pacing = pacer.RunAsync(ct).ContinueWith(_ => { }, TaskScheduler.Default);
         Feed(new Started(Now));
         await foreach (var input in inputs.Reader.ReadAllAsync(ct))
+        {
+            trace.Input(input);
             Execute(input is Released released ? released.Effects : machine.Handle(input), hold: input is not Released);
+        }
     }
 
     private async Task StartAsync(CancellationToken ct)
@@ -262,6 +267,7 @@ public sealed class AgentHost : IAsyncDisposable
                 var started = Stopwatch.GetTimestamp();
                 Carry(effect);
                 NoteIfSlow(effect, started);
+                trace.Effect(effect, started);
                 foreach (var point in points) faults.After(point);
             }
         }
@@ -276,6 +282,7 @@ public sealed class AgentHost : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         using (pacer.DiskIo()) group.Dispose();
         NoteIfSlow("the grouped fsync", started);
+        trace.Fsync(started);
         group = null;
     }
 
@@ -357,10 +364,11 @@ public sealed class AgentHost : IAsyncDisposable
     private async Task QuiesceAsync(Quiesce quiesce)
     {
         var started = Stopwatch.GetTimestamp();
+        var closed = Now;
         var problem = await kernel.QuiesceAsync(quiesce.TransactionId, quiesce.DiskGroups);
         NoteIfSlow($"the drain of {string.Join(", ", quiesce.DiskGroups)} for {quiesce.TransactionId}", started);
         var reason = problem is null ? null : $"node {node.Name} refused to prepare: {problem}";
-        Feed(new Quiesced(Now, quiesce.TransactionId, problem is null, reason, scanner.Scan()));
+        Feed(new Quiesced(Now, quiesce.TransactionId, problem is null, reason, scanner.Scan(), closed));
     }
 
     public async ValueTask DisposeAsync()

@@ -15,8 +15,12 @@ public sealed record PeerLost(DateTimeOffset Now, string Peer) : Input(Now);
 
 public sealed record Requested(DateTimeOffset Now, long RequestId, ControlRequest Request) : Input(Now);
 
-/// <summary>The kernel has quiesced (or failed to) the disk groups of a transaction, and rescanned the disks.</summary>
-public sealed record Quiesced(DateTimeOffset Now, string TransactionId, bool Ok, string? Reason, List<DiskInfo> Visible) : Input(Now);
+/// <summary>
+/// The kernel has quiesced (or failed to) the disk groups of a transaction, and rescanned the disks; <paramref name="Closed"/>
+/// is when it closed their gates (the freeze's start), when the host knows it.
+/// </summary>
+public sealed record Quiesced(DateTimeOffset Now, string TransactionId, bool Ok, string? Reason, List<DiskInfo> Visible,
+    DateTimeOffset? Closed = null) : Input(Now);
 
 /// <summary>
 /// A lease round is done: per disk the node could open, what its slot counts as (<see cref="Storage.LeaseSlotStep.Counts"/>).

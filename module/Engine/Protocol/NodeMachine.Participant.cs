@@ -24,7 +24,12 @@ public sealed partial class NodeMachine
         if (Record(tx.Id) is { State: TransactionState.Prepared } prepared) { AnswerPrepare(prepared); return; }
         if (Record(tx.Id) is { State: TransactionState.Preparing }) return;
         if (InDoubtOnSameBase(tx) is { } doubt) { RefusePrepare(now, tx, doubt); return; }
-        Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Preparing, Updated = now }, durable: false);
+        var preparing = new TransactionRecord { Transaction = tx, State = TransactionState.Preparing, Updated = now };
+        Keep(preparing, durable: false);
+        // The promise is durable before the gate closes, so this node's fsync is outside its freeze and the others'
+        // (it stays Preparing here until the drain and the second check end). A node that restarts with it is in
+        // doubt, as one that crashed before answering always was; a refusal after the drain records Aborted.
+        Emit(new PersistRecord(preparing.With(TransactionState.Prepared, now)));
         quiescedAt[tx.Id] = now;
         Emit(new Quiesce(tx.Id, tx.DiskGroups.ToList()));
     }
@@ -70,6 +75,7 @@ public sealed partial class NodeMachine
             ? CheckResult.Fail(ErrorIds.TransactionAborted, quiesced.Reason ?? $"node {self} could not quiesce I/O.")
             : recheck!.FirstFailure;
         var next = record.With(failure is null ? TransactionState.Prepared : TransactionState.Aborted, quiesced.Now);
+        if (quiesced.Closed is { } closed) quiescedAt[tx.Id] = closed;
         next.FreezeMilliseconds = (quiesced.Now - quiescedAt.GetValueOrDefault(tx.Id, quiesced.Now)).TotalMilliseconds;
         if (failure is not null)
         {
@@ -78,7 +84,7 @@ public sealed partial class NodeMachine
             next.FailedNodes = [self];
             Emit(new Resume(tx.Id));
         }
-        Keep(next, durable: true);
+        Keep(next, durable: failure is not null);   // Prepared is durable since OnPrepare
         AnswerPrepare(next);
     }
 

@@ -15,6 +15,48 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
 {
     private static SimHarness Cluster(int nodes, params string[] boot) => new SimHarness(nodes).Boot(boot);
 
+    /// <summary>A member's prepare is durable while its I/O still flows: its fsync is in no one's freeze.</summary>
+    [Fact]
+    public void A_member_makes_its_prepare_durable_before_it_closes_its_gate()
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        var member = h.Sim.Nodes.First(n => n.Name != master);
+        TransactionState? durable = null;
+        var gateOpen = false;
+        h.Before(member.Name, e => e is Quiesce, () =>
+        {
+            durable = member.Journal.LastOrDefault()?.State;
+            gateOpen = !member.AnyGateClosed;
+        });
+
+        var outcome = h.Finish(h.CreateShared(master, "dg01", "disk01"));
+
+        Assert.True(outcome.Succeeded);
+        Assert.Equal(TransactionState.Prepared, durable);
+        Assert.True(gateOpen);
+        h.AssertNoViolations(output);
+    }
+
+    /// <summary>A member killed after its prepare is durable but before it has drained and answered: the change aborts everywhere, the member too once back.</summary>
+    [Fact]
+    public void A_member_that_dies_while_it_drains_after_its_durable_prepare_leaves_the_change_aborted_everywhere()
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        var victim = h.Sim.Nodes.First(n => n.Name != master).Name;
+        h.Before(victim, e => e is Quiesce, crash: true);
+
+        var outcome = h.Finish(h.CreateShared(master, "dg01", "disk01"));
+
+        Assert.False(outcome.Succeeded);
+        Assert.Contains(outcome.Failures, f => f.Node == victim);
+        h.Settle();
+        Assert.All(h.States(outcome.Transaction!.Id).Values, s => Assert.Equal(TransactionState.Aborted, s));
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(0, h.Generation(n.Name)));
+        h.AssertNoViolations(output);
+    }
+
     [Fact]
     public void An_agent_that_goes_away_before_the_decision_fails_the_change_everywhere_and_no_generation_moves()
     {
