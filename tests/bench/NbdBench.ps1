@@ -22,15 +22,23 @@ function Invoke-Fio([string[]] $Target, [hashtable] $Pattern, [string] $Folder) 
     [pscustomobject]@{ MiBps = [Math]::Round($result.bw / 1024, 1); Iops = [Math]::Round($result.iops) }
 }
 
-# $Count times: 4 KiB written and fsynced to $File (what an agent's journal record costs), in ms.
+# $Count times: 4 KiB written over zeroed room and fdatasync'ed in $File (what an agent's journal record costs), in ms.
 function Measure-Fsync([string] $File, [int] $Count) {
+    if (-not ('BenchSync' -as [type])) {
+        Add-Type -Name BenchSync -Namespace '' -MemberDefinition '[System.Runtime.InteropServices.DllImport("libc", SetLastError = true)] public static extern int fdatasync(int fd);'
+    }
     $block = [byte[]]::new(4096)
     $stream = [IO.File]::Open($File, 'Create', 'ReadWrite')
     try {
-        foreach ($i in 1..$Count) {
+        $stream.Write([byte[]]::new(4096 * $Count), 0, 4096 * $Count)
+        $stream.Flush($true)
+        $fd = [int]$stream.SafeFileHandle.DangerousGetHandle()
+        foreach ($i in 0..($Count - 1)) {
             $clock = [Diagnostics.Stopwatch]::StartNew()
+            $stream.Position = $i * 4096
             $stream.Write($block, 0, $block.Length)
-            $stream.Flush($true)
+            $stream.Flush()
+            [void][BenchSync]::fdatasync($fd)
             $clock.Elapsed.TotalMilliseconds
             Start-Sleep -Milliseconds 20
         }
@@ -124,5 +132,5 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -Body {
             'fsync ms (med)'  = [Math]::Round($y.Median, 1)
             'fsync ms (p99)'  = [Math]::Round($y.P99, 1)
         })
-    Write-Host "A freeze holds two fsyncs in a row (the master's decision, the successor's commit; each member's prepare is durable before its gate closes); the fsync columns are one 4 KiB write + fsync in the state folder's filesystem under the same fio load: the limit of this machine."
+    Write-Host "A freeze holds two fsyncs in a row (the master's decision, the successor's commit; each member's prepare is durable before its gate closes); the fsync columns are one 4 KiB write over zeroed room + fdatasync (as the journal writes a record) in the state folder's filesystem under the same fio load: the limit of this machine."
 }

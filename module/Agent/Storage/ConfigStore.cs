@@ -24,14 +24,14 @@ public sealed class ConfigStore : IDisposable
     private readonly Action<string> step;
     private readonly long compactAfterBytes;
     private readonly List<TransactionRecord> kept;
-    private FileStream journal;
+    private JournalFile journal;
     private long sequence;
     private long snapshotBytes;
     /// <summary>Lines written while a <see cref="Group"/> is open, made durable together when it closes.</summary>
     private MemoryStream? grouped;
 
     private ConfigStore(string snapshotPath, string journalPath, Action<string> log, Action<string>? step, long compactAfterBytes,
-        NodeDatabase database, List<TransactionRecord> records, long sequence, long snapshotBytes)
+        NodeDatabase database, List<TransactionRecord> records, long sequence, long snapshotBytes, long journalEnd)
     {
         this.snapshotPath = snapshotPath;
         this.journalPath = journalPath;
@@ -42,7 +42,7 @@ public sealed class ConfigStore : IDisposable
         kept = records.TakeLast(JournalReplay.KeptTransactions).ToList();
         this.sequence = sequence;
         this.snapshotBytes = snapshotBytes;
-        journal = new FileStream(journalPath, FileMode.Append, FileAccess.Write, FileShare.Read);
+        journal = JournalFile.Open(journalPath, journalEnd);
     }
 
     /// <summary>How far the journal may outgrow the snapshot before it is folded into a new one.</summary>
@@ -66,10 +66,10 @@ public sealed class ConfigStore : IDisposable
     {
         File.Delete(journalPath + ".tmp");
         var (snapshot, snapshotSequence, snapshotBytes) = ReadSnapshot(snapshotPath, clusterId);
-        var read = ReadJournal(journalPath, log);
+        var (read, end) = ReadJournal(journalPath, log);
         var (database, records) = JournalReplay.Replay(snapshot, snapshotSequence, read);
         var sequence = Math.Max(snapshotSequence, read.Count == 0 ? 0 : read[^1].Sequence);
-        return new ConfigStore(snapshotPath, journalPath, log, step, compactAfterBytes, database, records, sequence, snapshotBytes);
+        return new ConfigStore(snapshotPath, journalPath, log, step, compactAfterBytes, database, records, sequence, snapshotBytes, end);
     }
 
     private static (NodeDatabase, long, long) ReadSnapshot(string path, Guid clusterId)
@@ -80,9 +80,9 @@ public sealed class ConfigStore : IDisposable
         return (database, sequence, Encoding.UTF8.GetByteCount(text));
     }
 
-    private static List<JournalEntry> ReadJournal(string path, Action<string> log)
+    private static (List<JournalEntry>, long End) ReadJournal(string path, Action<string> log)
     {
-        if (!File.Exists(path)) return [];
+        if (!File.Exists(path)) return ([], 0);
         var read = JournalText.Read(File.ReadAllBytes(path), path);
         if (read.TornAt is { } torn)
         {
@@ -93,7 +93,7 @@ public sealed class ConfigStore : IDisposable
             }
             log($"journal {path}: its last record, at byte {torn}, was cut short by a crash ({read.TornBecause}); the journal was cut back to the {read.Entries.Count} good records before it");
         }
-        return read.Entries;
+        return (read.Entries, read.End);
     }
 
     /// <summary>Makes <paramref name="database"/> durable: what changed since the last one, appended, or a new snapshot.</summary>
@@ -127,11 +127,8 @@ public sealed class ConfigStore : IDisposable
             sequence = entry.Sequence;
             return;
         }
-        journal.Write(line);
-        step("append written");
-        journal.Flush(flushToDisk: true);
+        journal.Append(line, step);
         sequence = entry.Sequence;
-        step("append synced");
     }
 
     /// <summary>
@@ -158,10 +155,7 @@ public sealed class ConfigStore : IDisposable
         if (grouped is not { } lines) return;
         grouped = null;
         if (lines.Length == 0) return;
-        journal.Write(lines.GetBuffer(), 0, (int)lines.Length);
-        step("append written");
-        journal.Flush(flushToDisk: true);
-        step("append synced");
+        journal.Append(lines.GetBuffer().AsSpan(0, (int)lines.Length), step);
     }
 
     private sealed class GroupScope(ConfigStore store) : IDisposable
@@ -178,7 +172,7 @@ public sealed class ConfigStore : IDisposable
 
     private void CompactWhenLong()
     {
-        if (grouped is null && journal.Length > compactAfterBytes + snapshotBytes) Compact(Database);
+        if (grouped is null && journal.End > compactAfterBytes + snapshotBytes) Compact(Database);
     }
 
     private void Keep(TransactionRecord record)
@@ -203,8 +197,8 @@ public sealed class ConfigStore : IDisposable
         var records = new MemoryStream();
         foreach (var record in kept) records.Write(JournalText.Line(new JournalEntry { Sequence = ++sequence, Transaction = record }));
         journal.Dispose();
-        DurableFile.WriteAtomic(journalPath, records.ToArray(), s => step("journal " + s));
-        journal = new FileStream(journalPath, FileMode.Append, FileAccess.Write, FileShare.Read);
+        DurableFile.WriteAtomic(journalPath, JournalFile.WithRoom(records.GetBuffer().AsSpan(0, (int)records.Length)), s => step("journal " + s));
+        journal = JournalFile.Open(journalPath, records.Length);
     }
 
     public void Dispose()

@@ -6,7 +6,8 @@ namespace VolumeManager.Engine.Storage;
 
 /// <summary>
 /// The journal's bytes: one line per <see cref="JournalEntry"/>, "&lt;checksum&gt; &lt;json&gt;\n", where the checksum is
-/// the first 16 hex digits of the SHA-256 of the JSON. A crash can tear only the end of the file: damage there is
+/// the first 16 hex digits of the SHA-256 of the JSON, and after the last record zeros (room written ahead of the
+/// records, so a record's sync changes no metadata). A crash can tear only the end of the records: damage there is
 /// cut off (<see cref="JournalReadResult.TornAt"/>); damage followed by good records is not a torn write, and
 /// reading refuses it (<see cref="JournalDamagedException"/>).
 /// </summary>
@@ -33,6 +34,8 @@ public static class JournalText
         var offset = 0;
         for (var number = 1; offset < bytes.Length; number++)
         {
+            if (bad is null && bytes[offset] == 0 && !bytes[offset..].ContainsAnyExcept((byte)0)) break;   // the room ahead
+
             var end = bytes[offset..].IndexOf((byte)'\n');
             JournalEntry? entry = null;
             var problem = end < 0 ? "it ends without its line end (a write cut short)" : Problem(bytes.Slice(offset, end), out entry);
@@ -48,7 +51,7 @@ public static class JournalText
             else bad ??= (offset, number, problem);
             offset = end < 0 ? bytes.Length : offset + end + 1;
         }
-        return new JournalReadResult(entries, bad?.Offset, bad?.Problem);
+        return new JournalReadResult(entries, bad?.Offset ?? offset, bad?.Offset, bad?.Problem);
     }
 
     private static string? Problem(ReadOnlySpan<byte> line, out JournalEntry? entry)
@@ -66,8 +69,8 @@ public static class JournalText
     private static string Checksum(ReadOnlySpan<byte> json) => Convert.ToHexStringLower(SHA256.HashData(json))[..ChecksumLength];
 }
 
-/// <summary>The good records of a journal, and where a torn end starts (null when the file ends cleanly).</summary>
-public sealed record JournalReadResult(List<JournalEntry> Entries, long? TornAt, string? TornBecause);
+/// <summary>The good records of a journal, where they end, and where a torn end starts (null when they end cleanly).</summary>
+public sealed record JournalReadResult(List<JournalEntry> Entries, long End, long? TornAt, string? TornBecause);
 
 /// <summary>A journal damaged before its end: the node cannot know what it lost, so it refuses to start.</summary>
 public sealed class JournalDamagedException(string path, int line, long offset, string message) : Exception(message)

@@ -54,7 +54,7 @@ public sealed class ConfigStoreTests : IDisposable
     {
         var commits = Commits().Take(4).ToList();
         Run(commits);
-        var whole = File.ReadAllBytes(JournalPath);
+        var whole = File.ReadAllBytes(JournalPath)[..RecordsEnd()];   // without the zeroed room after them
         var lastStart = Array.LastIndexOf(whole, (byte)'\n', whole.Length - 2) + 1;
         foreach (var cut in Cuts(lastStart, whole.Length))
         {
@@ -73,17 +73,49 @@ public sealed class ConfigStoreTests : IDisposable
     }
 
     [Fact]
-    public void A_journal_end_of_zeros_after_a_crash_is_cut_back_too()
+    public void Zeros_after_the_last_record_are_the_room_written_ahead_and_the_next_record_goes_where_they_start()
+    {
+        var commits = Commits().Take(4).ToList();
+        Run(commits.SkipLast(1).ToList());
+        var bytes = File.ReadAllBytes(JournalPath);
+        var end = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+        Assert.True(bytes.Length >= end + 4096, "the journal has zeroed room after its records");
+        Assert.DoesNotContain(bytes[end..], b => b != 0);
+
+        using (var store = Open())
+        {
+            Assert.True(Same(commits[^2].Database, store.Database));
+            Assert.Equal(bytes.Length, new FileInfo(JournalPath).Length);   // nothing cut
+            Commit(store, commits[^1]);
+        }
+        using var again = Open();
+
+        Assert.DoesNotContain(logged, l => l.Contains("cut short"));
+        Assert.True(Same(commits[^1].Database, again.Database));
+        Assert.Equal(Ids(commits), again.Records.Select(r => r.Transaction.Id));
+        Assert.Equal(bytes.Length, new FileInfo(JournalPath).Length);   // written over the zeros
+    }
+
+    [Fact]
+    public void A_torn_record_followed_by_the_zeroed_room_is_cut_back_and_the_node_goes_on()
     {
         var commits = Commits().Take(3).ToList();
-        Run(commits);
-        var good = new FileInfo(JournalPath).Length;
-        using (var file = new FileStream(JournalPath, FileMode.Append)) file.Write(new byte[700]);
+        Run(commits.SkipLast(1).ToList());
+        var bytes = File.ReadAllBytes(JournalPath);
+        var end = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+        var torn = JournalText.Line(new JournalEntry { Sequence = 99, Transaction = commits[^1].Record });
+        torn.AsSpan(0, torn.Length / 2).CopyTo(bytes.AsSpan(end));
+        File.WriteAllBytes(JournalPath, bytes);
 
-        using var store = Open();
+        using (var store = Open())
+        {
+            Assert.True(Same(commits[^2].Database, store.Database));
+            Commit(store, commits[^1]);
+        }
+        using var again = Open();
 
-        Assert.Equal(good, new FileInfo(JournalPath).Length);
-        Assert.True(Same(commits[^1].Database, store.Database));
+        Assert.Contains(logged, l => l.Contains("cut short"));
+        Assert.Equal(Ids(commits), again.Records.Select(r => r.Transaction.Id));
     }
 
     [Fact]
@@ -112,12 +144,12 @@ public sealed class ConfigStoreTests : IDisposable
         for (var i = 0; i < 2000; i++) group.Volumes.Add(Vol($"v{i:D4}", MiB, PlexOf($"v{i:D4}-01", PlexStates.Active, Sd($"v{i:D4}-01-01", "d1", i, MiB))));
         var database = Database(group);
         using (var store = Open(compactAfter: 64L * 1024 * 1024)) store.SaveDatabase(database);
-        var before = new FileInfo(JournalPath).Length;
+        var before = RecordsEnd();
         var next = Shared(Create("new", "d2", 0)).ApplyTo(database, "n1");
 
         using (var store = Open(compactAfter: 64L * 1024 * 1024)) store.SaveDatabase(next);
 
-        Assert.InRange(new FileInfo(JournalPath).Length - before, 1, 2048);
+        Assert.InRange(RecordsEnd() - before, 1, 2048);
         using var recovered = Open();
         Assert.True(Same(next, recovered.Database));
     }
@@ -267,6 +299,9 @@ public sealed class ConfigStoreTests : IDisposable
         for (var cut = start + 1; cut < end; cut += stride) yield return cut;
         yield return end - 1; // all but the line end
     }
+
+    /// <summary>Where the journal's records end (the zeroed room follows).</summary>
+    private int RecordsEnd() => Array.LastIndexOf(File.ReadAllBytes(JournalPath), (byte)'\n') + 1;
 
     private static List<string> Ids(IEnumerable<(NodeDatabase Database, TransactionRecord Record)> commits) => commits.Select(c => c.Record.Transaction.Id).ToList();
 
