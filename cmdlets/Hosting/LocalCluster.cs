@@ -70,7 +70,7 @@ internal sealed class LocalCluster : IDisposable
     private async Task StartSshdAsync(NodeDefinition node, CancellationToken ct)
     {
         var key = await ClientKey.EnsureAsync(Path.Combine(Root, "ssh"), ct);
-        var sshd = new SshdNode(node.Name, Path.Combine(Root, "nodes", node.Name, "sshd"), key.PublicKeyPath, NodeEnvironment.For(node), ModuleLayout.PwshPath)
+        var sshd = new SshdNode(node.Name, Path.Combine(Root, "nodes", node.Name, "sshd"), key.PublicKeyPath, NodeEnvironment.Installed(node, Definition.SourcePath!), ModuleLayout.PwshPath)
         {
             RequestedPort = node.Endpoint.Port,
             ListenAddress = Network?.Address(node.Name) ?? "127.0.0.1",
