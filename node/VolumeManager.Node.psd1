@@ -13,7 +13,7 @@
     PowerShellVersion    = '7.6'
     # The type data gives VmNodeCheckResult the serialization depth its checks need on the way back to the initiator.
     TypesToProcess       = @('../formats/VolumeManager.Types.ps1xml')
-    CmdletsToExport      = @('Test-VmProposal', 'Invoke-VmKernelCommit', 'Invoke-VmAgentRequest')
+    CmdletsToExport      = @('Test-VmProposal', 'Invoke-VmKernelCommit', 'Invoke-VmAgentRequest', 'Install-VmClusterDefinition')
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -18,7 +18,7 @@ namespace VolumeManager.Cmdlets.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "VmNode", SupportsShouldProcess = true)]
 [OutputType(typeof(VmNode), typeof(VmNodeCheckResult))]
-public sealed class AddVmNodeCommand : VmChangeCmdlet
+public sealed partial class AddVmNodeCommand : VmChangeCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(NodeNameCompleter))]
@@ -27,6 +27,7 @@ public sealed class AddVmNodeCommand : VmChangeCmdlet
     protected override void ProcessRecord()
     {
         ValidateName(Name, "node");
+        if (Connection.Definition.FindNode(Name) is null && (Endpoint is not null || Connection.Local is null)) { AddOnItsHost(); return; }
         var local = Connection.Local ?? throw Terminate(
             new InvalidOperationException($"Cluster {TargetCluster.Name} is not a local cluster; start node {Name}'s vmconfigd on its host and it joins by itself."),
             "NotALocalCluster", ErrorCategory.InvalidOperation, Name);

@@ -13,7 +13,7 @@ public static class NodeSessionConfiguration
     public const string FileName = "VolumeManager.Node.pssc";
 
     /// <summary>What the fan-out calls on a node, and all a node's endpoint offers besides remoting's own proxies.</summary>
-    public static readonly string[] NodeCommands = ["Test-VmProposal", "Invoke-VmKernelCommit", "Invoke-VmAgentRequest"];
+    public static readonly string[] NodeCommands = ["Test-VmProposal", "Invoke-VmKernelCommit", "Invoke-VmAgentRequest", "Install-VmClusterDefinition"];
 
     /// <summary>The configuration's text for a node whose module's node manifest is at <paramref name="nodeManifest"/>.</summary>
     public static string Text(string nodeManifest)

@@ -56,6 +56,10 @@ internal sealed class PsEndpoint(string node, PSSession session) : IVmEndpoint
         return WireJson.Deserialize<ControlResponse>((string)output.Single().BaseObject);
     }
 
+    /// <summary>Hands a new node its cluster definition (YAML) and key; the path the node wrote the definition to.</summary>
+    public async Task<string> InstallDefinitionAsync(string definition, byte[] key, CancellationToken ct) =>
+        (string)(await InvokeAsync("Install-VmClusterDefinition", new() { ["Definition"] = definition, ["Key"] = key }, ct)).Single().BaseObject;
+
     public async Task<ControlResponse> RequestAsync(ControlRequest request, CancellationToken ct)
     {
         var output = await InvokeAsync("Invoke-VmAgentRequest", new() { ["Request"] = WireJson.SerializeToString(request) }, ct);
@@ -95,7 +99,8 @@ internal sealed class PsEndpoint(string node, PSSession session) : IVmEndpoint
     private EndpointException Failure(ErrorRecord error)
     {
         var id = error.FullyQualifiedErrorId.Split(',')[0];
-        var known = id is ErrorIds.AgentNotRunning or ErrorIds.EndpointUnreachable ? id : ErrorIds.EndpointUnreachable;
+        var known = id is ErrorIds.AgentNotRunning or ErrorIds.EndpointUnreachable or ErrorIds.HostInAnotherCluster or ErrorIds.NodeNameMismatch
+            ? id : ErrorIds.EndpointUnreachable;
         var message = error.ErrorDetails?.Message ?? error.Exception?.Message ?? id;
         return new EndpointException(Node, known, message.StartsWith("node ") ? message : $"node {Node}: {message}");
     }

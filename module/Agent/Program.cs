@@ -18,6 +18,7 @@ public static class Program
         try
         {
             var file = Path.GetFullPath(arguments.ClusterFile);
+            if (!await WaitForDefinitionAsync(file, arguments.ParentPid ?? ParentFromEnvironment())) return 0;
             cluster = ClusterDefinitionYaml.Parse(File.ReadAllText(file), file, Path.GetDirectoryName(file));
         }
         catch (Exception e) when (e is ConfigurationFormatException or IOException)
@@ -50,6 +51,23 @@ public static class Program
         }
         catch (Exception e) { log.Write($"fatal: {e}"); return 1; }
         return 0;
+    }
+
+    /// <summary>
+    /// A new node's host runs its agent (systemctl enable --now vmconfigd) before it has a cluster definition:
+    /// Add-VmNode hands it one (the key first, then the definition, each written whole), and the agent starts from it.
+    /// </summary>
+    /// <returns>False when the process that started a test cluster's agent went away first.</returns>
+    private static async Task<bool> WaitForDefinitionAsync(string file, int? parent)
+    {
+        if (File.Exists(file)) return true;
+        Console.Error.WriteLine($"vmconfigd: waiting for the cluster definition at {file} (Add-VmNode hands it to a new node)");
+        while (!File.Exists(file))
+        {
+            if (parent is { } pid && !ParentWatch.Alive(pid)) return false;
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+        return true;
     }
 
     /// <summary>VMCONFIGD_PARENT_PID: a test cluster ties its agents to its session without changing their command line.</summary>

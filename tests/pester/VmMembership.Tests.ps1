@@ -96,13 +96,13 @@ Describe 'Add-VmNode and Remove-VmNode -Permanent on a running three-node cluste
 
 Describe 'A node''s endpoint offers only what nodes need' {
     It 'runs the node-side commands and refuses any other command or script; users are not given Invoke-VmAgentRequest' {
-        Get-Command -Module VolumeManager -Name Invoke-VmAgentRequest -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Get-Command -Module VolumeManager -Name Invoke-VmAgentRequest, Install-VmClusterDefinition -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Get-Command -Module VolumeManager -Name Test-VmProposal | Should -Not -BeNullOrEmpty
         $session = $script:cluster.Sessions[0]
         $json = Invoke-Command -Session $session -ScriptBlock { Invoke-VmAgentRequest -Request '{"kind":"ViewQuery"}' }
         ($json | ConvertFrom-Json).ok | Should -BeTrue
         @(Invoke-Command -Session $session -ScriptBlock { Get-Command } | Where-Object CommandType -eq 'Cmdlet').Name | Sort-Object |
-            Should -Be @('Invoke-VmAgentRequest', 'Invoke-VmKernelCommit', 'Test-VmProposal')
+            Should -Be @('Install-VmClusterDefinition', 'Invoke-VmAgentRequest', 'Invoke-VmKernelCommit', 'Test-VmProposal')
         Invoke-Command -Session $session -ScriptBlock { Get-ChildItem / } -ErrorVariable refused -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $refused[0].FullyQualifiedErrorId | Should -BeLike 'CommandNotFoundException*'
         Invoke-Command -Session $session -ScriptBlock { 1 + 1 } -ErrorVariable script -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

@@ -21,6 +21,46 @@ function New-TestCluster {
         -FailureTimeout $FailureTimeout -EnableFaultInjection:$Faults
 }
 
+# A host made ready for a new node as an administrator installs one, outside the cluster's definition: a folder of
+# its own, an sshd serving the node endpoint (which finds its agent through the definition it is to be handed, kept
+# at the host's own path), and the agent started with the unit's command line, waiting for that definition. Returns
+# what Add-VmNode takes (-Endpoint, -Address, -StateDirectory) and the processes Stop-TestSpareHost ends.
+function Start-TestSpareHost {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Name)
+    $root = Split-Path $Cluster.Path
+    $folder = Join-Path $root 'hosts' $Name
+    New-Item -ItemType Directory -Force -Path $folder | Out-Null
+    $definition = Join-Path $folder 'etc' 'cluster.yaml'
+    $base = (Get-Module VolumeManager).ModuleBase
+    $environment = [Collections.Generic.Dictionary[string, string]]::new()
+    $environment['VM_NODE'] = $Name
+    $environment['VM_CLUSTER_DEFINITION'] = $definition
+    $environment['PSModulePath'] = (Split-Path (Split-Path $base)) + [IO.Path]::PathSeparator + $env:PSModulePath
+    $key = [VolumeManager.Cmdlets.Endpoints.ClientKey]::EnsureAsync((Join-Path $root 'ssh'), [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+    $sshd = [VolumeManager.Cmdlets.Endpoints.SshdNode]::new($Name, (Join-Path $folder 'sshd'), $key.PublicKeyPath, $environment, (Join-Path $PSHOME 'pwsh'))
+    $sshd.NodeManifestPath = Join-Path $base 'node' 'VolumeManager.Node.psd1'
+    [void]$sshd.StartAsync([Threading.CancellationToken]::None).GetAwaiter().GetResult()
+    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+    $agent = Start-Process -FilePath (Join-Path $base 'agent' 'vmconfigd') -PassThru `
+        -ArgumentList '--cluster', $definition, '--node', $Name, '--parent-pid', $PID `
+        -RedirectStandardOutput (Join-Path $folder 'agent.out') -RedirectStandardError (Join-Path $folder 'agent.err')
+    [pscustomobject]@{
+        Name = $Name; Endpoint = "ssh://$([Environment]::UserName)@127.0.0.1:$($sshd.Port)"; Address = "127.0.0.1:$port"
+        StateDirectory = Join-Path $folder 'state'; Definition = $definition; Sshd = $sshd; Agent = $agent; Folder = $folder
+    }
+}
+
+function Stop-TestSpareHost {
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline)] $Spare)
+    process {
+        Stop-Process -Id $Spare.Agent.Id -Force -ErrorAction Ignore
+        [void]$Spare.Sshd.StopAsync([Threading.CancellationToken]::None).GetAwaiter().GetResult()
+    }
+}
+
 # The namespace network of a namespace cluster, as its folder records it: Id, Subnet, and per node its
 # namespace and address.
 function Get-TestNetwork {
@@ -223,4 +263,4 @@ function New-ModuleRunspace {
     $runspace
 }
 
-Export-ModuleMember -Function New-ModuleRunspace, Get-TestNetwork, Set-TestLink, Get-AgentView, Stop-ProcessTree, New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until, Select-Roles, Get-PlexHash, Get-KernelReport
+Export-ModuleMember -Function New-ModuleRunspace, Start-TestSpareHost, Stop-TestSpareHost, Invoke-TestAgentRequest, Get-TestNetwork, Set-TestLink, Get-AgentView, Stop-ProcessTree, New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until, Select-Roles, Get-PlexHash, Get-KernelReport

@@ -17,7 +17,7 @@ public static class ParentWatch
         }
     }
 
-    private static bool Alive(int pid)
+    public static bool Alive(int pid)
     {
         try
         {

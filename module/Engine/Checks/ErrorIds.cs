@@ -56,6 +56,12 @@ public static class ErrorIds
     public const string NodeNotFound = nameof(NodeNotFound);
     /// <summary>Remove-VmNode -Permanent of the master: the master coordinates the change that would remove it.</summary>
     public const string NodeIsMaster = nameof(NodeIsMaster);
+    /// <summary>Add-VmNode of a new node on another host without its -Endpoint and -Address.</summary>
+    public const string NodeAddressMissing = nameof(NodeAddressMissing);
+    /// <summary>A new node's host that already holds another cluster's definition or key.</summary>
+    public const string HostInAnotherCluster = nameof(HostInAnotherCluster);
+    /// <summary>A new node's host names itself otherwise (its short host name, or VM_NODE in its endpoint) than the node Add-VmNode adds.</summary>
+    public const string NodeNameMismatch = nameof(NodeNameMismatch);
     // Disk failures (issue 12).
     /// <summary>A volume's I/O failed because a disk under it failed and no plex could take the request (the last plex, or the Local detach policy).</summary>
     public const string DiskFailed = nameof(DiskFailed);

@@ -26,6 +26,21 @@ public sealed class EndpointDefinition
 
     public static EndpointDefinition WSMan(string computerName) => new() { Kind = EndpointKind.WSMan, ComputerName = computerName };
 
+    /// <summary>
+    /// An endpoint as <see cref="ToString"/> writes it: "ssh://[user@]host[:port]" or "wsman://computer"; null for
+    /// anything else (local endpoints exist only on local clusters).
+    /// </summary>
+    public static EndpointDefinition? Parse(string text)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Host.Length == 0 || uri.AbsolutePath is not ("" or "/") || uri.Query.Length > 0) return null;
+        return uri.Scheme switch
+        {
+            "ssh" => Ssh(uri.Host, uri.IsDefaultPort || uri.Port < 0 ? DefaultSshPort : uri.Port, uri.UserInfo.Length == 0 ? null : Uri.UnescapeDataString(uri.UserInfo)),
+            "wsman" when uri.UserInfo.Length == 0 && uri.Port < 0 => WSMan(uri.Host),
+            _ => null,
+        };
+    }
+
     /// <summary>"local", "ssh://user@host:port" or "wsman://computer".</summary>
     public override string ToString() => Kind switch
     {

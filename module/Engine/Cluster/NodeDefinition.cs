@@ -12,4 +12,7 @@ public sealed class NodeDefinition
     public string StateDirectory { get; set; } = "";
     /// <summary>The node's position in the definition, from 0; breaks ties when nodes start together.</summary>
     public int Order { get; set; }
+
+    /// <summary>Whether <paramref name="text"/> is an interconnect address as the definition takes one: host:port, an IPv6 host in brackets.</summary>
+    public static bool IsInterconnectAddress(string text) => ClusterYamlValues.HostPort(text) is not null;
 }
