@@ -3,7 +3,7 @@
 # (io_uring: the limit of this machine) and fio through `nbdkit file` (what a user would pick instead). Then the
 # freeze windows of changes made while fio writes through node n2. Every target runs each pattern once per round,
 # rounds interleaved, and the table shows each one's median: on a shared machine the load moves between runs.
-param([int] $MiB = 256, [int] $Seconds = 3, [int] $Rounds = 3, [int] $Changes = 20)
+param([int] $MiB = 256, [int] $Seconds = 3, [int] $Rounds = 3, [int] $Changes = 50)
 
 $patterns = @(
     @{ Name = 'seq write 1M'; Rw = 'write'; Bs = '1M'; Depth = 4; Kind = 'write' }
