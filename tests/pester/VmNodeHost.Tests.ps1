@@ -70,6 +70,18 @@ Describe 'Add-VmNode of a node on its own host' {
         [IO.File]::ReadAllBytes($foreign) | Should -Be ([byte[]](1..32))
     }
 
+    It 'refuses a host that names itself otherwise than the node being added, and nothing changes' {
+        $spare = Start-TestSpareHost -Cluster $script:cluster -Name n6
+        $script:spares += $spare
+        $before = (Get-AgentView $script:cluster n1).Generation
+
+        { Add-VmNode -Cluster $script:admin -Name n7 -Endpoint $spare.Endpoint -Address $spare.Address -StateDirectory $spare.StateDirectory -ErrorAction Stop } |
+            Should -Throw -ErrorId 'NodeNameMismatch,*'
+
+        (Get-AgentView $script:cluster n1).Generation | Should -Be $before
+        Test-Path $spare.Definition | Should -BeFalse
+    }
+
     It 'asks for -Endpoint and -Address for a new node of a cluster that is not local, and nothing changes' {
         $before = (Get-AgentView $script:cluster n1).Generation
         { Add-VmNode -Cluster $script:admin -Name n6 -ErrorAction Stop } | Should -Throw -ErrorId 'NodeAddressMissing,*'
