@@ -84,7 +84,8 @@ public sealed class SimRecovery(Simulator sim)
                         if (content.Entries.FirstOrDefault(e => e.GroupId == group.Id && e.Volume == volume.Name) is not { } entry) continue;
                         var (writer, incarnation) = (content.Node, content.Incarnation);
                         Start(run, new Job($"recovery/{group.Id:N}/{volume.Name}/{writer}/{disk}", group.Id, group.Name, volume.Name, writer, entry,
-                            () => sim.Drl.ClearOthers(disk, slot, writer, incarnation, group.Id, volume.Name), sim.Elapsed));
+                            () => { if (!DirtyRegions.WriterIsBack(writer, node.Machine?.Members.Select(m => (m.Name, m.State)) ?? [])) sim.Drl.ClearOthers(disk, slot, writer, incarnation, group.Id, volume.Name); },
+                            sim.Elapsed));
                     }
     }
 

@@ -223,14 +223,17 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
         return group?.FindVolume(job.Volume) is { } volume ? new Found(group, volume) : null;
     }
 
-    /// <summary>Clears the entry of <paramref name="writer"/>'s slot once copied, unless the writer's agent wrote the slot since (then that run copies it).</summary>
+    /// <summary>
+    /// Clears the entry of <paramref name="writer"/>'s slot once copied, unless the writer's agent wrote the slot since
+    /// (then that run copies it) or the writer is a joined member again (<see cref="DirtyRegions.WriterIsBack"/>).
+    /// </summary>
     private void ClearOthers(string disk, int slot, string writer, Guid incarnation, Guid group, string volume)
     {
         try
         {
             using var device = Storage.DiskDevice.Open(io.PathOf(disk), write: true);
             var content = DirtyRegionSlot.Decode(device.Read(DirtyRegionSlot.OffsetOf(slot), DirtyRegionSlot.Size));
-            if (content is null || content.Node != writer || content.Incarnation != incarnation) return;
+            if (content is null || content.Node != writer || content.Incarnation != incarnation || DirtyRegions.WriterIsBack(writer, host.Members())) return;
             device.WriteDurably(DirtyRegionSlot.OffsetOf(slot), DirtyRegionSlot.EncodeWithout(content, group, volume));
         }
         catch (IOException e) { host.Log($"could not clear node {writer}'s dirty region log on disk {disk}: {e.Message}"); }

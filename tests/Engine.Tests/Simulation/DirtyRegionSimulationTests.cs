@@ -77,4 +77,13 @@ public sealed class DirtyRegionSimulationTests(ITestOutputHelper output)
         foreach (var node in h.Sim.Nodes) h.Sim.Data.CheckMirrors(node);
         Assert.Contains(h.Violations(), v => v.Invariant == InvariantId.MirrorsAgree && v.Message.Contains("torn by a crash"));
     }
+
+    /// <summary>
+    /// n5 is cut off and the master starts recovering its slot; n5 comes back (the same run) and writes on, marking new
+    /// regions; the recovery ends and used to clear n5's slot, dropping those marks; n5 then crashes with a write that
+    /// reached one plex, and no recovery copied that region. A recovery no longer clears the slot of a writer that is back.
+    /// </summary>
+    [Fact]
+    public void Seed_702646_a_recovery_leaves_the_slot_of_a_writer_that_came_back() =>
+        SimulationAssert.Passes(702646, new ScenarioOptions(), output);
 }
