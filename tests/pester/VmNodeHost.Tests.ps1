@@ -23,9 +23,11 @@ BeforeAll {
 }
 
 AfterAll {
-    $script:spares | Stop-TestSpareHost
-    if ($script:admin) { $script:admin | Disconnect-VmCluster -ErrorAction Ignore }
-    $script:cluster | Remove-TestCluster
+    try { $script:spares | Stop-TestSpareHost }
+    finally {
+        if ($script:admin) { $script:admin | Disconnect-VmCluster -ErrorAction Ignore }
+        $script:cluster | Remove-TestCluster
+    }
 }
 
 Describe 'Add-VmNode of a node on its own host' {

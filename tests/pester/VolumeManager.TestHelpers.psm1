@@ -56,8 +56,8 @@ function Stop-TestSpareHost {
     [CmdletBinding()]
     param([Parameter(Mandatory, ValueFromPipeline)] $Spare)
     process {
-        Stop-Process -Id $Spare.Agent.Id -Force -ErrorAction Ignore
-        [void]$Spare.Sshd.StopAsync([Threading.CancellationToken]::None).GetAwaiter().GetResult()
+        try { if ($Spare.Agent) { Stop-Process -Id $Spare.Agent.Id -Force -ErrorAction Ignore } }
+        finally { if ($Spare.Sshd) { [void]$Spare.Sshd.StopAsync([Threading.CancellationToken]::None).GetAwaiter().GetResult() } }
     }
 }
 
