@@ -57,7 +57,7 @@ public sealed class SimRecovery(Simulator sim)
         var down = machine.Members.Where(m => m.State == MemberState.Down).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         ScanOwn(node, db, run);
         ScanOthers(node, coordinated, joined, run);
-        foreach (var owed in run.Whole.Next(coordinated, down))
+        foreach (var owed in run.Whole.Next(coordinated, down, machine.Members.ToDictionary(m => m.Name, m => m.ProcessId, StringComparer.Ordinal)))
             Start(run, new Job($"recovery/{owed.Group.Id:N}/{owed.Volume.Name}/{owed.ForNode}/whole", owed.Group.Id, owed.Group.Name, owed.Volume.Name,
                 owed.ForNode, new DirtyEntry(owed.Group.Id, owed.Volume.Name, 0, [], Whole: true), null, sim.Elapsed));
     }

@@ -224,11 +224,11 @@ public sealed class AgentHost : IAsyncDisposable
     }
 
     /// <summary>The membership as the machine has it now (read off its loop: a copy, retried if the list was being replaced).</summary>
-    private IReadOnlyList<(string Name, MemberState State)> MemberStates()
+    private IReadOnlyList<(string Name, MemberState State, int ProcessId)> MemberStates()
     {
         for (var attempt = 0; ; attempt++)
         {
-            try { return machine.Members.Select(m => (m.Name, m.State)).ToList(); }
+            try { return machine.Members.Select(m => (m.Name, m.State, m.ProcessId)).ToList(); }
             catch (InvalidOperationException) when (attempt < 3) { }
         }
     }

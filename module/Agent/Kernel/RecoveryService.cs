@@ -9,7 +9,7 @@ public sealed record RecoveryHost(
     string Node,
     Func<NodeDatabase> Database,
     Func<DiskGroup, bool> Coordinates,
-    Func<IReadOnlyList<(string Name, MemberState State)>> Members,
+    Func<IReadOnlyList<(string Name, MemberState State, int ProcessId)>> Members,
     Func<string, CancellationToken, Task> Step,
     Action<string> Log);
 
@@ -57,11 +57,13 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
         var coordinated = db.All.Where(host.Coordinates).ToList();
         var joined = members.Where(m => m.State == MemberState.Joined).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         var nowDown = members.Where(m => m.State == MemberState.Down).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
-        var signature = $"{string.Join(",", joined.Order())}|{string.Join(",", coordinated.Select(g => g.Name).Order())}";
+        var processes = members.ToDictionary(m => m.Name, m => m.ProcessId, StringComparer.Ordinal);
+        // A member's process id is in it: one that crashed and joined again between two looks left writes in flight too.
+        var signature = $"{string.Join(",", joined.Order().Select(n => $"{n}:{processes[n]}"))}|{string.Join(",", coordinated.Select(g => g.Name).Order())}";
         if (started && signature == scanned) return;
         ScanOwn(db, ct);
         ScanOthers(coordinated, joined, ct);
-        foreach (var owed in whole.Next(coordinated, nowDown)) RecoverWhole(owed, ct);
+        foreach (var owed in whole.Next(coordinated, nowDown, processes)) RecoverWhole(owed, ct);
         ResumePersisted(coordinated, ct);
         scanned = signature;
         started = true;
@@ -233,7 +235,7 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
         {
             using var device = Storage.DiskDevice.Open(io.PathOf(disk), write: true);
             var content = DirtyRegionSlot.Decode(device.Read(DirtyRegionSlot.OffsetOf(slot), DirtyRegionSlot.Size));
-            if (content is null || content.Node != writer || content.Incarnation != incarnation || DirtyRegions.WriterIsBack(writer, host.Members())) return;
+            if (content is null || content.Node != writer || content.Incarnation != incarnation || DirtyRegions.WriterIsBack(writer, host.Members().Select(m => (m.Name, m.State)))) return;
             device.WriteDurably(DirtyRegionSlot.OffsetOf(slot), DirtyRegionSlot.EncodeWithout(content, group, volume));
         }
         catch (IOException e) { host.Log($"could not clear node {writer}'s dirty region log on disk {disk}: {e.Message}"); }

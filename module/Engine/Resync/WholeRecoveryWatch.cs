@@ -13,7 +13,8 @@ public sealed record WholeRecovery(DiskGroup Group, Model.Volume Volume, IReadOn
 /// changes. The agent's RecoveryService and the simulator ask it at every look; it remembers, per group this node
 /// coordinates, the nodes that were down at the last look.
 /// <list type="number">
-/// <item>A node that went down since the last look may have left writes in flight: the group's coordinator copies.</item>
+/// <item>A node that went down since the last look may have left writes in flight: the group's coordinator copies. So
+/// may one whose agent's process changed since the last look (it crashed and joined again between two looks).</item>
 /// <item>A group this node has not coordinated during its run yet (its agent just started, or it just became master):
 /// every node down now, and this node's own previous run (it may have stopped with writes in flight, and nobody saw it
 /// down: the owner of a private group, or a master after the whole cluster went down), are owed a copy.</item>
@@ -23,21 +24,25 @@ public sealed record WholeRecovery(DiskGroup Group, Model.Volume Volume, IReadOn
 public sealed class WholeRecoveryWatch(string self)
 {
     private Dictionary<Guid, HashSet<string>> seen = [];
+    private Dictionary<string, int> processes = [];
 
-    /// <summary>The copies owed now, given the groups this node coordinates and the members down now.</summary>
-    public List<WholeRecovery> Next(IEnumerable<DiskGroup> coordinated, IReadOnlyCollection<string> down)
+    /// <summary>The copies owed now, given the groups this node coordinates, the members down now and each member's agent process id.</summary>
+    public List<WholeRecovery> Next(IEnumerable<DiskGroup> coordinated, IReadOnlyCollection<string> down, IReadOnlyDictionary<string, int>? processIds = null)
     {
+        var restarted = processIds is null ? [] : processIds
+            .Where(p => p.Value != 0 && processes.TryGetValue(p.Key, out var was) && was != 0 && was != p.Value).Select(p => p.Key).ToList();
         var owed = new List<WholeRecovery>();
         var next = new Dictionary<Guid, HashSet<string>>();
         foreach (var group in coordinated)
         {
             var before = seen.GetValueOrDefault(group.Id);
-            var went = before is null ? down.Append(self).ToList() : down.Where(n => !before.Contains(n)).ToList();
+            var went = before is null ? down.Append(self).ToList() : down.Concat(restarted).Where(n => !before.Contains(n)).ToList();
             if (went.Count > 0)
                 owed.AddRange(group.Volumes.Where(DirtyRegions.NeedsFullRecovery).Select(v => new WholeRecovery(group, v, [.. went.Distinct().Order(StringComparer.Ordinal)])));
             next[group.Id] = new HashSet<string>(down, StringComparer.Ordinal);
         }
         seen = next;   // a group no longer coordinated is forgotten: coordinating it again owes copies anew (rule 2)
+        if (processIds is not null) processes = new Dictionary<string, int>(processIds, StringComparer.Ordinal);
         return owed;
     }
 }

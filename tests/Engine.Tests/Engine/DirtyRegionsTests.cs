@@ -180,6 +180,20 @@ public sealed class DirtyRegionsTests
         Assert.Empty(watch.Next([group], ["n3"]));   // a logged mirror copies its dirty regions instead
     }
 
+    /// <summary>A node that crashed and joined again between two looks was never seen down: its new agent process tells (sweep seed 109929).</summary>
+    [Fact]
+    public void A_mirror_without_a_log_is_copied_whole_for_a_node_whose_agent_restarted_between_two_looks()
+    {
+        var group = Fixtures.MirroredGroup("dg", shared: true);
+        group.Volumes[0].Plexes[1].State = PlexStates.Active;
+        var watch = new WholeRecoveryWatch("n1");
+        watch.Next([group], [], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 20 });
+        Assert.Empty(watch.Next([group], [], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 20 }));
+        Assert.Equal("n2", watch.Next([group], [], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 21 }).Single().ForNode);
+        Assert.Empty(watch.Next([group], ["n2"], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 21 }).Where(o => o.ForNode != "n2"));
+        Assert.Empty(watch.Next([group], [], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 22 }));   // back from down: copied when it went
+    }
+
     [Fact]
     public void A_private_group_owner_that_restarts_copies_its_mirrors_without_a_log_whole()
     {
