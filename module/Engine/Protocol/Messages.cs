@@ -55,6 +55,8 @@ public sealed class JoinAccepted : Message
     public Guid ClusterId { get; set; }
     /// <summary>The master's final outcomes, so a returning node settles what it left in doubt.</summary>
     public List<TransactionRecord> Outcomes { get; set; } = [];
+    /// <summary>The names of the master's cluster definition: a joiner drops the peers it lacks (removed for good while the joiner was away or before it was added).</summary>
+    public List<string> Definition { get; set; } = [];
 }
 
 public sealed class MembershipUpdate : Message
@@ -66,6 +68,11 @@ public sealed class MembershipUpdate : Message
     /// passed over may have committed it, so a member that takes over commits it too instead of aborting it.
     /// </summary>
     public string? Decided { get; set; }
+    /// <summary>
+    /// The sender's generation (null from a sender that does not say): a member that has since applied a change of the
+    /// cluster definition knows the update's members predate it.
+    /// </summary>
+    public long? Generation { get; set; }
 }
 
 public sealed class Heartbeat : Message

@@ -57,6 +57,7 @@ public sealed partial class NodeMachine
     {
         var changes = tx.Operations.Where(o => o is AddNode or RemoveNode).ToList();
         if (changes.Count == 0) return;
+        definitionChangedAt = Database.Generation;
         foreach (var op in changes)
         {
             if (op is AddNode add) Define(now, add.Node);
@@ -104,6 +105,21 @@ public sealed partial class NodeMachine
         Master = null;
         Members = [];
         Phase = NodePhase.Left;
+    }
+
+    /// <summary>
+    /// (Joining.) Peers the master's definition no longer names were removed for good while this node was away, or
+    /// before it was added (its definition file was written from an older one): dropped, as the RemoveNode's commit
+    /// drops them on the members, so this node neither hears them nor admits them should it become master.
+    /// </summary>
+    private void ForgetRemovedPeers(List<string> definition)
+    {
+        if (definition.Count == 0) return; // a master that does not send its definition
+        foreach (var removed in peers.Where(p => !definition.Contains(p.Name)).Select(p => p.Name).ToList())
+        {
+            Log($"node {removed} is no longer in master {Master}'s cluster definition: dropped from this node's");
+            Undefine(removed);
+        }
     }
 
     /// <summary>

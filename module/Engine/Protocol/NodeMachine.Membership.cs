@@ -195,7 +195,7 @@ public sealed partial class NodeMachine
         SendTo(join.From, new JoinAccepted
         {
             Master = self, Members = Members, Generation = Database.Generation, ClusterId = Database.ClusterId,
-            Shared = Database.Shared, Outcomes = Records.Where(r => r.IsFinal).ToList(),
+            Shared = Database.Shared, Outcomes = Records.Where(r => r.IsFinal).ToList(), Definition = Definition.Select(p => p.Name).ToList(),
         });
         foreach (var other in Others.Where(o => o != join.From)) SendTo(other, new MembershipUpdate { Master = self, Members = Members });
     }
@@ -225,6 +225,7 @@ public sealed partial class NodeMachine
         Database = db;
         Emit(new PersistDatabase(db));
         AdoptMembership(accepted.Epoch, accepted.Master, accepted.Members);
+        ForgetRemovedPeers(accepted.Definition);
         Phase = NodePhase.Joined;
         ResolveFromOutcomes(now, accepted.Outcomes, accepted.Generation);
         // The outcomes come with the configuration they produced: kept, so this node can settle them for others later.
@@ -250,6 +251,14 @@ public sealed partial class NodeMachine
             return;
         }
         if (update.Epoch < Epoch && update.From != Master) return;
+        if (update.Generation < definitionChangedAt)
+        {
+            // Sent before its sender applied a change of the definition this node has applied (a master tells its
+            // successor first and broadcasts the new membership only once it applies the change itself): its members
+            // would take the added node out of this node's quorum, or bring a removed one back. The next update holds them.
+            LearnDecision(now, update);
+            return;
+        }
         AdoptMembership(Math.Max(update.Epoch, Epoch), update.Master, update.Members);
         LearnDecision(now, update);
         if (Member(self) is not { State: MemberState.Left }) { AcknowledgeMembership(update); return; }
