@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Transactions;
+using VolumeManager.Engine.Cluster;
 
 namespace VolumeManager.Engine.Protocol;
 
@@ -55,8 +56,11 @@ public sealed class JoinAccepted : Message
     public Guid ClusterId { get; set; }
     /// <summary>The master's final outcomes, so a returning node settles what it left in doubt.</summary>
     public List<TransactionRecord> Outcomes { get; set; } = [];
-    /// <summary>The names of the master's cluster definition: a joiner drops the peers it lacks (removed for good while the joiner was away or before it was added).</summary>
-    public List<string> Definition { get; set; } = [];
+    /// <summary>
+    /// The master's cluster definition (names and interconnect addresses): a joiner takes it, dropping the peers it
+    /// lacks and adding those it has (removed or added while the joiner was away, or before the joiner was added).
+    /// </summary>
+    public List<NodeDefinition> Definition { get; set; } = [];
 }
 
 public sealed class MembershipUpdate : Message

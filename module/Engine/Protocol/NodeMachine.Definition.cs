@@ -108,17 +108,23 @@ public sealed partial class NodeMachine
     }
 
     /// <summary>
-    /// (Joining.) Peers the master's definition no longer names were removed for good while this node was away, or
-    /// before it was added (its definition file was written from an older one): dropped, as the RemoveNode's commit
-    /// drops them on the members, so this node neither hears them nor admits them should it become master.
+    /// (Joining.) The master's definition, taken: peers it no longer names were removed for good while this node was
+    /// away, or before it was added (its definition file was written from an older one), and are dropped as the
+    /// RemoveNode's commit drops them on the members, so this node neither hears them nor admits them should it become
+    /// master; nodes it names that this node lacks (added meanwhile, even if never joined) become peers.
     /// </summary>
-    private void ForgetRemovedPeers(List<string> definition)
+    private void TakeDefinition(List<NodeDefinition> definition)
     {
         if (definition.Count == 0) return; // a master that does not send its definition
-        foreach (var removed in peers.Where(p => !definition.Contains(p.Name)).Select(p => p.Name).ToList())
+        foreach (var removed in peers.Where(p => definition.All(d => d.Name != p.Name)).Select(p => p.Name).ToList())
         {
             Log($"node {removed} is no longer in master {Master}'s cluster definition: dropped from this node's");
             Undefine(removed);
+        }
+        foreach (var added in definition.Where(d => d.Name != self && peers.All(p => p.Name != d.Name)))
+        {
+            peers.Add(new PeerAddress(added.Name, added.Interconnect, Definition.Max(p => p.Order) + 1));
+            Emit(new DefineNode(new NodeDefinition { Name = added.Name, Interconnect = added.Interconnect }));
         }
     }
 

@@ -1,5 +1,6 @@
 using VolumeManager.Engine.Checks;
 using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Cluster;
 
 namespace VolumeManager.Engine.Protocol;
 
@@ -114,13 +115,18 @@ public sealed partial class NodeMachine
         if (reply.Master == self) { ResumeMastership(now, reply); return; }
         Phase = NodePhase.Joining;
         discoverDeadline = now + options.DiscoverTimeout * 4;
+        // A node added after this one's definition file was written (the master among them) is named by a defined peer:
+        // a peer from now on, or the master's answer would come from a stranger and this node would never join.
+        LearnPeers(reply.Members);
         SendTo(reply.Master, new JoinRequest { Address = selfAddress.Address, ProcessId = processId, Generation = Database.Generation });
     }
 
     /// <summary>This agent restarted before the others evicted it: it is still master.</summary>
     private void ResumeMastership(DateTimeOffset now, DiscoverReply reply)
     {
-        Members = reply.Members.Select(m => m.Clone()).ToList();
+        // A member that has not applied a RemoveNode this node committed before it stopped still names the node removed:
+        // not taken back, or the members would define it again from this master's membership (LearnPeers).
+        Members = reply.Members.Where(m => m.Name == self || peers.Any(p => p.Name == m.Name)).Select(m => m.Clone()).ToList();
         var me = Member(self)!;
         me.State = MemberState.Joined;
         me.ProcessId = processId;
@@ -195,7 +201,7 @@ public sealed partial class NodeMachine
         SendTo(join.From, new JoinAccepted
         {
             Master = self, Members = Members, Generation = Database.Generation, ClusterId = Database.ClusterId,
-            Shared = Database.Shared, Outcomes = Records.Where(r => r.IsFinal).ToList(), Definition = Definition.Select(p => p.Name).ToList(),
+            Shared = Database.Shared, Outcomes = Records.Where(r => r.IsFinal).ToList(), Definition = Definition.Select(p => new NodeDefinition { Name = p.Name, Interconnect = p.Address }).ToList(),
         });
         foreach (var other in Others.Where(o => o != join.From)) SendTo(other, new MembershipUpdate { Master = self, Members = Members });
     }
@@ -225,7 +231,7 @@ public sealed partial class NodeMachine
         Database = db;
         Emit(new PersistDatabase(db));
         AdoptMembership(accepted.Epoch, accepted.Master, accepted.Members);
-        ForgetRemovedPeers(accepted.Definition);
+        TakeDefinition(accepted.Definition);
         Phase = NodePhase.Joined;
         ResolveFromOutcomes(now, accepted.Outcomes, accepted.Generation);
         // The outcomes come with the configuration they produced: kept, so this node can settle them for others later.
