@@ -77,7 +77,7 @@ public sealed class ScenarioResult
 
     public const string SeedVariable = "VM_SIM_SEED";
 
-    /// <summary>The environment that selects the variant on replay (VM_SIM_CHAOS=1, VM_SIM_HOSTILE=1, VM_SIM_WIRE=1), empty for the default.</summary>
+    /// <summary>The environment that selects the variant on replay (VM_SIM_CHAOS=1, VM_SIM_HOSTILE=1, VM_SIM_WIRE=1, VM_SIM_NO_MEMBERSHIP=1), empty for the default.</summary>
     public string Variant { get; init; } = "";
 
     public static string ReplayCommand(int seed, string variant = "") =>
@@ -343,7 +343,7 @@ public static class Scenario
         return new ScenarioResult
         {
             Seed = seed, Nodes = size,
-            Variant = (options.OneFaultAtATime ? "" : "VM_SIM_CHAOS=1 ") + (options.Network is { Fifo: false } ? "VM_SIM_HOSTILE=1 " : "") + (options.WireRoundTrip ? "VM_SIM_WIRE=1 " : ""),
+            Variant = (options.OneFaultAtATime ? "" : "VM_SIM_CHAOS=1 ") + (options.Network is { Fifo: false } ? "VM_SIM_HOSTILE=1 " : "") + (options.WireRoundTrip ? "VM_SIM_WIRE=1 " : "") + (options.MembershipChanges ? "" : "VM_SIM_NO_MEMBERSHIP=1 "),
             Violations = violations.DistinctBy(v => v.ToString()).ToList(),
             Changes = workload.Runs.Count,
             Succeeded = workload.Runs.Count(r => r.Outcome is { Succeeded: true }),

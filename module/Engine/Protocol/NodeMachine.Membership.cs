@@ -9,6 +9,8 @@ public sealed partial class NodeMachine
 {
     private void OnStarted(DateTimeOffset now)
     {
+        SettleAppliedCommit(now);
+        if (removedForGood) return;
         // A transaction left prepared by the previous agent is still in doubt: its disk groups stay quiesced
         // (the new kernel starts with every gate open) until it is committed or aborted.
         foreach (var doubt in Records.Where(r => r.State == VolumeManager.Engine.Transactions.TransactionState.Prepared))

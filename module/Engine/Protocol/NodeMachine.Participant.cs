@@ -209,6 +209,22 @@ public sealed partial class NodeMachine
     /// that the master has no outcome for stays in doubt while the master's configuration is not past it: that
     /// master was never part of it (its cluster may be older) and cannot tell it was not committed.
     /// </summary>
+    /// <summary>
+    /// (At start.) The previous agent stopped between writing a shared commit into the database and its journal record:
+    /// the database names the transaction it last applied, so that one committed here. Left prepared, it would not be an
+    /// outcome this node gives a joiner, which would abort it on seeing a generation past its base. Its change of the
+    /// cluster definition, written after the database, is made now.
+    /// </summary>
+    private void SettleAppliedCommit(DateTimeOffset now)
+    {
+        if (Records.FirstOrDefault(r => !r.IsFinal && r.Transaction.Scope == TransactionScope.Shared && r.Transaction.Id == Database.LastTransaction) is not { } applied) return;
+        ApplyDefinitionChanges(now, applied.Transaction);
+        var committed = applied.With(TransactionState.Committed, now);
+        committed.Generation = Database.Generation;
+        Keep(committed, durable: true);
+        Log($"the database already holds {applied.Transaction.Id} (the agent stopped between writing it and its journal record): committed");
+    }
+
     private void ResolveFromOutcomes(DateTimeOffset now, List<TransactionRecord> outcomes, long masterGeneration)
     {
         foreach (var record in Records.Where(r => !r.IsFinal).ToList())

@@ -4,8 +4,9 @@ using Xunit.Abstractions;
 namespace VolumeManager.Engine.Tests.Simulation;
 
 /// <summary>
-/// Chaos seeds beyond the sweep's range that broke an invariant, each pinned by name with the sequence it found
-/// (replay one with VM_SIM_CHAOS=1 VM_SIM_SEED=&lt;seed&gt;, see <see cref="SimulationReplayTests"/>).
+/// Chaos seeds beyond the sweep's range that broke an invariant, each pinned by name with the sequence it found, in the
+/// runs seeds gave before the workload changed the membership (replay one with VM_SIM_CHAOS=1 VM_SIM_NO_MEMBERSHIP=1
+/// VM_SIM_SEED=&lt;seed&gt;, see <see cref="SimulationReplayTests"/>).
 /// </summary>
 [Trait("Category", "Simulation")]
 public sealed class ChaosRegressionTests(ITestOutputHelper output)
