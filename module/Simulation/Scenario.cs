@@ -295,13 +295,14 @@ public static class Scenario
         sim.At(sim.Between(TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(1200)), FaultLoop);
         sim.RunFor(end);
 
-        // Faults stop: the network heals, every agent that is down or has left is started again (a spare host's too;
-        // not one the cluster removed for good, nor the master being retired).
+        // Faults stop: the network heals, every agent that is down or has left is started again (a spare host's and a
+        // retiring master's too; not one the cluster removed for good).
         Fault("faults stop: network heals, failing disks are replaced, stopped agents restart");
         sim.Network.Heal();
         sim.Data.FailingDisks.Clear();
         sim.Data.FailingPaths.Clear();
         foreach (var (node, disk) in cutPaths) node.InvisibleDisks.Remove(disk);
+        retirement.GiveUp();
         foreach (var node in sim.Nodes)
         {
             node.CrashBefore = null;

@@ -52,6 +52,14 @@ public sealed partial class NodeMachine
     /// <summary>The node a transaction takes out of the cluster: it is told of the commit last, never first (it will not succeed the master).</summary>
     private static bool Removes(Transaction tx, string node) => tx.Operations.OfType<RemoveNode>().Any(r => r.Node == node);
 
+    /// <summary>
+    /// A node that a change this node holds prepared takes out of the cluster. The master tells it of the commit last
+    /// (<see cref="Removes"/>), so it does not succeed the master while that change is open: taking over, it would
+    /// abort what the member told first may have committed.
+    /// </summary>
+    private bool RemovedByOpenChange(string node) =>
+        Records.Any(r => r.State == TransactionState.Prepared && Removes(r.Transaction, node));
+
     /// <summary>At commit, on every member alike: the definition and the membership change together.</summary>
     private void ApplyDefinitionChanges(DateTimeOffset now, Transaction tx)
     {

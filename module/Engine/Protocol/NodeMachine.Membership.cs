@@ -427,7 +427,7 @@ public sealed partial class NodeMachine
         }
         masterLostAt ??= now;
         if (!HasQuorum(m => m.Name != master.Name && lastHeard.TryGetValue(m.Name, out var heard) && now - heard < options.DownAfter)) return;
-        var successor = Current.Where(m => m.Name != master.Name).OrderBy(m => m.Rank).FirstOrDefault();
+        var successor = Current.Where(m => m.Name != master.Name && !RemovedByOpenChange(m.Name)).OrderBy(m => m.Rank).FirstOrDefault();
         if (successor?.Name != self) return; // the successor announces itself (MembershipUpdate); until then there is no master to follow
         if (MissedMembershipChange(now)) { LookForClusterAgain(now, $"master {master.Name} is silent and members speak at a newer epoch than {Epoch}: this node's order of succession is stale"); return; }
         master.State = MemberState.Left;
