@@ -54,6 +54,11 @@ public sealed class JoinAccepted : Message
     public long Generation { get; set; }
     public List<DiskGroup> Shared { get; set; } = [];
     public Guid ClusterId { get; set; }
+    /// <summary>
+    /// The shared transaction that produced the master's generation (<see cref="NodeDatabase.LastTransaction"/>): committed,
+    /// whether or not the master holds its outcome (a node that joined and stopped before writing the outcomes it was given).
+    /// </summary>
+    public string? LastTransaction { get; set; }
     /// <summary>The master's final outcomes, so a returning node settles what it left in doubt.</summary>
     public List<TransactionRecord> Outcomes { get; set; } = [];
     /// <summary>

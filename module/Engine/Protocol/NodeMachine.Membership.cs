@@ -203,7 +203,7 @@ public sealed partial class NodeMachine
         SendTo(join.From, new JoinAccepted
         {
             Master = self, Members = Members, Generation = Database.Generation, ClusterId = Database.ClusterId,
-            Shared = Database.Shared, Outcomes = Records.Where(r => r.IsFinal).ToList(), Definition = Definition.Select(p => new NodeDefinition { Name = p.Name, Interconnect = p.Address }).ToList(),
+            Shared = Database.Shared, Outcomes = Records.Where(r => r.IsFinal).ToList(), LastTransaction = Database.LastTransaction, Definition = Definition.Select(p => new NodeDefinition { Name = p.Name, Interconnect = p.Address }).ToList(),
         });
         foreach (var other in Others.Where(o => o != join.From)) SendTo(other, new MembershipUpdate { Master = self, Members = Members });
     }
@@ -230,6 +230,7 @@ public sealed partial class NodeMachine
         db.ClusterId = accepted.ClusterId;
         db.Generation = accepted.Generation;
         db.Shared = accepted.Shared.Select(g => g.Clone()).ToList();
+        if (accepted.LastTransaction is not null) db.LastTransaction = accepted.LastTransaction;
         Database = db;
         Emit(new PersistDatabase(db));
         AdoptMembership(accepted.Epoch, accepted.Master, accepted.Members);

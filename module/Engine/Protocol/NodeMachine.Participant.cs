@@ -230,11 +230,14 @@ public sealed partial class NodeMachine
         foreach (var record in Records.Where(r => !r.IsFinal).ToList())
         {
             var outcome = outcomes.FirstOrDefault(o => o.Transaction.Id == record.Transaction.Id);
-            if (outcome is null && CannotKnow(record, masterGeneration)) { Log($"{record.Transaction.Id} stays in doubt: master {Master} has no outcome for it"); continue; }
-            var state = outcome?.State == TransactionState.Committed ? TransactionState.Committed : TransactionState.Aborted;
+            // The configuration taken from the master is the one this transaction produced: committed, outcome or not.
+            var produced = outcome is null && record.Transaction.Id == Database.LastTransaction;
+            if (outcome is null && !produced && CannotKnow(record, masterGeneration)) { Log($"{record.Transaction.Id} stays in doubt: master {Master} has no outcome for it"); continue; }
+            var state = produced || outcome?.State == TransactionState.Committed ? TransactionState.Committed : TransactionState.Aborted;
             var settled = record.With(state, now);
             settled.Error ??= state == TransactionState.Committed ? null : outcome?.Error ?? "settled on rejoin: the master has no commit of it";
             if (outcome is { State: TransactionState.Committed }) settled.Generation = outcome.Generation;
+            else if (produced) settled.Generation = Database.Generation;
             var wasQuiesced = record.State is TransactionState.Preparing or TransactionState.Prepared;
             if (wasQuiesced) settled.FreezeMilliseconds = FrozenFor(record.Transaction.Id, now, record.FreezeMilliseconds);
             Keep(settled, durable: true);

@@ -53,4 +53,19 @@ public sealed class MembershipRegressionTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Seed_856_a_commit_in_the_database_but_not_the_journal_is_an_outcome() => Passes(856, chaos: true);
+
+    /// <summary>
+    /// Master n1 decides to remove n2, tells n3 first (n2, next in rank, is told last) and dies: n2 holds the removal
+    /// prepared and must not take over (it would abort what n3 committed); n3 does.
+    /// </summary>
+    [Fact]
+    public void Seed_103309_the_node_being_removed_does_not_succeed_the_master() => Passes(103309);
+
+    /// <summary>
+    /// n2 joins n3's cluster at the generation T0002 made and dies before writing the outcomes it was given; it forms the
+    /// cluster again as master: T0002's decided coordinator n1 joins it and must commit T0002 (the master's database
+    /// names it as the change that made its generation), not abort it for want of an outcome.
+    /// </summary>
+    [Fact]
+    public void Seed_1232_the_change_that_made_the_masters_generation_is_an_outcome() => Passes(1232, chaos: true);
 }
