@@ -114,6 +114,9 @@ public sealed partial class NodeMachine
             }
             return;
         }
+        // A node that a change this node holds prepared removes is told of the commit last, if at all: its word on who
+        // is master may be from before the members took over without it (they no longer hear it).
+        if (RemovedByOpenChange(reply.From)) return;
         if (reply.Master == self) { ResumeMastership(now, reply); return; }
         Phase = NodePhase.Joining;
         discoverDeadline = now + options.DiscoverTimeout * 4;

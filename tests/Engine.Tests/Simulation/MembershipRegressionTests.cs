@@ -68,4 +68,11 @@ public sealed class MembershipRegressionTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Seed_1232_the_change_that_made_the_masters_generation_is_an_outcome() => Passes(1232, chaos: true);
+
+    /// <summary>
+    /// Master n1 decides to remove n3, tells n2 and dies; n2 takes over and commits it with n4, and no longer hears n3.
+    /// n1 restarts in doubt: n3, never told, still names n1 master, and n1 must not resume as master on its word.
+    /// </summary>
+    [Fact]
+    public void Seed_107483_a_master_does_not_resume_on_the_word_of_the_node_it_was_removing() => Passes(107483);
 }
