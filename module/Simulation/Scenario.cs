@@ -40,6 +40,14 @@ public sealed class ScenarioOptions
     public int TraceLines { get; set; }
     /// <summary>See <see cref="SimulationOptions.WireRoundTrip"/>.</summary>
     public bool WireRoundTrip { get; set; }
+    /// <summary>
+    /// Growing and shrinking the cluster: up to two spare hosts run outside it from the start, and changes add them
+    /// (AddNode) or remove members for good (RemoveNode, the master too once its agent is stopped). Off: the runs
+    /// are the ones seeds gave before issue 13 (a pinned regression seed keeps its history).
+    /// </summary>
+    public bool MembershipChanges { get; set; } = true;
+    /// <summary>The share of random changes that are AddNode or RemoveNode.</summary>
+    public double MembershipShare { get; set; } = 0.1;
 }
 
 /// <summary>How one seed's run went.</summary>
@@ -69,7 +77,7 @@ public sealed class ScenarioResult
 
     public const string SeedVariable = "VM_SIM_SEED";
 
-    /// <summary>The environment that selects the variant on replay (VM_SIM_CHAOS=1, VM_SIM_HOSTILE=1, VM_SIM_WIRE=1), empty for the default.</summary>
+    /// <summary>The environment that selects the variant on replay (VM_SIM_CHAOS=1, VM_SIM_HOSTILE=1, VM_SIM_WIRE=1, VM_SIM_NO_MEMBERSHIP=1), empty for the default.</summary>
     public string Variant { get; init; } = "";
 
     public static string ReplayCommand(int seed, string variant = "") =>
@@ -124,31 +132,37 @@ public static class Scenario
     public static ScenarioResult Run(int seed, ScenarioOptions? options = null)
     {
         options ??= new ScenarioOptions();
-        var size = new Random(seed).Next(options.MinNodes, options.MaxNodes + 1);
+        var sizes = new Random(seed);
+        var size = sizes.Next(options.MinNodes, options.MaxNodes + 1);
+        var spares = options.MembershipChanges ? sizes.Next(3) : 0;
         var sim = new Simulator(new SimulationOptions
         {
-            Nodes = size, Seed = seed, Network = options.Network ?? NetworkOptions.Tcp(),
+            Nodes = size + spares, DefinedNodes = size, Seed = seed, Network = options.Network ?? NetworkOptions.Tcp(),
             DiskInvisibleRate = options.DiskInvisibleRate, TraceLines = options.TraceLines, WireRoundTrip = options.WireRoundTrip,
         });
-        var workload = new Workload(sim);
+        var workload = new Workload(sim) { MembershipShare = options.MembershipChanges ? options.MembershipShare : 0 };
         var faults = new List<string>();
         void Fault(string text)
         {
             faults.Add($"{sim.Elapsed.TotalSeconds:0.000} {text}");
             sim.Trace.Add(sim.Elapsed, "FAULT " + text);
         }
+        var retirement = new MasterRetirement(sim, workload, Fault);
+        // An agent the run may start: not one retiring, nor one whose own definition no longer names it (removed for good, and told).
+        bool Startable(SimNode node) => !node.Removed && !retirement.IsRetiring(node);
         var protocol = sim.Options.Protocol;
         var end = options.FaultWindow;
         var cutPaths = new List<(SimNode Node, string Disk)>();
 
-        // Agents boot within the first second: the first forms the cluster, the rest join (some while changes run).
+        // Agents boot within the first second: the first forms the cluster, the rest join (some while changes run);
+        // spare hosts start too, outside the cluster until a change adds them.
         foreach (var node in sim.Nodes)
             sim.At(sim.Between(TimeSpan.Zero, TimeSpan.FromSeconds(1)), () => sim.Start(node));
 
         void Later(TimeSpan delay, SimNode node)
         {
             if (sim.Elapsed + delay >= end) return; // restarted when faults stop
-            sim.At(delay, () => { if (!node.Running && sim.Elapsed < end) { Fault($"{node.Name} agent restarts"); sim.Start(node); } });
+            sim.At(delay, () => { if (!node.Running && sim.Elapsed < end && Startable(node)) { Fault($"{node.Name} agent restarts"); sim.Start(node); } });
         }
 
         TimeSpan RestartDelay() => sim.Random.NextDouble() switch
@@ -161,7 +175,7 @@ public static class Scenario
         void ChangeLoop()
         {
             if (sim.Elapsed >= end) return;
-            var running = sim.Nodes.Where(n => n.Running).ToList();
+            var running = sim.Nodes.Where(n => n.Running && sim.InCluster(n)).ToList();
             if (running.Count > 0 && workload.Running.Count() < options.MaxConcurrentChanges)
                 workload.StartRandom(sim.Pick(running).Name);
             sim.At(sim.Between(TimeSpan.FromMilliseconds(20), options.MeanChangeGap * 2), ChangeLoop);
@@ -176,7 +190,7 @@ public static class Scenario
                 return;
             }
             var running = sim.Nodes.Where(n => n.Running).ToList();
-            var master = running.FirstOrDefault(n => n.Machine!.IsMaster);
+            var master = running.FirstOrDefault(n => n.Machine!.IsMaster && sim.InCluster(n));
             var kinds = new List<string>();
             if (options.Crashes && running.Count > 0) kinds.AddRange(["crash", "crash"]);
             if (options.CrashPoints && running.Count > 0) kinds.AddRange(["crash-point", "crash-point", "crash-point"]);
@@ -186,6 +200,7 @@ public static class Scenario
             var mirrored = master?.Machine!.Database.Shared.SelectMany(g => g.Volumes).Where(v => v.Plexes.Count(p => p.IsActive) > 1)
                 .SelectMany(v => v.AttachedDiskNames).Where(d => !sim.Data.FailingDisks.Contains(d)).Distinct().ToList() ?? [];
             if (options.DiskFaults && mirrored.Count > 0) kinds.AddRange(["disk-fails", "path-fails"]);
+            if (options.MembershipChanges && master is not null && !retirement.Any && sim.Defined.Count > 2) kinds.Add("retire-master");
             if (kinds.Count > 0)
             {
                 switch (sim.Pick(kinds))
@@ -251,6 +266,9 @@ public static class Scenario
                         sim.Network.BreakConnection(a.Name, b.Name);
                         break;
                     }
+                    case "retire-master":
+                        retirement.Retire(master!);
+                        break;
                     case "leave":
                     {
                         var leaver = sim.Pick(running.Where(n => n.Machine!.Phase == NodePhase.Joined && !n.Machine.IsMaster).ToList());
@@ -259,7 +277,7 @@ public static class Scenario
                         var back = sim.Between(TimeSpan.FromMilliseconds(100), protocol.FailureTimeout);
                         sim.At(back, () =>
                         {
-                            if (sim.Elapsed >= end || leaver.Machine is not { Phase: NodePhase.Left }) return;
+                            if (sim.Elapsed >= end || leaver.Machine is not { Phase: NodePhase.Left } || !sim.InCluster(leaver)) return;
                             Fault($"{leaver.Name} agent restarts to join again");
                             sim.Restart(leaver);
                         });
@@ -270,50 +288,51 @@ public static class Scenario
             sim.At(sim.Between(TimeSpan.FromMilliseconds(20), options.MeanFaultGap * 2), FaultLoop);
         }
 
-        bool Recovered() => !sim.Network.Partitioned && sim.Nodes.All(n => n.Machine is { Phase: NodePhase.Joined, Active: null } m && n.CrashBefore is null && !n.AnyGateClosed)
-            && sim.Nodes.Select(n => n.Machine!.Master).Distinct().Count() == 1;
+        bool Recovered() => !sim.Network.Partitioned && sim.Nodes.Where(sim.InCluster).All(n => n.Machine is { Phase: NodePhase.Joined, Active: null } m && n.CrashBefore is null && !n.AnyGateClosed)
+            && sim.Nodes.Where(sim.InCluster).Select(n => n.Machine!.Master).Distinct().Count() == 1;
 
         sim.At(TimeSpan.FromMilliseconds(300), ChangeLoop);
         sim.At(sim.Between(TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(1200)), FaultLoop);
         sim.RunFor(end);
 
-        // Faults stop: the network heals, every agent that is down or has left is started again.
+        // Faults stop: the network heals, every agent that is down or has left is started again (a spare host's and a
+        // retiring master's too; not one the cluster removed for good).
         Fault("faults stop: network heals, failing disks are replaced, stopped agents restart");
         sim.Network.Heal();
         sim.Data.FailingDisks.Clear();
         sim.Data.FailingPaths.Clear();
         foreach (var (node, disk) in cutPaths) node.InvisibleDisks.Remove(disk);
+        retirement.GiveUp();
         foreach (var node in sim.Nodes)
         {
             node.CrashBefore = null;
-            if (!node.Running) sim.Start(node);
-            else if (node.Machine!.Phase == NodePhase.Left) sim.Restart(node);
+            if (!node.Running && Startable(node) && !sim.Retired.Contains(node.Name)) sim.Start(node);
+            else if (node.Running && node.Machine!.Phase == NodePhase.Left && sim.InCluster(node)) sim.Restart(node);
         }
         var stopped = sim.Elapsed;
         sim.RunFor(protocol.DownAfter * 1.5); // connection resets and leave requests already under way still land
-        foreach (var node in sim.Nodes.Where(n => n.Machine is { Phase: NodePhase.Left })) sim.Restart(node);
+        foreach (var node in sim.Nodes.Where(n => n.Machine is { Phase: NodePhase.Left } && sim.InCluster(n))) sim.Restart(node);
         var violations = new List<Violation>();
         if (options.CheckLiveness)
         {
-            var settled = sim.RunUntil(() => !workload.Running.Any() && QuickSettled(sim) && ClusterInvariants.Settled(sim.Snapshots(), sim.Elapsed - stopped).Count == 0,
+            var settled = sim.RunUntil(() => !workload.Running.Any() && QuickSettled(sim) && AtRest(sim, sim.Elapsed - stopped).Count == 0,
                 options.SettleBound, TimeSpan.FromMilliseconds(100));
             if (!settled)
             {
-                violations.AddRange(ClusterInvariants.Settled(sim.Snapshots(), sim.Elapsed - stopped));
+                violations.AddRange(AtRest(sim, sim.Elapsed - stopped));
                 foreach (var node in sim.Nodes.Where(n => n.AnyGateClosed))
                     violations.Add(new Violation(InvariantId.Liveness, $"{(sim.Elapsed - stopped).TotalSeconds:0.#} s after faults stopped, {node.Name}'s kernel still blocks I/O to a quiesced disk group.", node.Name));
                 foreach (var run in workload.Running)
                     violations.Add(new Violation(InvariantId.Liveness, $"{(sim.Elapsed - stopped).TotalSeconds:0.#} s after faults stopped, {run} has not ended.", run.Node));
             }
-            else if (options.FinalChange && workload.SaneProposal(sim.Nodes[0].Name) is { } proposal)
+            else if (options.FinalChange && sim.Nodes.First(sim.InCluster) is var home && workload.SaneProposal(home.Name) is { } proposal)
             {
-                var home = sim.Nodes[0];
                 var final = workload.Start(home.Name, proposal);
                 if (!sim.RunUntil(() => final.Done, TimeSpan.FromSeconds(20)) || final.Outcome is not { Succeeded: true })
                     violations.Add(new Violation(InvariantId.Liveness, $"on the settled cluster, {final}", home.Name));
-                sim.RunUntil(() => QuickSettled(sim) && ClusterInvariants.Settled(sim.Snapshots(), sim.Elapsed - stopped).Count == 0,
+                sim.RunUntil(() => QuickSettled(sim) && AtRest(sim, sim.Elapsed - stopped).Count == 0,
                     TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(100));
-                violations.AddRange(ClusterInvariants.Settled(sim.Snapshots(), sim.Elapsed - stopped));
+                violations.AddRange(AtRest(sim, sim.Elapsed - stopped));
             }
         }
         else sim.RunFor(TimeSpan.FromSeconds(5));
@@ -325,7 +344,7 @@ public static class Scenario
         return new ScenarioResult
         {
             Seed = seed, Nodes = size,
-            Variant = (options.OneFaultAtATime ? "" : "VM_SIM_CHAOS=1 ") + (options.Network is { Fifo: false } ? "VM_SIM_HOSTILE=1 " : "") + (options.WireRoundTrip ? "VM_SIM_WIRE=1 " : ""),
+            Variant = (options.OneFaultAtATime ? "" : "VM_SIM_CHAOS=1 ") + (options.Network is { Fifo: false } ? "VM_SIM_HOSTILE=1 " : "") + (options.WireRoundTrip ? "VM_SIM_WIRE=1 " : "") + (options.MembershipChanges ? "" : "VM_SIM_NO_MEMBERSHIP=1 "),
             Violations = violations.DistinctBy(v => v.ToString()).ToList(),
             Changes = workload.Runs.Count,
             Succeeded = workload.Runs.Count(r => r.Outcome is { Succeeded: true }),
@@ -347,14 +366,25 @@ public static class Scenario
     /// </summary>
     public static List<Violation> MirrorsAgree(Simulator sim, bool checkLiveness)
     {
-        SimNode? Coordinator() => sim.Nodes.FirstOrDefault(n => n.Machine is { IsMaster: true, Phase: NodePhase.Joined });
+        SimNode? Coordinator() => sim.Nodes.FirstOrDefault(n => n.Machine is { IsMaster: true, Phase: NodePhase.Joined } && sim.InCluster(n));
         bool Done() => sim.Recovery.Running == 0 && Coordinator() is { } master && sim.Drl.Unrecovered(master.Machine!.Database) == 0;
         if (!sim.RunUntil(Done, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100)))
             return checkLiveness
                 ? [new Violation(InvariantId.Liveness, $"20 s after the run settled, recoveries are still owed: {sim.Recovery.Running} under way, {(Coordinator() is { } m ? sim.Drl.Unrecovered(m.Machine!.Database) : -1)} dirty region entries of stopped runs left.")]
                 : [];
-        foreach (var node in sim.Nodes.Where(n => n.Running)) sim.Data.CheckMirrors(node);
+        foreach (var node in sim.Nodes.Where(n => n.Running && sim.InCluster(n))) sim.Data.CheckMirrors(node);
         return [];
+    }
+
+    /// <summary>
+    /// Liveness at rest (<see cref="ClusterInvariants.Settled"/>) over the nodes of the cluster, and invariant 9: they
+    /// agree on the definition the commits made and count exactly it in their quorum.
+    /// </summary>
+    public static List<Violation> AtRest(Simulator sim, TimeSpan after)
+    {
+        var nodes = sim.Snapshots();
+        var violations = ClusterInvariants.Settled(nodes, after);
+        return violations.Count > 0 ? violations : ClusterInvariants.DefinitionAtRest(nodes, sim.Defined);
     }
 
     /// <summary>A cheap test before the full <see cref="ClusterInvariants.Settled"/>: all running and joined, one master, no slot held, one generation.</summary>
@@ -362,7 +392,7 @@ public static class Scenario
     {
         long? generation = null;
         string? master = null;
-        foreach (var node in sim.Nodes.Where(n => !n.Removed))
+        foreach (var node in sim.Nodes.Where(sim.InCluster))
         {
             if (node.Machine is not { Phase: NodePhase.Joined } m || m.Master is null) return false;
             if (m.Active is not null || node.AnyGateClosed) return false;

@@ -23,11 +23,11 @@ internal static class SimCopy
                 Master = r.Master, Members = r.Members.Select(m => m.Clone()).ToList(),
                 LastMembership = [.. r.LastMembership], LastMembershipEpoch = r.LastMembershipEpoch,
             },
-            MembershipUpdate u => new MembershipUpdate { Master = u.Master, Members = u.Members.Select(m => m.Clone()).ToList(), Decided = u.Decided },
+            MembershipUpdate u => new MembershipUpdate { Master = u.Master, Members = u.Members.Select(m => m.Clone()).ToList(), Decided = u.Decided, Generation = u.Generation },
             JoinAccepted a => new JoinAccepted
             {
                 Master = a.Master, Members = a.Members.Select(m => m.Clone()).ToList(), Generation = a.Generation,
-                Shared = a.Shared.Select(g => g.Clone()).ToList(), ClusterId = a.ClusterId, Outcomes = [.. a.Outcomes],
+                Shared = a.Shared.Select(g => g.Clone()).ToList(), ClusterId = a.ClusterId, Outcomes = [.. a.Outcomes], LastTransaction = a.LastTransaction, Definition = [.. a.Definition],
             },
             Prepare p => new Prepare { Transaction = Transaction(p.Transaction) },
             CommitNotice c => new CommitNotice { TransactionId = c.TransactionId, Transaction = c.Transaction is null ? null : Transaction(c.Transaction) },

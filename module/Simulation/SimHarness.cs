@@ -95,11 +95,11 @@ public sealed class SimHarness
     /// <summary>Restarts stopped agents and runs until the cluster is at rest: one master, every node joined, nothing in doubt.</summary>
     public void Settle(TimeSpan? within = null)
     {
-        foreach (var node in Sim.Nodes.Where(n => !n.Removed && (!n.Running || n.Machine!.Phase == NodePhase.Left))) Sim.Restart(node);
+        foreach (var node in Sim.Nodes.Where(n => Sim.InCluster(n) && (!n.Running || n.Machine!.Phase == NodePhase.Left))) Sim.Restart(node);
         var stopped = Sim.Elapsed;
-        if (!Sim.RunUntil(() => !Workload.Running.Any() && Scenario.QuickSettled(Sim) && ClusterInvariants.Settled(Sim.Snapshots(), Sim.Elapsed - stopped).Count == 0,
+        if (!Sim.RunUntil(() => !Workload.Running.Any() && Scenario.QuickSettled(Sim) && Scenario.AtRest(Sim, Sim.Elapsed - stopped).Count == 0,
                 within ?? TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50)))
-            throw new TimeoutException($"the cluster did not settle: {string.Join("; ", ClusterInvariants.Settled(Sim.Snapshots(), Sim.Elapsed - stopped))}{Environment.NewLine}{Sim.Trace}");
+            throw new TimeoutException($"the cluster did not settle: {string.Join("; ", Scenario.AtRest(Sim, Sim.Elapsed - stopped))}{Environment.NewLine}{Sim.Trace}");
     }
 
     /// <summary>Every invariant broken so far, and what the initiators reported against what the nodes did.</summary>

@@ -36,8 +36,11 @@ public sealed class SimRecovery(Simulator sim)
     public int RegionRecoveries { get; private set; }
     public int WholeRecoveries { get; private set; }
 
-    /// <summary>Recoveries under way on running nodes.</summary>
-    public int Running => runs.Where(r => sim.Node(r.Key.Node).Incarnation == r.Key.Incarnation && sim.Node(r.Key.Node).Running).Sum(r => r.Value.Jobs.Count);
+    /// <summary>
+    /// Recoveries under way on running nodes of the cluster: a node removed for good copies nothing more (its agent
+    /// is Left), and the coordinator recovers the regions its slot holds as it does any departed node's.
+    /// </summary>
+    public int Running => runs.Where(r => sim.Node(r.Key.Node) is var node && node.Incarnation == r.Key.Incarnation && node.Running && sim.InCluster(node)).Sum(r => r.Value.Jobs.Count);
 
     /// <summary>One copy step of a joined node, after a look for what to recover when <paramref name="look"/> (the agent looks every 250 ms).</summary>
     internal void Step(SimNode node, bool look)

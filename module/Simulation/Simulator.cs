@@ -29,6 +29,9 @@ public sealed class Simulator
     private long now;
     private long nextRequest;
     private int nextPid = 4000;
+    private readonly SortedSet<string> defined = new(StringComparer.Ordinal);
+    private readonly HashSet<string> definitionChanges = [];
+    private readonly HashSet<string> retired = [];
 
     public Simulator(SimulationOptions options)
     {
@@ -38,6 +41,7 @@ public sealed class Simulator
         ClusterId = NewGuid();
         Cluster = Enumerable.Range(1, options.Nodes).Select(i => new PeerAddress($"n{i}", $"10.0.{i / 250}.{i % 250}:7400", i)).ToList();
         Initial = new NodeDatabase { ClusterId = ClusterId };
+        defined.UnionWith(Cluster.Take(options.DefinedNodes ?? options.Nodes).Select(p => p.Name));
         for (var i = 0; i < options.Nodes; i++)
         {
             var defined = Cluster.Take(options.DefinedNodes ?? options.Nodes).ToList();
@@ -85,6 +89,27 @@ public sealed class Simulator
     public TimeSpan Elapsed => TimeSpan.FromTicks(now);
     public DateTimeOffset Now => Origin + Elapsed;
     public SimNode Node(string name) => byName[name];
+
+    /// <summary>
+    /// The cluster's definition as the commits made it: the nodes defined at first, with each committed AddNode and
+    /// RemoveNode applied once, when its first member commits it (changes commit one at a time, in generation order).
+    /// A spare host never added and a node removed for good are not in it, and no invariant counts them.
+    /// </summary>
+    public IReadOnlyCollection<string> Defined => defined;
+
+    public bool InCluster(SimNode node) => defined.Contains(node.Name);
+
+    /// <summary>Hosts a committed RemoveNode took out of the cluster: never added again.</summary>
+    public IReadOnlySet<string> Retired => retired;
+
+    private void DefinitionCommitted(Transaction tx)
+    {
+        if (!tx.Operations.Any(o => o is Engine.Operations.AddNode or Engine.Operations.RemoveNode) || !definitionChanges.Add(tx.Id)) return;
+        foreach (var op in tx.Operations)
+            if (op is Engine.Operations.AddNode add) defined.Add(add.Node.Name);
+            else if (op is Engine.Operations.RemoveNode remove && defined.Remove(remove.Node)) retired.Add(remove.Node);
+        Trace.Add(Elapsed, $"the cluster is now [{string.Join(",", defined)}] ({tx.Id} committed)");
+    }
 
     /// <summary>Every violation: the ones found live plus the ledger's.</summary>
     public IEnumerable<Violation> AllViolations => Violations.Concat(Ledger.Violations);
@@ -309,6 +334,7 @@ public sealed class Simulator
                 case PersistRecord r:
                     node.Append(r.Record);
                     Ledger.RecordPersisted(node.Name, r.Record, machine.IsMaster);
+                    if (r.Record.State == TransactionState.Committed) DefinitionCommitted(r.Record.Transaction);
                     break;
                 case Reply r: Answer(node, machine, r); break;
                 case Fence f: node.Kernel.Hold(NodeMachine.FenceId, f.DiskGroups); break;
@@ -403,10 +429,10 @@ public sealed class Simulator
         Violations.AddRange(ClusterInvariants.AfterCompletedChange(NodeSnapshot.Of(machine), tx, Snapshots()));
     }
 
-    /// <summary>Every node as a monitor sees it: running ones from their machines, stopped ones from their durable store.</summary>
-    public List<NodeSnapshot> Snapshots() => nodes.Where(n => !n.Removed).Select(n => n.Machine is { } m
+    /// <summary>Every node of the cluster as a monitor sees it: running ones from their machines, stopped ones from their durable store.</summary>
+    public List<NodeSnapshot> Snapshots() => nodes.Where(InCluster).Select(n => n.Machine is { } m
         ? NodeSnapshot.Of(m)
-        : NodeSnapshot.Stopped(n.Name, n.Durable, n.LoadJournal(r => r))).ToList();
+        : NodeSnapshot.Stopped(n.Name, n.Durable, n.LoadJournal(r => r), n.Definition.Select(p => p.Name))).ToList();
 
     /// <summary>A deterministic endpoint per node for the real <see cref="Initiator"/>.</summary>
     public IReadOnlyDictionary<string, IVmEndpoint> Endpoints() => nodes.ToDictionary(n => n.Name, n => (IVmEndpoint)new SimEndpoint(this, n.Name));

@@ -1,4 +1,5 @@
 using VolumeManager.Engine.Checks;
+using VolumeManager.Engine.Cluster;
 using VolumeManager.Engine.Initiation;
 using VolumeManager.Simulation.Invariants;
 using VolumeManager.Engine.Model;
@@ -49,12 +50,16 @@ public sealed class Workload(Simulator sim)
 
     public ChangeRun StartRandom(string node) => Start(node, RandomProposal(node));
 
+    /// <summary>The share of random changes that add a spare host or remove a member for good (0: none).</summary>
+    public double MembershipShare { get; set; }
+
     /// <summary>
     /// Creates a shared disk group on free disks, removes one (its volumes first), makes a private one, puts a mirrored
-    /// volume on a shared group of two disks, or asks for something the local checks refuse.
+    /// volume on a shared group of two disks, adds or removes a node, or asks for something the local checks refuse.
     /// </summary>
     public Proposal RandomProposal(string node)
     {
+        if (MembershipShare > 0 && sim.Chance(MembershipShare) && MembershipChange(node) is { } change) return change;
         var db = sim.Node(node).Machine?.Database ?? sim.Node(node).Durable;
         var free = sim.Disks.Free.ToList();
         var roll = sim.Random.NextDouble();
@@ -80,6 +85,36 @@ public sealed class Workload(Simulator sim)
         if (free.Count > 0) return Create(node, $"dg{++names:D3}", [sim.Pick(free)]);
         return db.Private.Count > 0 ? Remove(node, sim.Pick(db.Private).Name, TransactionScope.Private) : null;
     }
+
+    /// <summary>
+    /// Adds a spare host the node's definition lacks (never one removed before), or, with more than two members,
+    /// removes one for good: a non-master mostly, the master in a quarter of them (refused: the master coordinates).
+    /// </summary>
+    private Proposal? MembershipChange(string node)
+    {
+        if (sim.Node(node).Machine is not { } machine) return null;
+        var defined = machine.Definition.Select(p => p.Name).ToHashSet();
+        var spares = sim.Nodes.Where(n => !defined.Contains(n.Name) && !sim.Retired.Contains(n.Name)).ToList();
+        var members = machine.Members.Where(m => m.State != MemberState.Left).Select(m => m.Name).ToList();
+        if (spares.Count > 0 && (members.Count <= 2 || sim.Chance(0.5))) return AddNode(node, sim.Pick(spares).Name);
+        if (members.Count <= 2) return null;
+        var others = members.Where(m => m != machine.Master).ToList();
+        return RemoveNode(node, machine.Master is { } master && sim.Chance(0.25) ? master : sim.Pick(others));
+    }
+
+    /// <summary>Add-VmNode of a simulated host: its name, interconnect address and a state folder of its own.</summary>
+    public Proposal AddNode(string node, string host) => Membership(node, new AddNode
+    {
+        Node = new NodeDefinition { Name = host, Interconnect = sim.Node(host).Address.Address, StateDirectory = $"/var/lib/volumemanager/{host}" },
+    });
+
+    /// <summary>Remove-VmNode -Permanent.</summary>
+    public Proposal RemoveNode(string node, string member) => Membership(node, new RemoveNode { Node = member });
+
+    private static Proposal Membership(string node, Operation op) => new()
+    {
+        Scope = TransactionScope.Shared, Node = node, Initiator = $"admin@{node}", Operations = [op],
+    };
 
     public Proposal Create(string node, string name, List<string> disks, TransactionScope scope = TransactionScope.Shared, string detachPolicy = DetachPolicies.Global) => new()
     {

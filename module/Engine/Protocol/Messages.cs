@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Transactions;
+using VolumeManager.Engine.Cluster;
 
 namespace VolumeManager.Engine.Protocol;
 
@@ -53,8 +54,18 @@ public sealed class JoinAccepted : Message
     public long Generation { get; set; }
     public List<DiskGroup> Shared { get; set; } = [];
     public Guid ClusterId { get; set; }
+    /// <summary>
+    /// The shared transaction that produced the master's generation (<see cref="NodeDatabase.LastTransaction"/>): committed,
+    /// whether or not the master holds its outcome (a node that joined and stopped before writing the outcomes it was given).
+    /// </summary>
+    public string? LastTransaction { get; set; }
     /// <summary>The master's final outcomes, so a returning node settles what it left in doubt.</summary>
     public List<TransactionRecord> Outcomes { get; set; } = [];
+    /// <summary>
+    /// The master's cluster definition (names and interconnect addresses): a joiner takes it, dropping the peers it
+    /// lacks and adding those it has (removed or added while the joiner was away, or before the joiner was added).
+    /// </summary>
+    public List<NodeDefinition> Definition { get; set; } = [];
 }
 
 public sealed class MembershipUpdate : Message
@@ -66,6 +77,11 @@ public sealed class MembershipUpdate : Message
     /// passed over may have committed it, so a member that takes over commits it too instead of aborting it.
     /// </summary>
     public string? Decided { get; set; }
+    /// <summary>
+    /// The sender's generation (null from a sender that does not say): a member that has since applied a change of the
+    /// cluster definition knows the update's members predate it.
+    /// </summary>
+    public long? Generation { get; set; }
 }
 
 public sealed class Heartbeat : Message

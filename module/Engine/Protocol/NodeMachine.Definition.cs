@@ -52,11 +52,20 @@ public sealed partial class NodeMachine
     /// <summary>The node a transaction takes out of the cluster: it is told of the commit last, never first (it will not succeed the master).</summary>
     private static bool Removes(Transaction tx, string node) => tx.Operations.OfType<RemoveNode>().Any(r => r.Node == node);
 
+    /// <summary>
+    /// A node that a change this node holds prepared takes out of the cluster. The master tells it of the commit last
+    /// (<see cref="Removes"/>), so it does not succeed the master while that change is open: taking over, it would
+    /// abort what the member told first may have committed.
+    /// </summary>
+    private bool RemovedByOpenChange(string node) =>
+        Records.Any(r => r.State == TransactionState.Prepared && Removes(r.Transaction, node));
+
     /// <summary>At commit, on every member alike: the definition and the membership change together.</summary>
     private void ApplyDefinitionChanges(DateTimeOffset now, Transaction tx)
     {
         var changes = tx.Operations.Where(o => o is AddNode or RemoveNode).ToList();
         if (changes.Count == 0) return;
+        definitionChangedAt = Database.Generation;
         foreach (var op in changes)
         {
             if (op is AddNode add) Define(now, add.Node);
@@ -104,6 +113,27 @@ public sealed partial class NodeMachine
         Master = null;
         Members = [];
         Phase = NodePhase.Left;
+    }
+
+    /// <summary>
+    /// (Joining.) The master's definition, taken: peers it no longer names were removed for good while this node was
+    /// away, or before it was added (its definition file was written from an older one), and are dropped as the
+    /// RemoveNode's commit drops them on the members, so this node neither hears them nor admits them should it become
+    /// master; nodes it names that this node lacks (added meanwhile, even if never joined) become peers.
+    /// </summary>
+    private void TakeDefinition(List<NodeDefinition> definition)
+    {
+        if (definition.Count == 0) return; // a master that does not send its definition
+        foreach (var removed in peers.Where(p => definition.All(d => d.Name != p.Name)).Select(p => p.Name).ToList())
+        {
+            Log($"node {removed} is no longer in master {Master}'s cluster definition: dropped from this node's");
+            Undefine(removed);
+        }
+        foreach (var added in definition.Where(d => d.Name != self && peers.All(p => p.Name != d.Name)))
+        {
+            peers.Add(new PeerAddress(added.Name, added.Interconnect, Definition.Max(p => p.Order) + 1));
+            Emit(new DefineNode(new NodeDefinition { Name = added.Name, Interconnect = added.Interconnect }));
+        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using VolumeManager.Engine.Checks;
 using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Cluster;
 
 namespace VolumeManager.Engine.Protocol;
 
@@ -8,6 +9,8 @@ public sealed partial class NodeMachine
 {
     private void OnStarted(DateTimeOffset now)
     {
+        SettleAppliedCommit(now);
+        if (removedForGood) return;
         // A transaction left prepared by the previous agent is still in doubt: its disk groups stay quiesced
         // (the new kernel starts with every gate open) until it is committed or aborted.
         foreach (var doubt in Records.Where(r => r.State == VolumeManager.Engine.Transactions.TransactionState.Prepared))
@@ -111,16 +114,24 @@ public sealed partial class NodeMachine
             }
             return;
         }
+        // A node that a change this node holds prepared removes is told of the commit last, if at all: its word on who
+        // is master may be from before the members took over without it (they no longer hear it).
+        if (RemovedByOpenChange(reply.From)) return;
         if (reply.Master == self) { ResumeMastership(now, reply); return; }
         Phase = NodePhase.Joining;
         discoverDeadline = now + options.DiscoverTimeout * 4;
+        // A node added after this one's definition file was written (the master among them) is named by a defined peer:
+        // a peer from now on, or the master's answer would come from a stranger and this node would never join.
+        LearnPeers(reply.Members);
         SendTo(reply.Master, new JoinRequest { Address = selfAddress.Address, ProcessId = processId, Generation = Database.Generation });
     }
 
     /// <summary>This agent restarted before the others evicted it: it is still master.</summary>
     private void ResumeMastership(DateTimeOffset now, DiscoverReply reply)
     {
-        Members = reply.Members.Select(m => m.Clone()).ToList();
+        // A member that has not applied a RemoveNode this node committed before it stopped still names the node removed:
+        // not taken back, or the members would define it again from this master's membership (LearnPeers).
+        Members = reply.Members.Where(m => m.Name == self || peers.Any(p => p.Name == m.Name)).Select(m => m.Clone()).ToList();
         var me = Member(self)!;
         me.State = MemberState.Joined;
         me.ProcessId = processId;
@@ -195,7 +206,7 @@ public sealed partial class NodeMachine
         SendTo(join.From, new JoinAccepted
         {
             Master = self, Members = Members, Generation = Database.Generation, ClusterId = Database.ClusterId,
-            Shared = Database.Shared, Outcomes = Records.Where(r => r.IsFinal).ToList(),
+            Shared = Database.Shared, Outcomes = Records.Where(r => r.IsFinal).ToList(), LastTransaction = Database.LastTransaction, Definition = Definition.Select(p => new NodeDefinition { Name = p.Name, Interconnect = p.Address }).ToList(),
         });
         foreach (var other in Others.Where(o => o != join.From)) SendTo(other, new MembershipUpdate { Master = self, Members = Members });
     }
@@ -222,9 +233,11 @@ public sealed partial class NodeMachine
         db.ClusterId = accepted.ClusterId;
         db.Generation = accepted.Generation;
         db.Shared = accepted.Shared.Select(g => g.Clone()).ToList();
+        if (accepted.LastTransaction is not null) db.LastTransaction = accepted.LastTransaction;
         Database = db;
         Emit(new PersistDatabase(db));
         AdoptMembership(accepted.Epoch, accepted.Master, accepted.Members);
+        TakeDefinition(accepted.Definition);
         Phase = NodePhase.Joined;
         ResolveFromOutcomes(now, accepted.Outcomes, accepted.Generation);
         // The outcomes come with the configuration they produced: kept, so this node can settle them for others later.
@@ -250,6 +263,14 @@ public sealed partial class NodeMachine
             return;
         }
         if (update.Epoch < Epoch && update.From != Master) return;
+        if (update.Generation < definitionChangedAt)
+        {
+            // Sent before its sender applied a change of the definition this node has applied (a master tells its
+            // successor first and broadcasts the new membership only once it applies the change itself): its members
+            // would take the added node out of this node's quorum, or bring a removed one back. The next update holds them.
+            LearnDecision(now, update);
+            return;
+        }
         AdoptMembership(Math.Max(update.Epoch, Epoch), update.Master, update.Members);
         LearnDecision(now, update);
         if (Member(self) is not { State: MemberState.Left }) { AcknowledgeMembership(update); return; }
@@ -410,7 +431,7 @@ public sealed partial class NodeMachine
         }
         masterLostAt ??= now;
         if (!HasQuorum(m => m.Name != master.Name && lastHeard.TryGetValue(m.Name, out var heard) && now - heard < options.DownAfter)) return;
-        var successor = Current.Where(m => m.Name != master.Name).OrderBy(m => m.Rank).FirstOrDefault();
+        var successor = Current.Where(m => m.Name != master.Name && !RemovedByOpenChange(m.Name)).OrderBy(m => m.Rank).FirstOrDefault();
         if (successor?.Name != self) return; // the successor announces itself (MembershipUpdate); until then there is no master to follow
         if (MissedMembershipChange(now)) { LookForClusterAgain(now, $"master {master.Name} is silent and members speak at a newer epoch than {Epoch}: this node's order of succession is stale"); return; }
         master.State = MemberState.Left;

@@ -209,16 +209,35 @@ public sealed partial class NodeMachine
     /// that the master has no outcome for stays in doubt while the master's configuration is not past it: that
     /// master was never part of it (its cluster may be older) and cannot tell it was not committed.
     /// </summary>
+    /// <summary>
+    /// (At start.) The previous agent stopped between writing a shared commit into the database and its journal record:
+    /// the database names the transaction it last applied, so that one committed here. Left prepared, it would not be an
+    /// outcome this node gives a joiner, which would abort it on seeing a generation past its base. Its change of the
+    /// cluster definition, written after the database, is made now.
+    /// </summary>
+    private void SettleAppliedCommit(DateTimeOffset now)
+    {
+        if (Records.FirstOrDefault(r => !r.IsFinal && r.Transaction.Scope == TransactionScope.Shared && r.Transaction.Id == Database.LastTransaction) is not { } applied) return;
+        ApplyDefinitionChanges(now, applied.Transaction);
+        var committed = applied.With(TransactionState.Committed, now);
+        committed.Generation = Database.Generation;
+        Keep(committed, durable: true);
+        Log($"the database already holds {applied.Transaction.Id} (the agent stopped between writing it and its journal record): committed");
+    }
+
     private void ResolveFromOutcomes(DateTimeOffset now, List<TransactionRecord> outcomes, long masterGeneration)
     {
         foreach (var record in Records.Where(r => !r.IsFinal).ToList())
         {
             var outcome = outcomes.FirstOrDefault(o => o.Transaction.Id == record.Transaction.Id);
-            if (outcome is null && CannotKnow(record, masterGeneration)) { Log($"{record.Transaction.Id} stays in doubt: master {Master} has no outcome for it"); continue; }
-            var state = outcome?.State == TransactionState.Committed ? TransactionState.Committed : TransactionState.Aborted;
+            // The configuration taken from the master is the one this transaction produced: committed, outcome or not.
+            var produced = outcome is null && record.Transaction.Id == Database.LastTransaction;
+            if (outcome is null && !produced && CannotKnow(record, masterGeneration)) { Log($"{record.Transaction.Id} stays in doubt: master {Master} has no outcome for it"); continue; }
+            var state = produced || outcome?.State == TransactionState.Committed ? TransactionState.Committed : TransactionState.Aborted;
             var settled = record.With(state, now);
             settled.Error ??= state == TransactionState.Committed ? null : outcome?.Error ?? "settled on rejoin: the master has no commit of it";
             if (outcome is { State: TransactionState.Committed }) settled.Generation = outcome.Generation;
+            else if (produced) settled.Generation = Database.Generation;
             var wasQuiesced = record.State is TransactionState.Preparing or TransactionState.Prepared;
             if (wasQuiesced) settled.FreezeMilliseconds = FrozenFor(record.Transaction.Id, now, record.FreezeMilliseconds);
             Keep(settled, durable: true);

@@ -73,6 +73,8 @@ public sealed partial class NodeMachine
     private DateTimeOffset? quorumLostAt;
     /// <summary>(Slave.) Since when its master has been silent past the failure bound; null while the master is heard.</summary>
     private DateTimeOffset? masterLostAt;
+    /// <summary>The generation at which this node last applied an AddNode or RemoveNode (0: none since its agent started).</summary>
+    private long definitionChangedAt;
     /// <summary>Set once a committed RemoveNode took this node out: it answers nothing on the interconnect again.</summary>
     private bool removedForGood;
     /// <summary>Senders outside the cluster definition, logged once each.</summary>

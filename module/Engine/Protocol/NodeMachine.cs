@@ -80,6 +80,7 @@ public sealed partial class NodeMachine
     {
         message.From = self;
         message.Epoch = Epoch;
+        if (message is MembershipUpdate update) update.Generation = Database.Generation;
         Emit(new Send(node, message));
     }
 

@@ -42,8 +42,64 @@ public static class ClusterInvariants
         var joined = master.Members.Where(m => m.State == MemberState.Joined).Select(m => m.Name).ToHashSet();
         var acknowledged = nodes.Where(n => n.Node != master.Node && tx.Members.Contains(n.Node) && joined.Contains(n.Node)
             && n.Running && n.Phase == NodePhase.Joined && n.Master == master.Node);
-        return SameConfiguration([master, .. acknowledged], $"after {tx.Id} completed on {master.Node}");
+        var when = $"after {tx.Id} completed on {master.Node}";
+        List<NodeSnapshot> applied = [master, .. acknowledged];
+        return [.. SameConfiguration(applied, when), .. SameDefinition(applied, when), .. DefinitionApplied(applied, tx, when)];
     }
+
+    /// <summary>
+    /// Invariant 9: the given members hold the same cluster definition (a committed AddNode or RemoveNode changes it
+    /// on every member in the step that changes the generation). Members whose definition is not known are left out.
+    /// </summary>
+    public static List<Violation> SameDefinition(IEnumerable<NodeSnapshot> members, string when)
+    {
+        var groups = members.Where(m => m.Definition.Count > 0).GroupBy(m => Names(m.Definition)).ToList();
+        if (groups.Count <= 1) return [];
+        var detail = string.Join("; ", groups.Select(g => $"[{string.Join(", ", g.Select(m => m.Node))}] define [{g.Key}]"));
+        return [new Violation(InvariantId.SameDefinition, $"{when}: cluster definitions differ: {detail}.")];
+    }
+
+    /// <summary>Invariant 9: every member that applied <paramref name="tx"/> counts the nodes it adds in its quorum and no longer the nodes it removes.</summary>
+    public static List<Violation> DefinitionApplied(IEnumerable<NodeSnapshot> members, Transaction tx, string when)
+    {
+        var added = tx.Operations.OfType<Engine.Operations.AddNode>().Select(a => a.Node.Name).ToList();
+        var removed = tx.Operations.OfType<Engine.Operations.RemoveNode>().Select(r => r.Node).ToList();
+        if (added.Count + removed.Count == 0) return [];
+        var violations = new List<Violation>();
+        foreach (var member in members.Where(m => m.Running && m.Generation >= tx.BaseGeneration + 1))
+        {
+            var counted = member.Members.Where(m => m.State != MemberState.Left).Select(m => m.Name).ToHashSet();
+            var wrong = removed.Where(counted.Contains).Concat(added.Where(a => !counted.Contains(a) && member.Members.All(m => m.Name != a))).ToList();
+            if (wrong.Count > 0)
+                violations.Add(new Violation(InvariantId.SameDefinition, $"{when}: {member.Node} at generation {member.Generation} counts [{string.Join(", ", counted.Order(StringComparer.Ordinal))}] in its quorum, " +
+                    $"against {tx.Id}'s change of [{string.Join(", ", wrong)}].", member.Node, tx.Id));
+        }
+        return violations;
+    }
+
+    /// <summary>
+    /// Invariant 9 at rest: every joined member defines the same nodes, counts the same membership (the quorum's
+    /// denominator) and holds it durably; the definition is what the commits made it (<paramref name="defined"/>) and
+    /// every node of it is a joined member.
+    /// </summary>
+    public static List<Violation> DefinitionAtRest(IReadOnlyList<NodeSnapshot> nodes, IReadOnlyCollection<string> defined)
+    {
+        var joined = nodes.Where(n => n.Running && n.Phase == NodePhase.Joined).ToList();
+        var violations = SameDefinition(joined, "at rest");
+        var expected = Names(defined);
+        foreach (var n in joined)
+        {
+            var counted = Names(n.Members.Where(m => m.State != MemberState.Left).Select(m => m.Name));
+            var durable = Names(n.Database.Membership);
+            if (n.Definition.Count > 0 && Names(n.Definition) != expected)
+                violations.Add(new Violation(InvariantId.SameDefinition, $"at rest: {n.Node} defines [{Names(n.Definition)}], but the commits made the cluster [{expected}].", n.Node));
+            if (counted != expected || durable != expected)
+                violations.Add(new Violation(InvariantId.SameDefinition, $"at rest: {n.Node} counts [{counted}] in its quorum and holds [{durable}] durably, but the cluster is [{expected}].", n.Node));
+        }
+        return violations;
+    }
+
+    private static string Names(IEnumerable<string> names) => string.Join(", ", names.Order(StringComparer.Ordinal));
 
     /// <summary>
     /// Invariant 5: when <paramref name="node"/> applies the commit of <paramref name="tx"/>, no I/O to any of

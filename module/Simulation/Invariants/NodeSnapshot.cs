@@ -22,6 +22,8 @@ public sealed class NodeSnapshot
     public required NodeDatabase Database { get; init; }
     public IReadOnlyList<MemberInfo> Members { get; init; } = [];
     public IReadOnlyList<TransactionRecord> Records { get; init; } = [];
+    /// <summary>The names of the node's cluster definition (empty when not known, as from a view).</summary>
+    public IReadOnlyList<string> Definition { get; init; } = [];
     /// <summary>The transaction holding this node's coordinator slot, if any.</summary>
     public string? ActiveTransaction { get; init; }
 
@@ -44,12 +46,13 @@ public sealed class NodeSnapshot
         Members = machine.Members.Select(m => m.Clone()).ToList(),
         Records = machine.Records.ToList(),
         ActiveTransaction = machine.Active?.Transaction.Id,
+        Definition = machine.Definition.Select(p => p.Name).ToList(),
     };
 
     /// <summary>A node whose agent is down: only what it made durable.</summary>
-    public static NodeSnapshot Stopped(string node, NodeDatabase durable, IEnumerable<TransactionRecord> journal) => new()
+    public static NodeSnapshot Stopped(string node, NodeDatabase durable, IEnumerable<TransactionRecord> journal, IEnumerable<string>? definition = null) => new()
     {
-        Node = node, Running = false, Phase = NodePhase.Discovering, Database = durable, Records = journal.ToList(),
+        Node = node, Running = false, Phase = NodePhase.Discovering, Database = durable, Records = journal.ToList(), Definition = definition?.ToList() ?? [],
     };
 
     /// <summary>From what a node's endpoint answers (Get-VmCluster view and Get-VmTransaction records), for real-process tests.</summary>

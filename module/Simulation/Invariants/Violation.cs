@@ -19,6 +19,8 @@ public enum InvariantId
     DataUnchanged = 7,
     /// <summary>8. Once the recovery of a mirror's dirty regions has finished, all its Active plexes hold the same data in every block.</summary>
     MirrorsAgree = 8,
+    /// <summary>9. After every completed change, and at rest, the members agree on the cluster definition and the membership the quorum counts.</summary>
+    SameDefinition = 9,
     /// <summary>The disk copies one cluster writes never diverge (serial split brain needs two databases).</summary>
     CopiesOnOneLine = 20,
     /// <summary>Once faults stop, every change ends Committed or Aborted and all members converge.</summary>

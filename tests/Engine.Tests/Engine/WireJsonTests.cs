@@ -177,6 +177,7 @@ public sealed class WireJsonTests
             Name = "n5", Interconnect = "10.231.7.5:7600", Endpoint = Cluster.EndpointDefinition.Ssh("10.231.7.5", 22, "root", "/etc/vm/key"),
             Disks = ["/dev/vm/*"], StateDirectory = "/var/lib/volumemanager", Order = 4,
         },
+        _ when type == typeof(List<Cluster.NodeDefinition>) => new List<Cluster.NodeDefinition> { new() { Name = "n5", Interconnect = "10.231.7.5:7600" } },
         _ when type == typeof(List<Plex>) => Fixtures.MirroredGroup("dg01", shared: true).Volumes[0].Plexes,
         _ when type == typeof(Plex) => Fixtures.MirroredGroup("dg01", shared: true).Volumes[0].Plexes[0],
         _ when type == typeof(List<Subdisk>) => Fixtures.MirroredGroup("dg01", shared: true).Volumes[0].Plexes[0].Subdisks,
