@@ -26,9 +26,9 @@ public sealed partial class AddVmNodeCommand
     [Parameter]
     public string? Address { get; set; }
 
-    /// <summary>(A new node on its own host) the disks it opens, paths or globs; the first node's when omitted.</summary>
+    /// <summary>(A new node on its own host) the device paths or globs of the disks it opens; the first node's when omitted.</summary>
     [Parameter]
-    public string[]? Disk { get; set; }
+    public string[]? DiskPath { get; set; }
 
     /// <summary>(A new node on its own host) its agent's state directory; the first node's when omitted.</summary>
     [Parameter]
@@ -76,7 +76,7 @@ public sealed partial class AddVmNodeCommand
         endpoint.KeyFile ??= Connection.Definition.Nodes.Select(n => n.Endpoint.KeyFile).FirstOrDefault(k => k is not null);
         return new NodeDefinition
         {
-            Name = Name, Interconnect = Address, Endpoint = endpoint, Disks = Disk?.ToList() ?? [.. first.Disks],
+            Name = Name, Interconnect = Address, Endpoint = endpoint, Disks = DiskPath?.ToList() ?? [.. first.Disks],
             StateDirectory = StateDirectory ?? first.StateDirectory, Order = Connection.Definition.Nodes.Count,
         };
     }
