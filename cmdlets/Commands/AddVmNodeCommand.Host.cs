@@ -94,7 +94,7 @@ public sealed partial class AddVmNodeCommand
     private void RememberInAdministratorsDefinition()
     {
         if (Connection.Definition.SourcePath is not { } path || !File.Exists(path)) return;
-        var onDisk = ClusterDefinitionYaml.Parse(File.ReadAllText(path), path, Path.GetDirectoryName(path));
+        var onDisk = DefinitionFile.Read(path);
         if (onDisk.FindNode(Name) is not null) return;   // an agent on this host wrote it already
         onDisk.Nodes.Add(Connection.Definition.FindNode(Name)!);
         File.WriteAllText(path, ClusterDefinitionYaml.Write(onDisk), new UTF8Encoding(false));

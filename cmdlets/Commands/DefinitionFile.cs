@@ -12,17 +12,20 @@ internal static class DefinitionFile
         var full = cmdlet.GetUnresolvedProviderPathFromPSPath(path);
         if (!File.Exists(full))
             throw Fail(cmdlet, new FileNotFoundException($"The cluster definition {full} does not exist."), "ClusterDefinitionNotFound", ErrorCategory.ObjectNotFound, path);
-        try
-        {
-            var definition = ClusterDefinitionYaml.Parse(File.ReadAllText(full), full, Path.GetDirectoryName(full)!);
-            definition.SourcePath = full;
-            return definition;
-        }
+        try { return Read(full); }
         catch (ConfigurationFormatException e)
         {
             throw Fail(cmdlet, e, "InvalidClusterDefinition", ErrorCategory.InvalidData, path);
         }
     }
+
+    /// <summary>The definition kept at <paramref name="path"/> (absolute), its relative paths resolved against that file's folder.</summary>
+    /// <exception cref="ConfigurationFormatException">The file is not a valid cluster definition.</exception>
+    public static ClusterDefinition Read(string path) => Parse(File.ReadAllText(path), path);
+
+    /// <summary>A definition's text as if kept at <paramref name="path"/> (absolute): relative paths resolve against that file's folder.</summary>
+    /// <exception cref="ConfigurationFormatException">The text is not a valid cluster definition.</exception>
+    public static ClusterDefinition Parse(string text, string path) => ClusterDefinitionYaml.Parse(text, path, Path.GetDirectoryName(path));
 
     private static Exception Fail(VmCmdlet cmdlet, Exception e, string id, ErrorCategory category, string target)
     {

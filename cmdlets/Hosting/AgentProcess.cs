@@ -23,9 +23,9 @@ internal sealed class AgentProcess(string clusterFile, NodeDefinition node)
     /// </summary>
     public static string[] Arguments(string clusterFile, string node) => ["--cluster", clusterFile, "--node", node];
     public Process? Process { get; private set; }
-    public string SocketPath => Path.Combine(Node.StateDirectory, "vmconfigd.sock");
-    public string TokenPath => Path.Combine(Node.StateDirectory, "node.token");
-    public string PidPath => Path.Combine(Node.StateDirectory, "vmconfigd.pid");
+    public string SocketPath => new StateFiles(Node.StateDirectory).Socket;
+    public string TokenPath => new StateFiles(Node.StateDirectory).Token;
+    public string PidPath => new StateFiles(Node.StateDirectory).Pid;
 
     public void Start(IReadOnlyDictionary<string, string>? environment = null)
     {

@@ -7,13 +7,17 @@ namespace VolumeManager.Cmdlets.Hosting;
 internal static class NodeEnvironment
 {
     /// <summary>The node name, the control socket and the token file, named outright (a local child pwsh endpoint).</summary>
-    public static Dictionary<string, string> For(NodeDefinition node) => new()
+    public static Dictionary<string, string> For(NodeDefinition node)
     {
-        [LocalAgent.NodeVariable] = node.Name,
-        [LocalAgent.SocketVariable] = new StateFiles(node.StateDirectory).Socket,
-        [LocalAgent.TokenVariable] = new StateFiles(node.StateDirectory).Token,
-        ["PSModulePath"] = ModuleLayout.ChildModulePath,
-    };
+        var files = new StateFiles(node.StateDirectory);
+        return new()
+        {
+            [LocalAgent.NodeVariable] = node.Name,
+            [LocalAgent.SocketVariable] = files.Socket,
+            [LocalAgent.TokenVariable] = files.Token,
+            ["PSModulePath"] = ModuleLayout.ChildModulePath,
+        };
+    }
 
     /// <summary>
     /// As on an installed host: the endpoint finds its agent through the cluster definition the agent runs with. Only

@@ -44,7 +44,7 @@ public sealed class InstallVmClusterDefinitionCommand : NodeSideCmdlet
 
     private ClusterDefinition Parse(string text, string path)
     {
-        try { return ClusterDefinitionYaml.Parse(text, path, Path.GetDirectoryName(path)); }
+        try { return DefinitionFile.Parse(text, path); }
         catch (ConfigurationFormatException e) { Refuse("InvalidClusterDefinition", e.Message); throw; }
     }
 

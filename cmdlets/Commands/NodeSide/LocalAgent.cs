@@ -35,7 +35,8 @@ internal static class LocalAgent
     /// <summary>One request to the agent that owns a state directory on this machine (test harnesses, local clusters).</summary>
     public static async Task<byte[]> RequestRawAsync(string stateDirectory, byte[] request, CancellationToken ct)
     {
-        using var direct = new ControlClient(Path.Combine(stateDirectory, "vmconfigd.sock"), NodeToken.Read(Path.Combine(stateDirectory, "node.token")));
+        var files = new StateFiles(stateDirectory);
+        using var direct = new ControlClient(files.Socket, NodeToken.Read(files.Token));
         return await direct.RequestAsync(request, Timeout, ct);
     }
 
@@ -64,8 +65,7 @@ internal static class LocalAgent
         var path = DefinitionPath;
         if (!File.Exists(path))
             throw new InvalidOperationException($"This session is not a VolumeManager node endpoint: ${SocketVariable} is not set and there is no cluster definition at {path} (${DefinitionVariable}).");
-        var definition = ClusterDefinitionYaml.Parse(File.ReadAllText(path), path, Path.GetDirectoryName(path));
-        return definition.FindNode(Node) ?? throw new InvalidOperationException(
+        return DefinitionFile.Read(path).FindNode(Node) ?? throw new InvalidOperationException(
             $"The cluster definition {path} has no node '{Node}' (${NodeVariable}, or this host's short name): set ${NodeVariable} in the endpoint's environment to the node's name.");
     }
 }
