@@ -52,10 +52,11 @@ internal sealed class JournalFile : IDisposable
         step("append synced");
     }
 
+    /// <summary>Zeros written after the room there is (the records never run past it), at least <see cref="Room"/> and up to <paramref name="needed"/>.</summary>
     private void MakeRoom(long needed)
     {
-        var target = Math.Max(allocated, End) + Math.Max(Room, needed - allocated);
-        for (var at = Math.Max(allocated, End); at < target; at += Zeros.Length)
+        var target = allocated + Math.Max(Room, needed - allocated);
+        for (var at = allocated; at < target; at += Zeros.Length)
             RandomAccess.Write(handle, Zeros.AsSpan(0, (int)Math.Min(Zeros.Length, target - at)), at);
         DataSync();   // the new size and blocks, once
         allocated = target;
