@@ -15,10 +15,7 @@ BeforeAll {
     function Get-HostView([string] $Node) {
         $spare = $script:spares | Where-Object Name -eq $Node
         if (-not $spare) { return Get-AgentView $script:cluster $Node }
-        $view = (Invoke-TestAgentRequest -Request '{"kind":"ViewQuery"}' -StateDirectory $spare.StateDirectory | ConvertFrom-Json).view
-        $states = @{}
-        foreach ($member in $view.members) { $states[$member.name] = $member.state }
-        [pscustomobject]@{ Generation = $view.generation; States = $states }
+        Get-AgentView $script:cluster $Node -StateDirectory $spare.StateDirectory
     }
 }
 

@@ -86,8 +86,10 @@ function Set-TestLink {
 # A node's own view straight from its agent's control socket (a file: reachable whatever the network does).
 function Get-AgentView {
     [CmdletBinding()]
-    param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node)
-    $view = (Invoke-TestAgentRequest -Request '{"kind":"ViewQuery"}' -StateDirectory (Get-StateDirectory $Cluster $Node) | ConvertFrom-Json).view
+    param([Parameter(Mandatory)] $Cluster, [Parameter(Mandatory)] [string] $Node,
+        # A node outside the cluster's folder (a spare host's): its state directory.
+        [string] $StateDirectory = (Get-StateDirectory $Cluster $Node))
+    $view = (Invoke-TestAgentRequest -Request '{"kind":"ViewQuery"}' -StateDirectory $StateDirectory | ConvertFrom-Json).view
     $states = @{}
     foreach ($member in $view.members) { $states[$member.name] = $member.state }
     [pscustomobject]@{ Node = $Node; Master = $view.master; Generation = $view.generation; SharedHash = $view.sharedHash; States = $states }
@@ -263,4 +265,4 @@ function New-ModuleRunspace {
     $runspace
 }
 
-Export-ModuleMember -Function New-ModuleRunspace, Start-TestSpareHost, Stop-TestSpareHost, Invoke-TestAgentRequest, Get-TestNetwork, Set-TestLink, Get-AgentView, Stop-ProcessTree, New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until, Select-Roles, Get-PlexHash, Get-KernelReport
+Export-ModuleMember -Function New-ModuleRunspace, Start-TestSpareHost, Stop-TestSpareHost, Get-TestNetwork, Set-TestLink, Get-AgentView, Stop-ProcessTree, New-TestCluster, Remove-TestCluster, Get-StateDirectory, Set-TestFault, Clear-TestFault, Get-TestTransaction, Restore-TestCluster, Get-NodeView, Assert-ClusterConsistent, Get-GenerationMap, Wait-Until, Select-Roles, Get-PlexHash, Get-KernelReport

@@ -190,7 +190,7 @@ public sealed class DirtyRegionsTests
         watch.Next([group], [], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 20 });
         Assert.Empty(watch.Next([group], [], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 20 }));
         Assert.Equal("n2", watch.Next([group], [], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 21 }).Single().ForNode);
-        Assert.Empty(watch.Next([group], ["n2"], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 21 }).Where(o => o.ForNode != "n2"));
+        Assert.DoesNotContain(watch.Next([group], ["n2"], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 21 }), o => o.ForNode != "n2");
         Assert.Empty(watch.Next([group], [], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 22 }));   // back from down: copied when it went
     }
 
