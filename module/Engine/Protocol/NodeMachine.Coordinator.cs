@@ -26,12 +26,14 @@ public sealed partial class NodeMachine
         Active = new Coordination { Transaction = tx, Phase = CoordinationPhase.Open, Deadline = now + options.PrepareTimeout };
         // Durable, so a master that restarts before deciding still knows to abort it everywhere.
         Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Proposed, Updated = now }, durable: true);
-        return new ControlResponse { Ok = true, Transaction = tx };
+        // Begun and checked in one call: this node's check is the first of the round the initiator has already sent to the others.
+        var check = request.Check ? Check(now, Saw(request.Visible, new CheckRequest { Transaction = tx, Visible = request.Visible })).Check : null;
+        return new ControlResponse { Ok = true, Transaction = tx, Check = check };
     }
 
     private Transaction NewTransaction(DateTimeOffset now, BeginRequest request) => new()
     {
-        Id = $"T{Database.Generation + 1:D4}-{random.Next():x8}",
+        Id = NewId(request.Id),
         Scope = request.Scope,
         Owner = request.Scope == TransactionScope.Private ? self : null,
         BaseGeneration = Database.Generation,
@@ -41,6 +43,10 @@ public sealed partial class NodeMachine
         Operations = request.Operations,
         Started = now,
     };
+
+    /// <summary>The id the initiator proposed (its checks are already out under it), unless this node knows it; a fresh one then.</summary>
+    private string NewId(string? proposed) =>
+        proposed is { Length: > 0 } && Record(proposed) is null ? proposed : $"T{Database.Generation + 1:D4}-{random.Next():x8}";
 
     private ControlResponse? StartCommit(DateTimeOffset now, long? requestId, CommitRequest request)
     {

@@ -69,9 +69,19 @@ public sealed partial class NodeMachine
 
     private ControlResponse AbortFromInitiator(DateTimeOffset now, AbortRequest request)
     {
-        if (Active?.Transaction.Id == request.TransactionId && !Active.Decided)
+        if (request.Withdrawn) Withdraw(request);
+        else if (Active?.Transaction.Id == request.TransactionId && !Active.Decided)
             Abort(now, request.Failures.FirstOrDefault()?.ErrorId ?? request.ErrorId ?? ErrorIds.TransactionAborted, request.Failures, request.Reason);
         return Outcome(request.TransactionId) ?? ControlResponse.Success();
+    }
+
+    /// <summary>
+    /// A proposal this node checked that will not reach it: its coordinator refused to open it, or opened it without
+    /// this node. A check leaves nothing behind, as a begin that was refused leaves nothing: the record is forgotten.
+    /// </summary>
+    private void Withdraw(AbortRequest request)
+    {
+        if (Record(request.TransactionId) is { State: TransactionState.Checking } && Active?.Transaction.Id != request.TransactionId) Forget(request.TransactionId);
     }
 
     /// <summary>The final outcome of a transaction this node knows, as a response; null while it is open.</summary>
