@@ -36,7 +36,11 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
         var begun = await BeginAsync(coordinator, proposal, draft.Id, ct);
         if (!begun.Ok)
         {
-            await WithdrawAsync(round, draft.Id, begun, _ => true);
+            // Whoever checked it closes its record with the refusal (a coordinator that recorded the refusal also tells them).
+            await WithdrawAsync(round, new AbortRequest
+            {
+                TransactionId = draft.Id, Withdrawn = true, ErrorId = begun.ErrorId ?? ErrorIds.TransactionAborted, Reason = begun.Error, Failures = begun.Failures,
+            }, _ => true);
             return Failed(ChangeStage.Begin, null, [], Failures(begun, coordinator.Node));
         }
         var open = new OpenChange(begun.Transaction!);
@@ -75,8 +79,7 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
     {
         progress?.Stage(ChangeStage.NodeCheck, $"{opened.Id} was opened at generation {opened.BaseGeneration} with {string.Join(", ", opened.Members)}; checking again");
         // Whoever checked the draft and is not a member of what was opened forgets that check.
-        await WithdrawAsync(round, draft.Id, ControlResponse.Failure(ErrorIds.TransactionAborted, $"{draft.Id} was opened as {opened.Id} with {string.Join(", ", opened.Members)}."),
-            node => opened.Id != draft.Id || !opened.Members.Contains(node));
+        await WithdrawAsync(round, new AbortRequest { TransactionId = draft.Id, Withdrawn = true }, node => opened.Id != draft.Id || !opened.Members.Contains(node));
         progress?.Checking(opened.Members);
         return StartRound(opened, [], ct);
     }
@@ -269,10 +272,11 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
     }
 
     /// <summary>
-    /// The draft the round checked will not reach some who checked it (the coordinator refused to open it, or opened
-    /// something else): each of them forgets its check. Checks still out get a short while to land first; one that does not is let go.
+    /// The draft the round checked will not reach some who checked it: the coordinator refused to open it (their records
+    /// end Aborted with the refusal), or opened it without them (they forget their checks). Checks still out get a short
+    /// while to land first, so none lands after its withdrawal; one that does not land in time is let go.
     /// </summary>
-    private async Task WithdrawAsync(CheckRound round, string id, ControlResponse why, Func<string, bool> from)
+    private async Task WithdrawAsync(CheckRound round, AbortRequest request, Func<string, bool> from)
     {
         using (round)
         {
@@ -281,7 +285,6 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
             try { await round.All.WaitAsync(bound.Token); }
             catch (OperationCanceledException) { round.Abandon(); }
             catch (Exception) { }   // a check that failed is an answer too: Answered tells
-            var request = new AbortRequest { TransactionId = id, Withdrawn = true, ErrorId = why.ErrorId, Reason = why.Error };
             await Task.WhenAll(round.Answered.Where(from).Where(endpoints.ContainsKey).Select(node => AbortAsync(endpoints[node], request)));
         }
     }

@@ -87,7 +87,10 @@ public sealed class AbortRequest : ControlRequest
     public string? Reason { get; set; }
     /// <summary>The abort's error id when no node failed (<see cref="ErrorIds.CheckedOnly"/> for a -CheckOnly proposal).</summary>
     public string? ErrorId { get; set; }
-    /// <summary>Sent to a node that checked a proposal which will not reach it (its coordinator refused to open it, or opened it without the node): forget the check.</summary>
+    /// <summary>
+    /// Sent to a node that checked a proposal which will not reach it: its coordinator refused to open it (with the
+    /// refusal's <see cref="ErrorId"/>: the check's record ends Aborted), or opened it without the node (no error id: the check is forgotten).
+    /// </summary>
     public bool Withdrawn { get; set; }
 }
 

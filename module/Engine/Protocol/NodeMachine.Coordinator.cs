@@ -9,19 +9,12 @@ public sealed partial class NodeMachine
 {
     private ControlResponse Begin(DateTimeOffset now, BeginRequest request)
     {
-        if (request.Scope == TransactionScope.Shared && !IsMaster)
-            return ControlResponse.Failure(ErrorIds.MasterChanged, $"node {self} is not the master; the master is {Master ?? "unknown"}.");
-        if (Active is { } busy)
-            return ControlResponse.Failure(ErrorIds.ClusterBusy, $"transaction {busy.Transaction.Id} ({busy.Transaction.Describe()}) is in progress on {self}.");
-        if (request.Scope == TransactionScope.Shared && !MasterHasQuorum)
-            return ControlResponse.Failure(ErrorIds.NoQuorum, NoQuorumReason(),
-                Current.Where(m => m.State != MemberState.Joined).Select(m => NodeFailure.Of(m.Name, ErrorIds.NoQuorum, $"master {self} cannot reach node {m.Name}; without a majority of the members no change is made.")));
-        if (request.Scope == TransactionScope.Shared && DefinitionProblem(request) is { } undefinable)
-            return ControlResponse.Failure(undefinable.ErrorId, undefinable.Reason, [undefinable]);
-        var down = Current.Where(m => m.State == MemberState.Down).ToList();
-        if (request.Scope == TransactionScope.Shared && down.Count > 0)
-            return ControlResponse.Failure(ErrorIds.AgentNotRunning, "the agent is not running on " + string.Join(", ", down.Select(m => m.Name)) + ".",
-                down.Select(m => NodeFailure.Of(m.Name, ErrorIds.AgentNotRunning, $"the agent on node {m.Name} is not running.")));
+        if (Refusal(request) is { } refused)
+        {
+            if (request.Id is { Length: > 0 } id && refused.ErrorId is not (ErrorIds.ClusterBusy or ErrorIds.MasterChanged) && Record(id) is null)
+                refused.Transaction = RecordRefused(now, request, refused);
+            return refused;
+        }
         var tx = NewTransaction(now, request);
         Active = new Coordination { Transaction = tx, Phase = CoordinationPhase.Open, Deadline = now + options.PrepareTimeout };
         // Durable, so a master that restarts before deciding still knows to abort it everywhere.
@@ -43,6 +36,41 @@ public sealed partial class NodeMachine
         Operations = request.Operations,
         Started = now,
     };
+
+    private ControlResponse? Refusal(BeginRequest request)
+    {
+        if (request.Scope == TransactionScope.Shared && !IsMaster)
+            return ControlResponse.Failure(ErrorIds.MasterChanged, $"node {self} is not the master; the master is {Master ?? "unknown"}.");
+        if (Active is { } busy)
+            return ControlResponse.Failure(ErrorIds.ClusterBusy, $"transaction {busy.Transaction.Id} ({busy.Transaction.Describe()}) is in progress on {self}.");
+        if (request.Scope == TransactionScope.Shared && !MasterHasQuorum)
+            return ControlResponse.Failure(ErrorIds.NoQuorum, NoQuorumReason(),
+                Current.Where(m => m.State != MemberState.Joined).Select(m => NodeFailure.Of(m.Name, ErrorIds.NoQuorum, $"master {self} cannot reach node {m.Name}; without a majority of the members no change is made.")));
+        if (request.Scope == TransactionScope.Shared && DefinitionProblem(request) is { } undefinable)
+            return ControlResponse.Failure(undefinable.ErrorId, undefinable.Reason, [undefinable]);
+        var down = Current.Where(m => m.State == MemberState.Down).ToList();
+        if (request.Scope == TransactionScope.Shared && down.Count > 0)
+            return ControlResponse.Failure(ErrorIds.AgentNotRunning, "the agent is not running on " + string.Join(", ", down.Select(m => m.Name)) + ".",
+                down.Select(m => NodeFailure.Of(m.Name, ErrorIds.AgentNotRunning, $"the agent on node {m.Name} is not running.")));
+        return null;
+    }
+
+    /// <summary>
+    /// A change whose checks were already out when this coordinator refused to open it (a member went down meanwhile,
+    /// quorum was lost): it is recorded as aborted here and on the members, as one refused after its checks would be,
+    /// and the refusal names it (the initiator then leaves the members' checks to the abort notice).
+    /// A busy slot is not a refusal of the change (the initiator asks again), and a node that is not master coordinates nothing.
+    /// </summary>
+    private Transaction RecordRefused(DateTimeOffset now, BeginRequest request, ControlResponse refused)
+    {
+        var tx = NewTransaction(now, request);
+        var failed = refused.Failures.Select(f => f.Node).Distinct().ToList();
+        Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Proposed, Updated = now }, durable: false);
+        AbortLocally(now, tx.Id, refused.ErrorId!, refused.Error!, failed);
+        var notice = new AbortNotice { TransactionId = tx.Id, ErrorId = refused.ErrorId!, Reason = refused.Error!, FailedNodes = failed };
+        foreach (var member in tx.Members.Where(m => m != self && Member(m) is { State: MemberState.Joined })) SendTo(member, notice);
+        return tx;
+    }
 
     /// <summary>The id the initiator proposed (its checks are already out under it), unless this node knows it; a fresh one then.</summary>
     private string NewId(string? proposed) =>
