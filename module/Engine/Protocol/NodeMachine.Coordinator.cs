@@ -447,8 +447,10 @@ public sealed partial class NodeMachine
             foreach (var member in Others) SendTo(member, new CommitNotice { TransactionId = tx.Id, Transaction = tx });
             return;
         }
-        foreach (var member in Others) SendTo(member, new AbortNotice { TransactionId = tx.Id, ErrorId = ErrorIds.MasterChanged, Reason = reason, FailedNodes = [failed] });
+        // Durable here before anyone hears it: a node that told a member of the abort and then died must not come back in
+        // doubt, free to commit what that member already aborted.
         AbortLocally(now, tx.Id, ErrorIds.MasterChanged, reason, [failed]);
+        foreach (var member in Others) SendTo(member, new AbortNotice { TransactionId = tx.Id, ErrorId = ErrorIds.MasterChanged, Reason = reason, FailedNodes = [failed] });
     }
 
     /// <summary>A new master settles the old master's transaction: complete it if this node was told to commit, else abort it.</summary>
