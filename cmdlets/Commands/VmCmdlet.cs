@@ -40,17 +40,20 @@ public abstract class VmCmdlet : PSCmdlet
         new InvalidOperationException("No cluster is connected. Use Connect-VmCluster or Start-VmLocalCluster first, or pass -Cluster."),
         "NoClusterConnected", ErrorCategory.ConnectionError, null);
 
-    /// <summary>Runs async work to completion, executing queued pipeline actions (progress, verbose) as they arrive.</summary>
+    /// <summary>
+    /// Runs async work to completion, executing queued pipeline actions (progress, verbose) as they arrive. The work's
+    /// end is itself queued, so the pipeline thread wakes the moment it ends (a timed poll cost every command up to its period).
+    /// </summary>
     protected T Await<T>(Func<CancellationToken, Task<T>> work)
     {
         var task = Task.Run(() => work(cancel.Token));
-        while (!task.IsCompleted)
-        {
-            if (onPipeline.TryTake(out var action, 50)) action();
-        }
+        task.ContinueWith(_ => onPipeline.Add(WorkEnded), TaskScheduler.Default);
+        while (!task.IsCompleted) onPipeline.Take()();
         while (onPipeline.TryTake(out var action)) action();
         return task.GetAwaiter().GetResult();
     }
+
+    private static readonly Action WorkEnded = () => { };
 
     protected void Await(Func<CancellationToken, Task> work) => Await<bool>(async ct => { await work(ct); return true; });
 

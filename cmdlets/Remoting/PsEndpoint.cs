@@ -46,8 +46,8 @@ internal sealed class PsEndpoint(string node, PSSession session) : IVmEndpoint
 
     public async Task<NodeCheckResult> CheckAsync(Transaction transaction, CancellationToken ct)
     {
-        var output = await InvokeAsync("Test-VmProposal", new() { ["Transaction"] = WireJson.SerializeToString(transaction) }, ct);
-        return ObjectMapper.FromObject(ToCheckResult(output.Single()));
+        var output = await InvokeAsync("Test-VmProposal", new() { ["Transaction"] = WireJson.SerializeToString(transaction), ["Raw"] = true }, ct);
+        return output.Single().BaseObject is string json ? WireJson.Deserialize<NodeCheckResult>(json) : ObjectMapper.FromObject(ToCheckResult(output.Single()));
     }
 
     public async Task<ControlResponse> CommitAsync(string transactionId, CancellationToken ct)

@@ -403,6 +403,7 @@ public sealed class Simulator
             {
                 case ViewQuery v: v.Visible = Disks.Visible(node); break;
                 case CheckRequest c: c.Visible = Disks.Visible(node); break;
+                case BeginRequest { Check: true } b: b.Visible = Disks.Visible(node); break;
             }
             var id = ++nextRequest;
             pending[id] = (node, reply);

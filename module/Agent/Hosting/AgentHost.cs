@@ -203,6 +203,7 @@ public sealed class AgentHost : IAsyncDisposable
         {
             case ViewQuery { MembersOnly: false } v: v.Visible = scanner.Scan(); break;
             case CheckRequest c: c.Visible = scanner.Scan(); break;
+            case BeginRequest { Check: true } b: b.Visible = scanner.Scan(); break;
         }
         var id = Interlocked.Increment(ref nextRequest);
         var reply = new TaskCompletionSource<ControlResponse>(TaskCreationOptions.RunContinuationsAsynchronously);

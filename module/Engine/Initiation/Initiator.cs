@@ -27,17 +27,61 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
         if (proposal.Scope == TransactionScope.Shared && string.IsNullOrEmpty(view.Master))
             return Failed(ChangeStage.Begin, null, [], [NoMaster(proposal.Node, view)]);
         var coordinator = Endpoint(proposal.Scope == TransactionScope.Shared ? view.Master : proposal.Node);
-        progress?.Stage(ChangeStage.Begin, $"opening the transaction on {coordinator.Node}");
-        var begun = await BeginAsync(coordinator, proposal, ct);
-        if (!begun.Ok) return Failed(ChangeStage.Begin, null, [], Failures(begun, coordinator.Node));
+        // The first check round goes out with the begin: the others check the transaction as the view foretells it
+        // while the coordinator opens it and checks it too, in the same call.
+        var draft = Draft(view, proposal, coordinator.Node);
+        progress?.Stage(ChangeStage.Begin, $"opening {draft.Id} on {coordinator.Node}");
+        progress?.Checking(draft.Members);
+        var round = StartRound(draft, draft.Members.Where(m => m != coordinator.Node), ct);
+        var begun = await BeginAsync(coordinator, proposal, draft.Id, ct);
+        if (!begun.Ok)
+        {
+            // Whoever checked it closes its record with the refusal (a coordinator that recorded the refusal also tells them).
+            await WithdrawAsync(round, new AbortRequest
+            {
+                TransactionId = draft.Id, Withdrawn = true, ErrorId = begun.ErrorId ?? ErrorIds.TransactionAborted, Reason = begun.Error, Failures = begun.Failures,
+            }, _ => true);
+            return Failed(ChangeStage.Begin, null, [], Failures(begun, coordinator.Node));
+        }
         var open = new OpenChange(begun.Transaction!);
-        try { return await CheckAndCommitAsync(coordinator, proposal, open, ct); }
+        if (!Foretold(draft, open.Transaction)) round = await RestartAsync(round, draft, open.Transaction, ct);
+        // The coordinator checked what it opened; without an answer (an agent that only begins) it is asked with the rest.
+        if (begun.Check is { } own) round.Add(coordinator.Node, Task.FromResult(Answered(own)));
+        try { return await CheckAndCommitAsync(coordinator, proposal, open, round, ct); }
         catch (OperationCanceledException) when (ct.IsCancellationRequested && !open.Committing)
         {
             // Stopped (Ctrl+C, Stop-Job) before the commit was asked for: nothing was prepared, so the slot is freed now.
             await AbortStoppedAsync(coordinator, open.Transaction, proposal.Initiator);
             throw;
         }
+    }
+
+    /// <summary>The transaction as the view says the coordinator will open it: its members, base generation and an id of the initiator's.</summary>
+    private Transaction Draft(ClusterView view, Proposal proposal, string coordinator) => new()
+    {
+        Id = $"T{view.Generation + 1:D4}-{newId().ToString("N")[..8]}",
+        Scope = proposal.Scope,
+        Owner = proposal.Scope == TransactionScope.Private ? proposal.Node : null,
+        BaseGeneration = view.Generation,
+        Initiator = proposal.Initiator,
+        Coordinator = coordinator,
+        Members = proposal.Scope == TransactionScope.Shared ? view.ActiveMembers.Select(m => m.Name).ToList() : [proposal.Node],
+        Operations = proposal.Operations,
+        Started = clock.GetUtcNow(),
+    };
+
+    /// <summary>Whether the checks of the draft hold for the opened transaction: the same id, base generation and members.</summary>
+    private static bool Foretold(Transaction draft, Transaction opened) =>
+        opened.Id == draft.Id && opened.BaseGeneration == draft.BaseGeneration && opened.Members.ToHashSet().SetEquals(draft.Members);
+
+    /// <summary>The coordinator opened something else than the view foretold (a membership or generation changed meanwhile): its members are checked again.</summary>
+    private async Task<CheckRound> RestartAsync(CheckRound round, Transaction draft, Transaction opened, CancellationToken ct)
+    {
+        progress?.Stage(ChangeStage.NodeCheck, $"{opened.Id} was opened at generation {opened.BaseGeneration} with {string.Join(", ", opened.Members)}; checking again");
+        // Whoever checked the draft and is not a member of what was opened forgets that check.
+        await WithdrawAsync(round, new AbortRequest { TransactionId = draft.Id, Withdrawn = true }, node => opened.Id != draft.Id || !opened.Members.Contains(node));
+        progress?.Checking(opened.Members);
+        return StartRound(opened, [], ct);
     }
 
     /// <summary>The transaction as it stands (joins restart its checks with more members), and whether the coordinator owns its commit.</summary>
@@ -47,14 +91,15 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
         public bool Committing { get; set; }
     }
 
-    private async Task<ChangeOutcome> CheckAndCommitAsync(IVmEndpoint coordinator, Proposal proposal, OpenChange open, CancellationToken ct)
+    private async Task<ChangeOutcome> CheckAndCommitAsync(IVmEndpoint coordinator, Proposal proposal, OpenChange open, CheckRound first, CancellationToken ct)
     {
-        var stage = $"proposing {open.Transaction.Id} to";
+        var round = first;
         for (var restart = 0; ; restart++)
         {
             var tx = open.Transaction;
-            progress?.Stage(ChangeStage.NodeCheck, $"{stage} {string.Join(", ", tx.Members)}");
-            var checks = await CheckAllAsync(coordinator, tx, ct);
+            progress?.Stage(ChangeStage.NodeCheck, $"{(restart == 0 ? "proposing " + tx.Id + " to" : "a node joined; checking " + tx.Id + " again on")} {string.Join(", ", tx.Members)}");
+            List<NodeCheckResult> checks;
+            using (round) checks = await CheckAllAsync(coordinator, tx, round, ct);
             var failures = checks.Where(c => !c.Passed).Select(AsFailure).ToList();
             if (failures.Count > 0 || proposal.CheckOnly)
             {
@@ -66,7 +111,8 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
             if (committed is { Ok: false, ErrorId: Coordination.ChecksRestartedErrorId, Transaction: { } grown } && restart < MaxCheckRestarts)
             {
                 open.Transaction = grown;
-                stage = $"a node joined; checking {tx.Id} again on";
+                progress?.Checking(grown.Members);
+                round = StartRound(grown, [], ct);
                 continue;
             }
             if (committed.Ok) return new ChangeOutcome { Succeeded = true, Stage = ChangeStage.Done, Transaction = tx, Record = committed.Record, Checks = checks };
@@ -89,13 +135,13 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
         return committed;
     }
 
-    /// <summary>Opens the transaction; while another change holds the slot, tries again until the proposal's busy wait runs out.</summary>
-    private async Task<ControlResponse> BeginAsync(IVmEndpoint coordinator, Proposal proposal, CancellationToken ct)
+    /// <summary>Opens the transaction and checks it on the coordinator; while another change holds the slot, tries again until the proposal's busy wait runs out.</summary>
+    private async Task<ControlResponse> BeginAsync(IVmEndpoint coordinator, Proposal proposal, string id, CancellationToken ct)
     {
         var deadline = clock.GetUtcNow() + proposal.BusyWait;
         while (true)
         {
-            var begun = await CallAsync(coordinator, () => coordinator.BeginAsync(Begin(proposal), ct));
+            var begun = await CallAsync(coordinator, () => coordinator.BeginAsync(Begin(proposal, id), ct));
             if (begun.ErrorId != ErrorIds.ClusterBusy || clock.GetUtcNow() >= deadline) return begun;
             progress?.Stage(ChangeStage.Begin, $"waiting for the change in progress to finish ({begun.Error})");
             await Task.Delay(BusyRetry, clock, ct);
@@ -178,30 +224,22 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
         Allocation.LayoutResolver.Resolve(view, operations);
     }
 
-    private static BeginRequest Begin(Proposal proposal) => new()
+    private static BeginRequest Begin(Proposal proposal, string id) => new()
     {
         Scope = proposal.Scope, Owner = proposal.Scope == TransactionScope.Private ? proposal.Node : null,
-        Initiator = proposal.Initiator, Operations = proposal.Operations,
+        Initiator = proposal.Initiator, Operations = proposal.Operations, Id = id, Check = true,
     };
 
     /// <summary>
-    /// Every member's checks, in parallel. A member cut off from the network may never answer (its endpoint's
-    /// connection hangs, it does not fail): while answers are missing the coordinator is asked now and then whether
-    /// it has already aborted the transaction (it has, once it counts that member Down); then the checks end with
-    /// the coordinator's reason for each member that did not answer.
+    /// Every member's checks, in parallel (those the round already started, and the rest now). A member cut off from
+    /// the network may never answer (its endpoint's connection hangs, it does not fail): while answers are missing the
+    /// coordinator is asked now and then whether it has already aborted the transaction (it has, once it counts that
+    /// member Down); then the checks end with the coordinator's reason for each member that did not answer.
     /// </summary>
-    private async Task<List<NodeCheckResult>> CheckAllAsync(IVmEndpoint coordinator, Transaction tx, CancellationToken ct)
+    private async Task<List<NodeCheckResult>> CheckAllAsync(IVmEndpoint coordinator, Transaction tx, CheckRound round, CancellationToken ct)
     {
-        progress?.Checking(tx.Members);
-        using var checking = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var answered = new System.Collections.Concurrent.ConcurrentDictionary<string, NodeCheckResult>();
-        var all = Task.WhenAll(tx.Members.Select(async node =>
-        {
-            var result = await CheckOneAsync(node, tx, checking.Token);
-            answered[node] = result;
-            progress?.NodeAnswered(node, result.Passed);
-            return result;
-        }));
+        foreach (var node in tx.Members.Where(n => !round.Has(n))) round.Add(node, CheckAnsweredAsync(node, tx, round.Token));
+        var all = Task.WhenAll(tx.Members.Select(round.Of));
         // The waits hang on a source of their own, let go when the checks end: a later stop must not reach back into
         // a wait nobody awaits (a stop cancels from another thread; the simulator's timers are not thread-safe).
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -211,11 +249,43 @@ public sealed class Initiator(IReadOnlyDictionary<string, IVmEndpoint> endpoints
             var watch = Task.Delay(CheckWatchInterval, clock, watching.Token);
             if (await Task.WhenAny(all, watch) == all) return [.. await all];
             if (await AbortedAsync(coordinator, tx.Id, ct) is not { } aborted) continue;
-            checking.Cancel();
-            _ = all.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default); // a hung endpoint's call ends when its connection does
-            return tx.Members.Select(node => answered.TryGetValue(node, out var result) ? result : NodeCheckResult.Failed(node, tx.Id,
+            round.Abandon();
+            return tx.Members.Select(node => round.Answer(node) ?? NodeCheckResult.Failed(node, tx.Id,
                 aborted.ErrorId ?? ErrorIds.TransactionAborted,
                 aborted.FailedNodes.Contains(node) ? aborted.Error ?? $"{tx.Id} was aborted." : $"node {node} did not answer the checks before {tx.Id} was aborted: {aborted.Error}")).ToList();
+        }
+    }
+
+    private CheckRound StartRound(Transaction tx, IEnumerable<string> nodes, CancellationToken ct)
+    {
+        var round = new CheckRound(ct);
+        foreach (var node in nodes) round.Add(node, CheckAnsweredAsync(node, tx, round.Token));
+        return round;
+    }
+
+    private async Task<NodeCheckResult> CheckAnsweredAsync(string node, Transaction tx, CancellationToken ct) => Answered(await CheckOneAsync(node, tx, ct));
+
+    private NodeCheckResult Answered(NodeCheckResult result)
+    {
+        progress?.NodeAnswered(result.Node, result.Passed);
+        return result;
+    }
+
+    /// <summary>
+    /// The draft the round checked will not reach some who checked it: the coordinator refused to open it (their records
+    /// end Aborted with the refusal), or opened it without them (they forget their checks). Checks still out get a short
+    /// while to land first, so none lands after its withdrawal; one that does not land in time is let go.
+    /// </summary>
+    private async Task WithdrawAsync(CheckRound round, AbortRequest request, Func<string, bool> from)
+    {
+        using (round)
+        {
+            if (round.Count == 0) return;
+            using var bound = new CancellationTokenSource(CheckWatchInterval, clock);
+            try { await round.All.WaitAsync(bound.Token); }
+            catch (OperationCanceledException) { round.Abandon(); }
+            catch (Exception) { }   // a check that failed is an answer too: Answered tells
+            await Task.WhenAll(round.Answered.Where(from).Where(endpoints.ContainsKey).Select(node => AbortAsync(endpoints[node], request)));
         }
     }
 

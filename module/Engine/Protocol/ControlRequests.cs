@@ -48,6 +48,12 @@ public sealed class BeginRequest : ControlRequest
     public string? Owner { get; set; }
     public string Initiator { get; set; } = "";
     public List<Operation> Operations { get; set; } = [];
+    /// <summary>The id the initiator already proposed the transaction under to the other members; a fresh one when null or taken.</summary>
+    public string? Id { get; set; }
+    /// <summary>Also run this node's checks on the transaction it opens and answer them (<see cref="ControlResponse.Check"/>): begin and check in one call.</summary>
+    public bool Check { get; set; }
+    /// <summary>Filled in by the agent host from its disk scan when <see cref="Check"/> is set, not by the caller.</summary>
+    public List<DiskInfo> Visible { get; set; } = [];
 }
 
 /// <summary>
@@ -81,6 +87,11 @@ public sealed class AbortRequest : ControlRequest
     public string? Reason { get; set; }
     /// <summary>The abort's error id when no node failed (<see cref="ErrorIds.CheckedOnly"/> for a -CheckOnly proposal).</summary>
     public string? ErrorId { get; set; }
+    /// <summary>
+    /// Sent to a node that checked a proposal which will not reach it: its coordinator refused to open it (with the
+    /// refusal's <see cref="ErrorId"/>: the check's record ends Aborted), or opened it without the node (no error id: the check is forgotten).
+    /// </summary>
+    public bool Withdrawn { get; set; }
 }
 
 public sealed class LeaveRequest : ControlRequest { }

@@ -9,6 +9,36 @@ public sealed partial class NodeMachine
 {
     private ControlResponse Begin(DateTimeOffset now, BeginRequest request)
     {
+        if (Refusal(request) is { } refused)
+        {
+            if (request.Id is { Length: > 0 } id && refused.ErrorId is not (ErrorIds.ClusterBusy or ErrorIds.MasterChanged) && Record(id) is null)
+                refused.Transaction = RecordRefused(now, request, refused);
+            return refused;
+        }
+        var tx = NewTransaction(now, request);
+        Active = new Coordination { Transaction = tx, Phase = CoordinationPhase.Open, Deadline = now + options.PrepareTimeout };
+        // Durable, so a master that restarts before deciding still knows to abort it everywhere.
+        Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Proposed, Updated = now }, durable: true);
+        // Begun and checked in one call: this node's check is the first of the round the initiator has already sent to the others.
+        var check = request.Check ? Check(now, Saw(request.Visible, new CheckRequest { Transaction = tx, Visible = request.Visible })).Check : null;
+        return new ControlResponse { Ok = true, Transaction = tx, Check = check };
+    }
+
+    private Transaction NewTransaction(DateTimeOffset now, BeginRequest request) => new()
+    {
+        Id = NewId(request.Id),
+        Scope = request.Scope,
+        Owner = request.Scope == TransactionScope.Private ? self : null,
+        BaseGeneration = Database.Generation,
+        Initiator = request.Initiator,
+        Coordinator = self,
+        Members = request.Scope == TransactionScope.Shared ? Current.Select(m => m.Name).ToList() : [self],
+        Operations = request.Operations,
+        Started = now,
+    };
+
+    private ControlResponse? Refusal(BeginRequest request)
+    {
         if (request.Scope == TransactionScope.Shared && !IsMaster)
             return ControlResponse.Failure(ErrorIds.MasterChanged, $"node {self} is not the master; the master is {Master ?? "unknown"}.");
         if (Active is { } busy)
@@ -22,25 +52,29 @@ public sealed partial class NodeMachine
         if (request.Scope == TransactionScope.Shared && down.Count > 0)
             return ControlResponse.Failure(ErrorIds.AgentNotRunning, "the agent is not running on " + string.Join(", ", down.Select(m => m.Name)) + ".",
                 down.Select(m => NodeFailure.Of(m.Name, ErrorIds.AgentNotRunning, $"the agent on node {m.Name} is not running.")));
-        var tx = NewTransaction(now, request);
-        Active = new Coordination { Transaction = tx, Phase = CoordinationPhase.Open, Deadline = now + options.PrepareTimeout };
-        // Durable, so a master that restarts before deciding still knows to abort it everywhere.
-        Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Proposed, Updated = now }, durable: true);
-        return new ControlResponse { Ok = true, Transaction = tx };
+        return null;
     }
 
-    private Transaction NewTransaction(DateTimeOffset now, BeginRequest request) => new()
+    /// <summary>
+    /// A change whose checks were already out when this coordinator refused to open it (a member went down meanwhile,
+    /// quorum was lost): it is recorded as aborted here and on the members, as one refused after its checks would be,
+    /// and the refusal names it (the initiator then leaves the members' checks to the abort notice).
+    /// A busy slot is not a refusal of the change (the initiator asks again), and a node that is not master coordinates nothing.
+    /// </summary>
+    private Transaction RecordRefused(DateTimeOffset now, BeginRequest request, ControlResponse refused)
     {
-        Id = $"T{Database.Generation + 1:D4}-{random.Next():x8}",
-        Scope = request.Scope,
-        Owner = request.Scope == TransactionScope.Private ? self : null,
-        BaseGeneration = Database.Generation,
-        Initiator = request.Initiator,
-        Coordinator = self,
-        Members = request.Scope == TransactionScope.Shared ? Current.Select(m => m.Name).ToList() : [self],
-        Operations = request.Operations,
-        Started = now,
-    };
+        var tx = NewTransaction(now, request);
+        var failed = refused.Failures.Select(f => f.Node).Distinct().ToList();
+        Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Proposed, Updated = now }, durable: false);
+        AbortLocally(now, tx.Id, refused.ErrorId!, refused.Error!, failed);
+        var notice = new AbortNotice { TransactionId = tx.Id, ErrorId = refused.ErrorId!, Reason = refused.Error!, FailedNodes = failed };
+        foreach (var member in tx.Members.Where(m => m != self && Member(m) is { State: MemberState.Joined })) SendTo(member, notice);
+        return tx;
+    }
+
+    /// <summary>The id the initiator proposed (its checks are already out under it), unless this node knows it; a fresh one then.</summary>
+    private string NewId(string? proposed) =>
+        proposed is { Length: > 0 } && Record(proposed) is null ? proposed : $"T{Database.Generation + 1:D4}-{random.Next():x8}";
 
     private ControlResponse? StartCommit(DateTimeOffset now, long? requestId, CommitRequest request)
     {

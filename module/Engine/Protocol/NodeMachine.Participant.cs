@@ -10,7 +10,8 @@ public sealed partial class NodeMachine
     {
         var tx = request.Transaction;
         var result = NodeChecks.Run(self, Database, request.Visible, tx);
-        if (Record(tx.Id) is not { IsFinal: true })
+        // A check that arrives late (one of a round the initiator has since replaced) never takes a record back from prepare.
+        if (Record(tx.Id) is null or { State: TransactionState.Proposed or TransactionState.Checking })
             Keep(new TransactionRecord { Transaction = tx, State = TransactionState.Checking, Updated = now }, durable: false);
         return new ControlResponse { Ok = true, Check = result };
     }
@@ -90,7 +91,10 @@ public sealed partial class NodeMachine
 
     private void OnCommitNotice(DateTimeOffset now, CommitNotice notice)
     {
-        var record = Record(notice.TransactionId) ?? (notice.Transaction is { } tx ? new TransactionRecord { Transaction = tx, State = TransactionState.Prepared } : null);
+        var known = Record(notice.TransactionId);
+        // Only checked here: the check took no part in the outcome, so the notice's own copy counts, as for one never seen.
+        if (known is { State: TransactionState.Checking } && notice.Transaction is not null) known = null;
+        var record = known ?? (notice.Transaction is { } tx ? new TransactionRecord { Transaction = tx, State = TransactionState.Prepared } : null);
         if (record is null) { Log($"commit notice for unknown transaction {notice.TransactionId} ignored"); return; }
         if (record.State == TransactionState.Aborted)
         {
@@ -100,7 +104,7 @@ public sealed partial class NodeMachine
             return;
         }
         var behind = record.Transaction.Scope == TransactionScope.Shared && record.Transaction.BaseGeneration != Database.Generation;
-        if (behind && Record(notice.TransactionId) is null) { Log($"commit notice for {notice.TransactionId} at generation {record.Transaction.BaseGeneration} ignored: this node is at {Database.Generation}"); }
+        if (behind && known is null) { Log($"commit notice for {notice.TransactionId} at generation {record.Transaction.BaseGeneration} ignored: this node is at {Database.Generation}"); }
         else if (record.State != TransactionState.Committed && behind && !AlreadyApplied(record.Transaction))
         {
             // Prepared here, but another change has since committed on its base (a notice held in a connection while

@@ -69,9 +69,27 @@ public sealed partial class NodeMachine
 
     private ControlResponse AbortFromInitiator(DateTimeOffset now, AbortRequest request)
     {
-        if (Active?.Transaction.Id == request.TransactionId && !Active.Decided)
+        if (request.Withdrawn) Withdraw(now, request);
+        else if (Active?.Transaction.Id == request.TransactionId && !Active.Decided)
             Abort(now, request.Failures.FirstOrDefault()?.ErrorId ?? request.ErrorId ?? ErrorIds.TransactionAborted, request.Failures, request.Reason);
         return Outcome(request.TransactionId) ?? ControlResponse.Success();
+    }
+
+    /// <summary>
+    /// A proposal this node checked that will not reach it. Its coordinator refused to open it (the request names why):
+    /// the check's record ends Aborted, as the coordinator's abort notice would end it. Or it was opened without this
+    /// node (the request names nothing): the check took no part in anything and is forgotten.
+    /// </summary>
+    private void Withdraw(DateTimeOffset now, AbortRequest request)
+    {
+        var id = request.TransactionId;
+        if (Record(id) is not { State: TransactionState.Checking } checking || Active?.Transaction.Id == id) return;
+        if (request.ErrorId is null) { Forget(id); return; }
+        var refused = checking.With(TransactionState.Aborted, now);
+        refused.ErrorId = request.ErrorId;
+        refused.Error = request.Reason ?? $"{id} was never opened.";
+        refused.FailedNodes = request.Failures.Select(f => f.Node).Distinct().ToList();
+        Keep(refused, durable: false);
     }
 
     /// <summary>The final outcome of a transaction this node knows, as a response; null while it is open.</summary>

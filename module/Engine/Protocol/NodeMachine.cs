@@ -106,6 +106,12 @@ public sealed partial class NodeMachine
         }
     }
 
+    /// <summary>Drops a record that was never journalled (a check of a proposal withdrawn).</summary>
+    private void Forget(string id)
+    {
+        if (records.Remove(id)) recordOrder.Remove(id);
+    }
+
     private void Keep(TransactionRecord record, bool durable, bool stamp = true)
     {
         if (stamp) Stamp(record);
