@@ -36,6 +36,20 @@ internal sealed class CheckRound : IDisposable
         foreach (var check in checks.Values) _ = check.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
     }
 
-    /// <summary>The source goes once every call has ended: a call still out may yet register on its token.</summary>
-    public void Dispose() => All.ContinueWith(_ => cancel.Dispose(), TaskScheduler.Default);
+    /// <summary>
+    /// The source goes once every call has ended (a call still out may yet register on its token), at once when none
+    /// is out: a source still linked to the change's token would make a later stop run its callbacks on the pool.
+    /// </summary>
+    public void Dispose()
+    {
+        if (All.IsCompleted) cancel.Dispose();
+        else _ = DisposeWhenEndedAsync();
+    }
+
+    private async Task DisposeWhenEndedAsync()
+    {
+        try { await All; }
+        catch (Exception) { }   // the calls' own awaiters see their failures
+        cancel.Dispose();
+    }
 }
