@@ -80,6 +80,8 @@ public sealed partial class NodeMachine
 
     private void Define(DateTimeOffset now, NodeDefinition node)
     {
+        // The added node itself may take its own addition (a new master resends it to every member): it defines itself already.
+        if (node.Name == self) return;
         var order = Definition.Max(p => p.Order) + 1;
         peers.RemoveAll(p => p.Name == node.Name);
         peers.Add(new PeerAddress(node.Name, node.Interconnect, order));
@@ -110,6 +112,9 @@ public sealed partial class NodeMachine
     private void LeaveForGood()
     {
         Log($"node {self} was removed from the cluster for good at generation {Database.Generation}");
+        // A change of its own still open (a private group's) would never hear from itself again: it ends here, nothing changed.
+        if (Active is { Decided: false } own)
+            Abort(clock, ErrorIds.NodeLeft, [NodeFailure.Of(self, ErrorIds.NodeLeft, $"node {self} was removed from the cluster for good while {own.Transaction.Id} was open; nothing was changed.")]);
         Master = null;
         Members = [];
         Phase = NodePhase.Left;

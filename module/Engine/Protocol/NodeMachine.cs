@@ -52,7 +52,8 @@ public sealed partial class NodeMachine
 
     private void OnMessage(DateTimeOffset now, Message message)
     {
-        if (removedForGood || IsStranger(message.From)) return;
+        // Removed for good, it hears no peer; its own messages still finish a private change it had already decided.
+        if ((removedForGood && message.From != self) || IsStranger(message.From)) return;
         Heard(message.From, now);
         HeardEpoch(message);
         switch (message)

@@ -75,4 +75,18 @@ public sealed class MembershipRegressionTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Seed_107483_a_master_does_not_resume_on_the_word_of_the_node_it_was_removing() => Passes(107483);
+
+    /// <summary>
+    /// n2 opens a change of its private group and, before its own Prepared reaches it, is removed for good: the change
+    /// must end (aborted, its I/O let go), not wait for good on a message the removed node no longer hears.
+    /// </summary>
+    [Fact]
+    public void Seed_100010_a_node_removed_for_good_ends_its_open_private_change() => Passes(100010);
+
+    /// <summary>
+    /// Master n1 adds n5 and dies after telling its successor; n2 takes over and resends the commit to every member, n5
+    /// (Joining) among them: n5 takes its own addition and must not define itself a second time.
+    /// </summary>
+    [Fact]
+    public void Seed_534_the_added_node_taking_its_own_addition_defines_itself_once() => Passes(534, chaos: true);
 }
