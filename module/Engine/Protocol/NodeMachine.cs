@@ -54,7 +54,9 @@ public sealed partial class NodeMachine
     {
         // Removed for good, it hears no peer; its own messages still finish a private change it had already decided.
         if ((removedForGood && message.From != self) || IsStranger(message.From)) return;
-        Heard(message.From, now);
+        // A master that discovers has restarted: it counts as alive once it acts as master again (resumes), or a member
+        // whose word it will not take would name it master for good and nobody would form the cluster.
+        if (!(message is Discover && message.From == Master && Phase == NodePhase.Joined)) Heard(message.From, now);
         HeardEpoch(message);
         switch (message)
         {
