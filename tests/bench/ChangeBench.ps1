@@ -14,12 +14,14 @@ $rows = foreach ($entry in $Shape) {
             New-VmDiskGroup -Name warm -Disk d01 -Shared | Out-Null
             Remove-VmDiskGroup -Name warm -Confirm:$false
         }
-        $fanout = foreach ($i in 1..$Iterations) { Measure-Ms { Invoke-Command -Session $sessions -ScriptBlock { } -ErrorAction Ignore } }
+        $fanout = [Collections.Generic.List[double]]::new()
         $new = [Collections.Generic.List[double]]::new()
         $remove = [Collections.Generic.List[double]]::new()
         $newVolume = [Collections.Generic.List[double]]::new()
         $removeVolume = [Collections.Generic.List[double]]::new()
+        # The fan-out is measured among the changes, so that both see the same load on the machine.
         foreach ($i in 1..$Iterations) {
+            $fanout.Add((Measure-Ms { Invoke-Command -Session $sessions -ScriptBlock { } -ErrorAction Ignore }))
             $new.Add((Measure-Ms { New-VmDiskGroup -Name bench -Disk d01, d02 -Shared }))
             $remove.Add((Measure-Ms { Remove-VmDiskGroup -Name bench -Confirm:$false }))
             $newVolume.Add((Measure-Ms { New-VmVolume -DiskGroup vols -Name bench -Size 1MB }))

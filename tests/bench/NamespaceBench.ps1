@@ -20,8 +20,13 @@ $rows = foreach ($nodes in $NodeCounts) {
             Invoke-Command -Session $sessions -ScriptBlock { } -ErrorAction Ignore | Out-Null
             New-VmVolume -DiskGroup bench -Name "warm$i" -Size 1MB | Out-Null
         }
-        $fanout = foreach ($i in 1..$Iterations) { Measure-Ms { Invoke-Command -Session $sessions -ScriptBlock { } -ErrorAction Ignore } }
-        $volume = foreach ($i in 1..$Iterations) { Measure-Ms { New-VmVolume -DiskGroup bench -Name "v$i" -Size 1MB } }
+        # Interleaved, so that both see the same load on the machine.
+        $fanout = [Collections.Generic.List[double]]::new()
+        $volume = [Collections.Generic.List[double]]::new()
+        foreach ($i in 1..$Iterations) {
+            $fanout.Add((Measure-Ms { Invoke-Command -Session $sessions -ScriptBlock { } -ErrorAction Ignore }))
+            $volume.Add((Measure-Ms { New-VmVolume -DiskGroup bench -Name "v$i" -Size 1MB }))
+        }
         $f = Get-Stats $fanout
         $v = Get-Stats $volume
         $medians[$nodes] = $v.Median
