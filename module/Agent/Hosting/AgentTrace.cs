@@ -6,7 +6,8 @@ namespace VolumeManager.Agent.Hosting;
 /// <summary>
 /// With VMCONFIGD_TRACE=1 in the agent's environment, every input the node machine takes (but ticks and heartbeats)
 /// and every effect it carries out, with its duration, go to the log: the timeline of a change's freeze across nodes,
-/// read side by side from each node's log.
+/// read side by side from each node's log. Each effect's line ends with the garbage collector's pauses since the agent
+/// started, so a step slowed by a collection shows it.
 /// </summary>
 internal sealed class AgentTrace(AgentLog log)
 {
@@ -23,11 +24,13 @@ internal sealed class AgentTrace(AgentLog log)
     {
         if (!enabled || effect is Send { Message: Heartbeat } or Log) return;
         var what = effect is Send s ? $"Send {s.Message.GetType().Name}>{s.To}" : effect.GetType().Name;
-        log.Write($"trace: {what} {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms");
+        log.Write($"trace: {what} {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms{Paused()}");
     }
 
     public void Fsync(long started)
     {
-        if (enabled) log.Write($"trace: grouped fsync {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms");
+        if (enabled) log.Write($"trace: grouped fsync {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms{Paused()}");
     }
+
+    private static string Paused() => $" (gc paused {GC.GetTotalPauseDuration().TotalMilliseconds:0} ms in all)";
 }
