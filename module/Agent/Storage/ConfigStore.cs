@@ -27,6 +27,8 @@ public sealed class ConfigStore : IDisposable
     private JournalFile journal;
     private long sequence;
     private long snapshotBytes;
+    /// <summary>The journal's length once last folded: the records it keeps, which count against no threshold.</summary>
+    private long foldedBytes;
     /// <summary>Lines written while a <see cref="Group"/> is open, made durable together when it closes.</summary>
     private MemoryStream? grouped;
 
@@ -172,7 +174,7 @@ public sealed class ConfigStore : IDisposable
 
     private void CompactWhenLong()
     {
-        if (grouped is null && journal.End > compactAfterBytes + snapshotBytes) Compact(Database);
+        if (grouped is null && journal.End - foldedBytes > compactAfterBytes + snapshotBytes) Compact(Database);
     }
 
     private void Keep(TransactionRecord record)
@@ -199,6 +201,7 @@ public sealed class ConfigStore : IDisposable
         journal.Dispose();
         DurableFile.WriteAtomic(journalPath, JournalFile.WithRoom(records.GetBuffer().AsSpan(0, (int)records.Length)), s => step("journal " + s));
         journal = JournalFile.Open(journalPath, records.Length);
+        foldedBytes = records.Length;
     }
 
     public void Dispose()

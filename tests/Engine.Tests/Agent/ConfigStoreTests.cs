@@ -257,6 +257,19 @@ public sealed class ConfigStoreTests : IDisposable
         Assert.Equal(Ids(commits), store.Records.Select(r => r.Transaction.Id));
     }
 
+    [Fact]
+    public void Records_kept_past_a_fold_do_not_fold_the_journal_again_at_every_append()
+    {
+        // One record larger than the threshold and the snapshot together: every fold keeps it in the new journal.
+        var big = Shared(new CreateDiskGroup { DiskGroup = "dg", Id = Guid.NewGuid(), Shared = true, Disks = [.. Enumerable.Range(0, 60).Select(i => Disk($"d{i}", 512))] });
+        var steps = new List<string>();
+        using var store = Open(step: steps.Add);
+        store.Append(new TransactionRecord { Transaction = big, State = TransactionState.Committed });
+        for (var i = 0; i < 4; i++) store.Append(new TransactionRecord { Transaction = Shared(Create($"v{i}", "d1", i)), State = TransactionState.Proposed });
+        Assert.True(steps.Count(s => s.StartsWith("snapshot", StringComparison.Ordinal) && s.Contains("renamed", StringComparison.Ordinal)) <= 1,
+            $"the journal was folded at: {string.Join(", ", steps)}");
+    }
+
     /// <summary>One commit, with the process "crashing" (an exception, and nothing written after) at its given durable step.</summary>
     private void CrashDuring((NodeDatabase Database, TransactionRecord Record) commit, int crashStep)
     {
