@@ -363,6 +363,7 @@ public sealed class Simulator
                     node.Definition.Add(Cluster.First(p => p.Name == d.Node.Name));
                     break;
                 case UndefineNode u: node.Definition.RemoveAll(p => p.Name == u.Node); break;
+                case CopyRange c: Data.Repair(node, c); break;
                 case Log: break;
             }
         }
@@ -477,6 +478,7 @@ public sealed class Simulator
         Unfence => "unfence",
         WriteDiskCopies w => $"write disk copies [{string.Join(",", w.DiskGroups)}]",
         RenewLease l => $"renew lease until {l.Lease.Expires:HH:mm:ss.fff}",
+        CopyRange c => $"copy {c.DiskGroup}/{c.Volume} bytes {c.Offset}+{c.Length} for {c.Requester} #{c.Ref}",
         Log l => $"log: {l.Text}",
         _ => effect.GetType().Name,
     };
