@@ -71,6 +71,7 @@ public sealed class ScenarioResult
     public int LeftDifferentWrites { get; init; }
     public int RepairedWrites { get; init; }
     public int LeftToRecoveryWrites { get; init; }
+    public int GoneWithVolumeWrites { get; init; }
     public TimeSpan Simulated { get; init; }
     public List<string> Faults { get; init; } = [];
     public List<string> Changelog { get; init; } = [];
@@ -354,7 +355,7 @@ public static class Scenario
             Events = sim.Events,
             Writes = sim.Data.Acknowledged,
             WritesAfterDetach = sim.Data.AcknowledgedAfterDetach,
-            RegionRecoveries = sim.Recovery.RegionRecoveries, WholeRecoveries = sim.Recovery.WholeRecoveries, TornWrites = sim.Data.Torn, LeftDifferentWrites = sim.Data.LeftDifferent, RepairedWrites = sim.Data.Repaired, LeftToRecoveryWrites = sim.Data.LeftToRecovery,
+            RegionRecoveries = sim.Recovery.RegionRecoveries, WholeRecoveries = sim.Recovery.WholeRecoveries, TornWrites = sim.Data.Torn, LeftDifferentWrites = sim.Data.LeftDifferent, RepairedWrites = sim.Data.Repaired, LeftToRecoveryWrites = sim.Data.LeftToRecovery, GoneWithVolumeWrites = sim.Data.GoneWithVolume,
             Simulated = sim.Elapsed,
             Faults = faults,
             Changelog = workload.Runs.Select(r => $"{r.Started.TotalSeconds:0.000} {r}").ToList(),

@@ -47,6 +47,8 @@ public sealed class SimData(Simulator sim)
     public int Repaired { get; private set; }
     /// <summary>Of those, the ones whose writer's run ended first: its slot's mark is copied by the recovery of that run.</summary>
     public int LeftToRecovery { get; private set; }
+    /// <summary>Of those, the ones whose volume was removed before the repair.</summary>
+    public int GoneWithVolume { get; private set; }
     /// <summary>Repairs still owed to writers that run on in the cluster (their dirty marks held meanwhile).</summary>
     public int RepairsPending => repairing.Count(w => w.Alive && sim.InCluster(w.Node));
 
@@ -54,10 +56,22 @@ public sealed class SimData(Simulator sim)
     internal void Submit(SimNode node, DiskGroup group, TimeSpan duration)
     {
         var volume = sim.Pick(group.Volumes);
-        var offset = sim.Random.NextInt64(volume.SizeBytes / BlockBytes) * BlockBytes;
+        Submit(node, group, volume, sim.Random.NextInt64(volume.SizeBytes / BlockBytes) * BlockBytes, duration);
+    }
+
+    /// <summary>One 4 KiB write by the node's kernel to the block at <paramref name="offset"/> of the volume, through the gate (a schedule's own write).</summary>
+    public void Submit(SimNode node, DiskGroup group, Volume volume, long offset, TimeSpan duration)
+    {
         var write = new Write(node, group.Id, group.Name, volume.Name, offset, duration);
         node.Kernel.Submit(group.Name, duration, entered: () => Apply(node, write), left: () => Settle(node, write));
     }
+
+    /// <summary>What each Active plex of the volume holds at the block (the value of the write that reached it last).</summary>
+    public List<long> ValuesAt(Volume volume, long offset) =>
+        volume.ActivePlexes.Select(p => VolumeMap.Spans(p, offset, BlockBytes).Select(s => blocks.GetValueOrDefault((s.Disk, s.DiskOffset))).DefaultIfEmpty().Min()).ToList();
+
+    /// <summary>A broken rule to prove invariant 8 can fail: a failed write that left the plexes different asks for no repair.</summary>
+    public bool RepairNothing { get; set; }
 
     private sealed class Write(SimNode node, Guid groupId, string group, string volume, long offset, TimeSpan duration)
     {
@@ -161,7 +175,7 @@ public sealed class SimData(Simulator sim)
         {
             if (inFlight.TryGetValue(write.Block, out var current) && current == write) inFlight.Remove(write.Block);
             LeftDifferent++;
-            sim.Run(() => _ = RepairAsync(write));
+            if (!RepairNothing) sim.Run(() => _ = RepairAsync(write));
             return;
         }
         Done(write);
@@ -183,6 +197,12 @@ public sealed class SimData(Simulator sim)
         {
             while (write.Alive)
             {
+                if (Current(write.Node, write) is null)
+                {
+                    GoneWithVolume++;   // the volume is gone, its plexes with it: nothing left to repair
+                    write.Mark?.Release();
+                    return;
+                }
                 var answer = sim.Request(write.Node.Name, new RepairRangeRequest { DiskGroup = write.Group, Volume = write.Volume, Offset = write.Offset, Length = BlockBytes });
                 await Task.WhenAny(answer, Task.Delay(RepairAnswerBound, sim.Time));
                 if (!write.Alive) return;
@@ -196,9 +216,12 @@ public sealed class SimData(Simulator sim)
                 await Task.Delay(pause, sim.Time);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, RepairRetryMax.Ticks));
             }
-            LeftToRecovery++;
         }
-        finally { repairing.Remove(write); }
+        finally
+        {
+            repairing.Remove(write);
+            if (!write.Alive) LeftToRecovery++;
+        }
     }
 
     /// <summary>
@@ -214,7 +237,7 @@ public sealed class SimData(Simulator sim)
 
     private string? CopyNow(SimNode node, CopyRange copy)
     {
-        if (node.Machine?.Database.Find(copy.DiskGroup)?.FindVolume(copy.Volume) is not { } volume) return $"node {node.Name} holds no volume '{copy.Volume}'.";
+        if (node.Machine?.Database.Find(copy.DiskGroup)?.FindVolume(copy.Volume) is not { } volume) return null;   // gone, and its plexes with it: nothing differs
         if (Engine.Resync.DirtyRegions.Source(volume) is not { } source) return $"volume '{copy.Volume}' has no Active plex.";
         var targets = Engine.Resync.DirtyRegions.Targets(volume, source).ToList();
         var unreachable = targets.Prepend(source).SelectMany(p => p.DiskNames)

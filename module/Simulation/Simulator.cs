@@ -448,6 +448,7 @@ public sealed class Simulator
         Requested q => $"request #{q.RequestId} {q.Request.GetType().Name}{(q.Request is CommitRequest c ? " " + c.TransactionId : q.Request is AbortRequest a ? " " + a.TransactionId : q.Request is CheckRequest k ? " " + k.Transaction.Id : "")}",
         Quiesced q => $"Quiesced({q.TransactionId}, ok={q.Ok})",
         LeaseRenewed l => $"LeaseRenewed({l.Slots.Count(s => s.Counts is not null)} of {l.Slots.Count} slots counted)",
+        RangeCopied c => $"RangeCopied(#{c.Ref} for {c.Requester}, {(c.Ok ? "ok" : c.Error)})",
         _ => input.GetType().Name,
     };
 

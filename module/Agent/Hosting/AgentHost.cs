@@ -107,7 +107,7 @@ public sealed class AgentHost : IAsyncDisposable
         var copier = new ResyncCopier(Io);
         resync = new ResyncService(new ResyncHost(node.Name, () => machine.Database, Coordinates, SubmitAsync, faults.PassAsync, log.Write),
             kernel, copier, tasks);
-        Io.Repairs = new RangeRepairs(SubmitAsync, log.Write);
+        Io.Repairs = new RangeRepairs(SubmitAsync, () => machine.Database, log.Write);
         repairer = new RangeRepairer(kernel, copier, () => machine.Database, log.Write);
         recovery = new RecoveryService(new RecoveryHost(node.Name, () => machine.Database, Coordinates, MemberStates, faults.PassAsync, log.Write),
             Io, kernel, copier, Io.Drl, tasks);

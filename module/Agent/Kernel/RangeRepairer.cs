@@ -34,8 +34,8 @@ public sealed class RangeRepairer(VolumeKernel kernel, ResyncCopier copier, Func
         await gate.EnterAsync(ct);
         try
         {
-            if (database().Find(copy.DiskGroup)?.FindVolume(copy.Volume) is not { } volume) throw new InvalidOperationException($"volume '{copy.Volume}' is not in disk group '{copy.DiskGroup}'.");
-            if (offset >= volume.SizeBytes) return;
+            // A volume removed since has taken its plexes with it: nothing differs any more.
+            if (database().Find(copy.DiskGroup)?.FindVolume(copy.Volume) is not { } volume || offset >= volume.SizeBytes) return;
             length = (int)Math.Min(length, volume.SizeBytes - offset);
             if (DirtyRegions.Source(volume) is not { } source) throw new InvalidOperationException($"volume '{copy.Volume}' has no active plex to copy from.");
             foreach (var target in DirtyRegions.Targets(volume, source))

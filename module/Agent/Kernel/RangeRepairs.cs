@@ -1,3 +1,4 @@
+using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Protocol;
 
 namespace VolumeManager.Agent.Kernel;
@@ -9,7 +10,7 @@ namespace VolumeManager.Agent.Kernel;
 /// that reaches every plex to copy the range; it asks again after a growing pause (at most <see cref="RetryMax"/>) until
 /// one has, and only then lets the mark go.
 /// </summary>
-public sealed class RangeRepairs(Func<ControlRequest, CancellationToken, Task<ControlResponse>> submit, Action<string> log) : IDisposable
+public sealed class RangeRepairs(Func<ControlRequest, CancellationToken, Task<ControlResponse>> submit, Func<NodeDatabase> database, Action<string> log) : IDisposable
 {
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan RetryFirst = TimeSpan.FromMilliseconds(200);
@@ -37,6 +38,12 @@ public sealed class RangeRepairs(Func<ControlRequest, CancellationToken, Task<Co
         {
             for (var attempt = 1; ; attempt++)
             {
+                if (database().Find(request.DiskGroup)?.FindVolume(request.Volume) is null)
+                {
+                    log($"volume {request.DiskGroup}/{request.Volume} is gone: its failed write needs no repair");
+                    mark?.Dispose();
+                    return;
+                }
                 var answer = await AskAsync(request, ct);
                 if (answer.Ok)
                 {
