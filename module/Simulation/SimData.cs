@@ -50,7 +50,12 @@ public sealed class SimData(Simulator sim)
     /// <summary>Of those, the ones whose volume was removed before the repair.</summary>
     public int GoneWithVolume { get; private set; }
     /// <summary>Repairs still owed to writers that run on in the cluster (their dirty marks held meanwhile).</summary>
-    public int RepairsPending => repairing.Count(w => w.Alive && sim.InCluster(w.Node));
+    public int RepairsPending => repairing.Count(Owed);
+
+    private bool Owed(Write write) => write.Alive && sim.InCluster(write.Node);
+
+    /// <summary>A failed write's repair is under way at the block: like a write in flight, it may differ until the repair is done.</summary>
+    private bool Repairing((Guid, string, long) block) => repairing.Any(w => w.Block == block && Owed(w));
 
     /// <summary>One 4 KiB write by the node's kernel to a random block of a random volume of the group, through the gate.</summary>
     internal void Submit(SimNode node, DiskGroup group, TimeSpan duration)
@@ -370,7 +375,8 @@ public sealed class SimData(Simulator sim)
 
     /// <summary>
     /// Invariant 8 when a recovery of <paramref name="volume"/> finishes: every written block it copied holds the same
-    /// value on every Active plex, but for a write in flight now or one torn by a crash since the recovery started.
+    /// value on every Active plex, but for a write in flight now, a failed write whose repair is under way, or one torn by a
+    /// crash since the recovery started.
     /// </summary>
     internal void CheckRecovered(SimNode node, DiskGroup group, Volume volume, IEnumerable<(long Offset, int Length)> ranges, TimeSpan started)
     {
@@ -394,7 +400,7 @@ public sealed class SimData(Simulator sim)
     private void CheckAgree(SimNode node, DiskGroup group, Volume volume, long offset, string when)
     {
         var block = (group.Id, volume.Name, offset);
-        if (offset + BlockBytes > volume.SizeBytes || (inFlight.TryGetValue(block, out var write) && write.Alive)) return;
+        if (offset + BlockBytes > volume.SizeBytes || (inFlight.TryGetValue(block, out var write) && write.Alive) || Repairing(block)) return;
         var values = volume.ActivePlexes.Select(p => (p.Name, Value: VolumeMap.Spans(p, offset, BlockBytes).Select(s => blocks.GetValueOrDefault((s.Disk, s.DiskOffset))).DefaultIfEmpty().Min())).ToList();
         if (values.Select(v => v.Value).Distinct().Count() <= 1) return;
         if (sim.Violations.Any(v => v.Invariant == InvariantId.MirrorsAgree && v.Message.Contains($"'{volume.Name}' of '{group.Name}' at byte {offset} ", StringComparison.Ordinal))) return;

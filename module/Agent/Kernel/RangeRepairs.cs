@@ -13,6 +13,8 @@ namespace VolumeManager.Agent.Kernel;
 public sealed class RangeRepairs(Func<ControlRequest, CancellationToken, Task<ControlResponse>> submit, Func<NodeDatabase> database, Action<string> log) : IDisposable
 {
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>Bytes the answer's wait grows by a second for: a large range (TRIM, WRITE_ZEROES) takes its time to copy.</summary>
+    private const long BytesPerSecond = 16L << 20;
     private static readonly TimeSpan RetryFirst = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan RetryMax = TimeSpan.FromSeconds(5);
     private readonly CancellationTokenSource stopping = new();
@@ -63,7 +65,7 @@ public sealed class RangeRepairs(Func<ControlRequest, CancellationToken, Task<Co
     private async Task<ControlResponse> AskAsync(RepairRangeRequest request, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(AnswerTimeout);
+        timeout.CancelAfter(AnswerTimeout + TimeSpan.FromSeconds(request.Length / BytesPerSecond));
         try { return await submit(request, timeout.Token); }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested) { return ControlResponse.Failure(Engine.Checks.ErrorIds.MasterChanged, "no answer in time."); }
     }
