@@ -72,6 +72,7 @@ public sealed class ScenarioResult
     public int RepairedWrites { get; init; }
     public int LeftToRecoveryWrites { get; init; }
     public int GoneWithVolumeWrites { get; init; }
+    public int OwedByRemovedNodeWrites { get; init; }
     public TimeSpan Simulated { get; init; }
     public List<string> Faults { get; init; } = [];
     public List<string> Changelog { get; init; } = [];
@@ -355,7 +356,7 @@ public static class Scenario
             Events = sim.Events,
             Writes = sim.Data.Acknowledged,
             WritesAfterDetach = sim.Data.AcknowledgedAfterDetach,
-            RegionRecoveries = sim.Recovery.RegionRecoveries, WholeRecoveries = sim.Recovery.WholeRecoveries, TornWrites = sim.Data.Torn, LeftDifferentWrites = sim.Data.LeftDifferent, RepairedWrites = sim.Data.Repaired, LeftToRecoveryWrites = sim.Data.LeftToRecovery, GoneWithVolumeWrites = sim.Data.GoneWithVolume,
+            RegionRecoveries = sim.Recovery.RegionRecoveries, WholeRecoveries = sim.Recovery.WholeRecoveries, TornWrites = sim.Data.Torn, LeftDifferentWrites = sim.Data.LeftDifferent, RepairedWrites = sim.Data.Repaired, LeftToRecoveryWrites = sim.Data.LeftToRecovery, GoneWithVolumeWrites = sim.Data.GoneWithVolume, OwedByRemovedNodeWrites = sim.Data.OwedByRemovedNodes,
             Simulated = sim.Elapsed,
             Faults = faults,
             Changelog = workload.Runs.Select(r => $"{r.Started.TotalSeconds:0.000} {r}").ToList(),

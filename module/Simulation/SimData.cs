@@ -46,7 +46,10 @@ public sealed class SimData(Simulator sim)
     public int LeftDifferent { get; private set; }
     public int Repaired { get; private set; }
     /// <summary>Of those, the ones whose writer's run ended first: its slot's mark is copied by the recovery of that run.</summary>
-    public int LeftToRecovery { get; private set; }
+    public int LeftToRecovery => leftToRecovery + repairing.Count(w => !w.Alive);
+    private int leftToRecovery;
+    /// <summary>Of those, the ones whose writer runs on outside the cluster (removed for good): the coordinator recovers its slot as a departed node's.</summary>
+    public int OwedByRemovedNodes => repairing.Count(w => w.Alive && !sim.InCluster(w.Node));
     /// <summary>Of those, the ones whose volume was removed before the repair.</summary>
     public int GoneWithVolume { get; private set; }
     /// <summary>Repairs still owed to writers that run on in the cluster (their dirty marks held meanwhile).</summary>
@@ -224,8 +227,7 @@ public sealed class SimData(Simulator sim)
         }
         finally
         {
-            repairing.Remove(write);
-            if (!write.Alive) LeftToRecovery++;
+            if (repairing.Remove(write) && !write.Alive) leftToRecovery++;
         }
     }
 
