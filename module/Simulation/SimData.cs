@@ -24,7 +24,7 @@ public sealed class SimData(Simulator sim)
     private readonly Dictionary<(Guid Group, string Volume, long Offset), Write> inFlight = [];
     private readonly Dictionary<(Guid Group, string Volume), HashSet<long>> written = [];
     private readonly Dictionary<(Guid Group, string Volume, long Offset), TimeSpan> torn = [];
-    private readonly HashSet<(Guid Group, string Volume, long Offset)> unreconciled = [];
+    private readonly HashSet<Write> repairing = [];
     private long lastValue;
 
     /// <summary>Disks that fail every write (the fault menu's "disk fails").</summary>
@@ -42,17 +42,44 @@ public sealed class SimData(Simulator sim)
     public int Failed { get; private set; }
     /// <summary>Writes a crash cut short between two plexes.</summary>
     public int Torn { get; private set; }
-    /// <summary>Failed writes that left the Active plexes different while their writer ran on (see <see cref="Fail"/>).</summary>
-    public int Unreconciled { get; private set; }
+    /// <summary>Failed writes that left the plexes different while their writer ran on (see <see cref="Fail"/>), and how many of them a repair made equal again.</summary>
+    public int LeftDifferent { get; private set; }
+    public int Repaired { get; private set; }
+    /// <summary>Of those, the ones whose writer's run ended first: its slot's mark is copied by the recovery of that run.</summary>
+    public int LeftToRecovery => leftToRecovery + repairing.Count(w => !w.Alive);
+    private int leftToRecovery;
+    /// <summary>Of those, the ones whose writer runs on outside the cluster (removed for good): the coordinator recovers its slot as a departed node's.</summary>
+    public int OwedByRemovedNodes => repairing.Count(w => w.Alive && !sim.InCluster(w.Node));
+    /// <summary>Of those, the ones whose volume was removed before the repair.</summary>
+    public int GoneWithVolume { get; private set; }
+    /// <summary>Repairs still owed to writers that run on in the cluster (their dirty marks held meanwhile).</summary>
+    public int RepairsPending => repairing.Count(Owed);
+
+    private bool Owed(Write write) => write.Alive && sim.InCluster(write.Node);
+
+    /// <summary>A failed write's repair is under way at the block: like a write in flight, it may differ until the repair is done.</summary>
+    private bool Repairing((Guid, string, long) block) => repairing.Any(w => w.Block == block && Owed(w));
 
     /// <summary>One 4 KiB write by the node's kernel to a random block of a random volume of the group, through the gate.</summary>
     internal void Submit(SimNode node, DiskGroup group, TimeSpan duration)
     {
         var volume = sim.Pick(group.Volumes);
-        var offset = sim.Random.NextInt64(volume.SizeBytes / BlockBytes) * BlockBytes;
+        Submit(node, group, volume, sim.Random.NextInt64(volume.SizeBytes / BlockBytes) * BlockBytes, duration);
+    }
+
+    /// <summary>One 4 KiB write by the node's kernel to the block at <paramref name="offset"/> of the volume, through the gate (a schedule's own write).</summary>
+    public void Submit(SimNode node, DiskGroup group, Volume volume, long offset, TimeSpan duration)
+    {
         var write = new Write(node, group.Id, group.Name, volume.Name, offset, duration);
         node.Kernel.Submit(group.Name, duration, entered: () => Apply(node, write), left: () => Settle(node, write));
     }
+
+    /// <summary>What each Active plex of the volume holds at the block (the value of the write that reached it last).</summary>
+    public List<long> ValuesAt(Volume volume, long offset) =>
+        volume.ActivePlexes.Select(p => VolumeMap.Spans(p, offset, BlockBytes).Select(s => blocks.GetValueOrDefault((s.Disk, s.DiskOffset))).DefaultIfEmpty().Min()).ToList();
+
+    /// <summary>A broken rule to prove invariant 8 can fail: a failed write that left the plexes different asks for no repair.</summary>
+    public bool RepairNothing { get; set; }
 
     private sealed class Write(SimNode node, Guid groupId, string group, string volume, long offset, TimeSpan duration)
     {
@@ -146,14 +173,85 @@ public sealed class SimData(Simulator sim)
     }
 
     /// <summary>
-    /// The write fails. When an Active plex took it and another Active plex, whose detach was refused, did not, the plexes
-    /// differ at the block while the writer runs on: nothing recovers that (a known gap, counted; invariant 8 leaves the block out).
+    /// The write fails. When an Active plex took it and another plex, whose detach was refused, did not, the plexes differ
+    /// at the block while the writer runs on: its dirty mark is kept and the writer asks for a repair (<see cref="RepairAsync"/>).
     /// </summary>
     private void Fail(Write write)
     {
         Failed++;
+        if (write.Taken && write.Alive && (write.Refused || write.Missed.Count > 0))
+        {
+            if (inFlight.TryGetValue(write.Block, out var current) && current == write) inFlight.Remove(write.Block);
+            LeftDifferent++;
+            if (!RepairNothing) sim.Run(() => _ = RepairAsync(write));
+            return;
+        }
         Done(write);
-        if (write.Taken && write.Alive && (write.Refused || write.Missed.Count > 0)) { unreconciled.Add(write.Block); Unreconciled++; }
+    }
+
+    private static readonly TimeSpan RepairAnswerBound = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan RepairRetryMax = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// As the agent's RangeRepairs: asks, through its own agent, for the block to be made equal on every plex by a node
+    /// that reaches them all, again after a growing pause (at most <see cref="RepairRetryMax"/>) until it is; the dirty
+    /// mark goes only then. A writer whose run ends leaves the mark in its slot, for the recovery of that run.
+    /// </summary>
+    private async Task RepairAsync(Write write)
+    {
+        repairing.Add(write);
+        var pause = TimeSpan.FromMilliseconds(100);
+        try
+        {
+            while (write.Alive)
+            {
+                if (Current(write.Node, write) is null)
+                {
+                    GoneWithVolume++;   // the volume is gone, its plexes with it: nothing left to repair
+                    write.Mark?.Release();
+                    return;
+                }
+                var answer = sim.Request(write.Node.Name, new RepairRangeRequest { DiskGroup = write.Group, Volume = write.Volume, Offset = write.Offset, Length = BlockBytes });
+                await Task.WhenAny(answer, Task.Delay(RepairAnswerBound, sim.Time));
+                if (!write.Alive) return;
+                if (answer is { IsCompletedSuccessfully: true, Result.Ok: true })
+                {
+                    Repaired++;
+                    write.Mark?.Release();
+                    sim.Trace.Add(sim.Elapsed, $"{write.Node.Name}'s failed write {write.Value} to {write.Volume} at byte {write.Offset} is repaired");
+                    return;
+                }
+                await Task.Delay(pause, sim.Time);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, RepairRetryMax.Ticks));
+            }
+        }
+        finally
+        {
+            if (repairing.Remove(write) && !write.Alive) leftToRecovery++;
+        }
+    }
+
+    /// <summary>
+    /// A repairer's copy (<see cref="CopyRange"/>), in its group's gate: from the first Active plex to the others, when
+    /// this node reaches every disk of them; fed back as <see cref="RangeCopied"/>.
+    /// </summary>
+    internal void Repair(SimNode node, CopyRange copy)
+    {
+        string? problem = null;
+        node.Kernel.Submit(copy.DiskGroup, TimeSpan.FromMilliseconds(1), entered: () => problem = CopyNow(node, copy),
+            left: () => sim.Feed(node, new RangeCopied(sim.Now, copy.Requester, copy.Ref, problem is null, problem is null ? null : Engine.Checks.ErrorIds.VolumeIoFailed, problem)));
+    }
+
+    private string? CopyNow(SimNode node, CopyRange copy)
+    {
+        if (node.Machine?.Database.Find(copy.DiskGroup)?.FindVolume(copy.Volume) is not { } volume) return null;   // gone, and its plexes with it: nothing differs
+        if (Engine.Resync.DirtyRegions.Source(volume) is not { } source) return $"volume '{copy.Volume}' has no Active plex.";
+        var targets = Engine.Resync.DirtyRegions.Targets(volume, source).ToList();
+        var unreachable = targets.Prepend(source).SelectMany(p => p.DiskNames)
+            .FirstOrDefault(d => FailingDisks.Contains(d) || FailingPaths.Contains((node.Name, d)) || node.InvisibleDisks.Contains(d));
+        if (unreachable is not null) return $"node {node.Name} cannot reach disk {unreachable}.";
+        foreach (var target in targets) Copy(volume, source, target, copy.Offset, copy.Length);
+        return null;
     }
 
     /// <summary>
@@ -279,8 +377,8 @@ public sealed class SimData(Simulator sim)
 
     /// <summary>
     /// Invariant 8 when a recovery of <paramref name="volume"/> finishes: every written block it copied holds the same
-    /// value on every Active plex, but for a write in flight now, one torn by a crash since the recovery started, or one
-    /// a failed write left different (<see cref="Fail"/>).
+    /// value on every Active plex, but for a write in flight now, a failed write whose repair is under way, or one torn by a
+    /// crash since the recovery started.
     /// </summary>
     internal void CheckRecovered(SimNode node, DiskGroup group, Volume volume, IEnumerable<(long Offset, int Length)> ranges, TimeSpan started)
     {
@@ -304,7 +402,7 @@ public sealed class SimData(Simulator sim)
     private void CheckAgree(SimNode node, DiskGroup group, Volume volume, long offset, string when)
     {
         var block = (group.Id, volume.Name, offset);
-        if (offset + BlockBytes > volume.SizeBytes || unreconciled.Contains(block) || (inFlight.TryGetValue(block, out var write) && write.Alive)) return;
+        if (offset + BlockBytes > volume.SizeBytes || (inFlight.TryGetValue(block, out var write) && write.Alive) || Repairing(block)) return;
         var values = volume.ActivePlexes.Select(p => (p.Name, Value: VolumeMap.Spans(p, offset, BlockBytes).Select(s => blocks.GetValueOrDefault((s.Disk, s.DiskOffset))).DefaultIfEmpty().Min())).ToList();
         if (values.Select(v => v.Value).Distinct().Count() <= 1) return;
         if (sim.Violations.Any(v => v.Invariant == InvariantId.MirrorsAgree && v.Message.Contains($"'{volume.Name}' of '{group.Name}' at byte {offset} ", StringComparison.Ordinal))) return;

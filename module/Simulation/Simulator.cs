@@ -363,6 +363,7 @@ public sealed class Simulator
                     node.Definition.Add(Cluster.First(p => p.Name == d.Node.Name));
                     break;
                 case UndefineNode u: node.Definition.RemoveAll(p => p.Name == u.Node); break;
+                case CopyRange c: Data.Repair(node, c); break;
                 case Log: break;
             }
         }
@@ -447,6 +448,7 @@ public sealed class Simulator
         Requested q => $"request #{q.RequestId} {q.Request.GetType().Name}{(q.Request is CommitRequest c ? " " + c.TransactionId : q.Request is AbortRequest a ? " " + a.TransactionId : q.Request is CheckRequest k ? " " + k.Transaction.Id : "")}",
         Quiesced q => $"Quiesced({q.TransactionId}, ok={q.Ok})",
         LeaseRenewed l => $"LeaseRenewed({l.Slots.Count(s => s.Counts is not null)} of {l.Slots.Count} slots counted)",
+        RangeCopied c => $"RangeCopied(#{c.Ref} for {c.Requester}, {(c.Ok ? "ok" : c.Error)})",
         _ => input.GetType().Name,
     };
 
@@ -477,6 +479,7 @@ public sealed class Simulator
         Unfence => "unfence",
         WriteDiskCopies w => $"write disk copies [{string.Join(",", w.DiskGroups)}]",
         RenewLease l => $"renew lease until {l.Lease.Expires:HH:mm:ss.fff}",
+        CopyRange c => $"copy {c.DiskGroup}/{c.Volume} bytes {c.Offset}+{c.Length} for {c.Requester} #{c.Ref}",
         Log l => $"log: {l.Text}",
         _ => effect.GetType().Name,
     };

@@ -163,6 +163,15 @@ Describe 'A path to a disk that fails on one node only (detach policy Local)' -S
         (Get-VmPlex -DiskGroup dgl -Volume l).State | Should -Be @('Active', 'Active')
         (Get-VmDiskGroup -Name dgl).Generation | Should -Be $generation -Because 'the detach was refused: nothing changed'
     }
+
+    It 'makes the plexes equal again where the failed write reached only one: a node that reaches both repairs the range' {
+        # n2's failed 64 KiB write reached the plex on d05 and not the one on d04; n1 rewrote its first 4 KiB since.
+        $names = (Get-VmVolume -DiskGroup dgl -Name l).Plexes.Name
+        Wait-Until { (Get-PlexHash $script:cluster dgl l $names[0] 8MB) -eq (Get-PlexHash $script:cluster dgl l $names[1] 8MB) } `
+            -Because 'the plexes of l to compare equal after the repair of the failed write'
+        (Get-VmPlex -DiskGroup dgl -Volume l).State | Should -Be @('Active', 'Active')
+        (Get-VmDiskGroup -Name dgl).Generation | Should -Be (Get-VmDiskGroup -Name dgl -Node n2).Generation
+    }
 }
 
 Describe 'A slow disk' -Skip:([bool]$script:skipWhy) {

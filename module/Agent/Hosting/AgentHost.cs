@@ -46,6 +46,7 @@ public sealed class AgentHost : IAsyncDisposable
     private DefinitionFile definitionFile = null!;
     private readonly TaskRegistry tasks = new();
     private RecoveryService recovery = null!;
+    private RangeRepairer repairer = null!;
     private HeartbeatPacer pacer = null!;
     private int leaseRoundRunning;
 
@@ -106,6 +107,8 @@ public sealed class AgentHost : IAsyncDisposable
         var copier = new ResyncCopier(Io);
         resync = new ResyncService(new ResyncHost(node.Name, () => machine.Database, Coordinates, SubmitAsync, faults.PassAsync, log.Write),
             kernel, copier, tasks);
+        Io.Repairs = new RangeRepairs(SubmitAsync, () => machine.Database, log.Write);
+        repairer = new RangeRepairer(kernel, copier, () => machine.Database, log.Write);
         recovery = new RecoveryService(new RecoveryHost(node.Name, () => machine.Database, Coordinates, MemberStates, faults.PassAsync, log.Write),
             Io, kernel, copier, Io.Drl, tasks);
         state.WritePid(Environment.ProcessId);
@@ -323,6 +326,7 @@ public sealed class AgentHost : IAsyncDisposable
             case RenewLease l: StartLeaseRound(l); break;
             case DefineNode d: Define(d.Node); break;
             case UndefineNode u: Undefine(u.Node); break;
+            case CopyRange c: _ = Task.Run(async () => Feed(await repairer.CopyAsync(c, () => Now, CancellationToken.None))); break;
             case Log l: log.Write(l.Text); break;
         }
     }

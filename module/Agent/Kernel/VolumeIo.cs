@@ -26,6 +26,9 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     /// <summary>This node's dirty region logs: a write's regions are marked there before it reaches the plexes.</summary>
     public DirtyRegionLog? Drl { get; set; }
 
+    /// <summary>Where a change that left the plexes different (a plex that missed it stays attached) is held, marked, until another node repairs its range.</summary>
+    public RangeRepairs? Repairs { get; set; }
+
     private sealed record LayoutCache(NodeDatabase Database, ConcurrentDictionary<(string, string), VolumeLayout> Layouts);
 
     /// <summary>Every volume this node's configuration holds, as (disk group, volume).</summary>
@@ -98,7 +101,8 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     /// <summary>
     /// A change to the bytes of a volume's plexes (write, discard, zeroes): made in the gate, refused while a plex stays
     /// attached without taking this node's writes, with its regions marked in the dirty region log first, and kept marked
-    /// until every plex that missed it is detached (<see cref="DirtyRegions"/> rule 3).
+    /// until every plex that missed it is detached (<see cref="DirtyRegions"/> rule 3). A plex that missed it and stays
+    /// attached fails the change, whose mark then goes to <see cref="Repairs"/> until another node made the plexes equal.
     /// A change that missed a plex is made again once that plex is detached, before it is acknowledged: while the failing
     /// plex was still the first Active one, a recovery or resync may have copied its old bytes over the change on the others.
     /// </summary>
@@ -116,7 +120,12 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
             });
             while (failed is not null)
             {
-                await SettleAsync(failed);
+                try { await SettleAsync(failed); }
+                catch (VolumeIoException) when (Repairs is { } repairs)
+                {
+                    dirty = repairs.Hold(dirty, diskGroup, volume, offset, length);
+                    throw;
+                }
                 failed = await InGateAsync(layout =>
                 {
                     RefuseIfStuck(layout, operation, offset);
@@ -138,15 +147,24 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
     /// <summary>Write-VmVolume: answered once the data is durable; unaligned bytes on a block device are read, patched and written whole.</summary>
     public async Task<ControlResponse> WriteAsync(VolumeWriteRequest request, CancellationToken ct)
     {
+        IDisposable? dirty = null;
         try
         {
-            await SettleAsync(await WriteInGateAsync(request, ct));
+            (var failed, dirty, var start, var length) = await WriteInGateAsync(request, ct);
+            try { await SettleAsync(failed); }
+            catch (VolumeIoException) when (Repairs is { } repairs)
+            {
+                dirty = repairs.Hold(dirty, request.DiskGroup, request.Volume, start, length);
+                throw;
+            }
             return ControlResponse.Success();
         }
         catch (VolumeIoException e) { return ControlResponse.Failure(e.ErrorId, e.Message); }
+        finally { dirty?.Dispose(); }
     }
 
-    private async Task<List<PlexIoError>?> WriteInGateAsync(VolumeWriteRequest request, CancellationToken ct)
+    /// <summary>The plexes that missed the write, and its dirty mark and range, held until the write is settled.</summary>
+    private async Task<(List<PlexIoError>? Failed, IDisposable? Dirty, long Start, int Length)> WriteInGateAsync(VolumeWriteRequest request, CancellationToken ct)
     {
         var gate = kernel.Gate(request.DiskGroup);
         await gate.EnterAsync(ct);
@@ -161,8 +179,13 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
                 if (start != request.Offset || length != request.Data.Length) Read(layout, start, buffer.Span(length));
                 request.Data.CopyTo(buffer.Span(length)[(int)(request.Offset - start)..]);
                 RefuseIfStuck(layout, "write", request.Offset);
-                using var dirty = Drl?.Mark(layout.DiskGroup, layout.Volume, start, length);
-                return Write(layout, start, buffer.Span(length), fua: true);
+                var dirty = Drl?.Mark(layout.DiskGroup, layout.Volume, start, length);
+                try { return (Write(layout, start, buffer.Span(length), fua: true), dirty, start, length); }
+                catch
+                {
+                    dirty?.Dispose();
+                    throw;
+                }
             }
             finally { buffer.Return(); }
         }
@@ -443,5 +466,9 @@ public sealed class VolumeIo(VolumeKernel kernel, Func<NodeDatabase> database, D
         }
     }
 
-    public void Dispose() => disks.Dispose();
+    public void Dispose()
+    {
+        Repairs?.Dispose();
+        disks.Dispose();
+    }
 }

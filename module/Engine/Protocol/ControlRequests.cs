@@ -22,6 +22,7 @@ namespace VolumeManager.Engine.Protocol;
 [JsonDerivedType(typeof(DiskCopiesQuery), nameof(DiskCopiesQuery))]
 [JsonDerivedType(typeof(KernelQuery), nameof(KernelQuery))]
 [JsonDerivedType(typeof(KernelChangeRequest), nameof(KernelChangeRequest))]
+[JsonDerivedType(typeof(RepairRangeRequest), nameof(RepairRangeRequest))]
 [JsonDerivedType(typeof(ConfigBackupsQuery), nameof(ConfigBackupsQuery))]
 [JsonDerivedType(typeof(TaskControlRequest), nameof(TaskControlRequest))]
 public abstract class ControlRequest { }
@@ -65,6 +66,18 @@ public sealed class KernelChangeRequest : ControlRequest
 {
     public TransactionScope Scope { get; set; }
     public List<Operation> Operations { get; set; } = [];
+}
+
+/// <summary>
+/// The node's kernel asks for a range of a volume to be made equal on every plex by a node that reaches them all (a
+/// failed write reached some plexes and not one that stays attached); answered once it is, or with why it is not.
+/// </summary>
+public sealed class RepairRangeRequest : ControlRequest
+{
+    public string DiskGroup { get; set; } = "";
+    public string Volume { get; set; } = "";
+    public long Offset { get; set; }
+    public long Length { get; set; }
 }
 
 public sealed class CheckRequest : ControlRequest

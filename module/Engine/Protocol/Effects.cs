@@ -44,4 +44,10 @@ public sealed record DefineNode(Cluster.NodeDefinition Node) : Effect;
 /// <summary>A committed RemoveNode: the host drops the peer and takes the node out of its cluster definition file (durably).</summary>
 public sealed record UndefineNode(string Node) : Effect;
 
+/// <summary>
+/// Copy a volume's range from its first Active plex to the others in the group's gate (checking the copy against
+/// concurrent writes), then feed back <see cref="RangeCopied"/> for <paramref name="Requester"/>'s request <paramref name="Ref"/>.
+/// </summary>
+public sealed record CopyRange(string Requester, long Ref, string DiskGroup, string Volume, long Offset, long Length) : Effect;
+
 public sealed record Log(string Text) : Effect;

@@ -27,3 +27,6 @@ public sealed record Quiesced(DateTimeOffset Now, string TransactionId, bool Ok,
 /// The machine counts the majority over the whole disk set (<see cref="Storage.DiskLease.TallyOver"/>), not over these.
 /// </summary>
 public sealed record LeaseRenewed(DateTimeOffset Now, IReadOnlyList<Storage.LeaseSlotCount> Slots) : Input(Now);
+
+/// <summary>A <see cref="CopyRange"/> is done: the plexes agree over the range (<paramref name="Ok"/>), or why not.</summary>
+public sealed record RangeCopied(DateTimeOffset Now, string Requester, long Ref, bool Ok, string? ErrorId = null, string? Error = null) : Input(Now);

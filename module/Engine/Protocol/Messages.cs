@@ -21,6 +21,8 @@ namespace VolumeManager.Engine.Protocol;
 [JsonDerivedType(typeof(AbortNotice), nameof(AbortNotice))]
 [JsonDerivedType(typeof(KernelChangeProposal), nameof(KernelChangeProposal))]
 [JsonDerivedType(typeof(KernelChangeAnswer), nameof(KernelChangeAnswer))]
+[JsonDerivedType(typeof(RangeRepair), nameof(RangeRepair))]
+[JsonDerivedType(typeof(RangeRepaired), nameof(RangeRepaired))]
 public abstract class Message
 {
     public string From { get; set; } = "";
@@ -147,6 +149,32 @@ public sealed class KernelChangeAnswer : Message
     public long Ref { get; set; }
     public bool Ok { get; set; }
     public string? TransactionId { get; set; }
+    public string? ErrorId { get; set; }
+    public string? Error { get; set; }
+}
+
+/// <summary>
+/// A member asks the coordinator to repair a range its failed write left different between the plexes (NodeMachine.Repair);
+/// the coordinator passes it on, <see cref="Assigned"/>, to the member it names to repair it.
+/// </summary>
+public sealed class RangeRepair : Message
+{
+    /// <summary>The request on the asking node this answers.</summary>
+    public long Ref { get; set; }
+    public string Requester { get; set; } = "";
+    public string DiskGroup { get; set; } = "";
+    public string Volume { get; set; } = "";
+    public long Offset { get; set; }
+    public long Length { get; set; }
+    /// <summary>Set by the coordinator: the receiver is the repairer.</summary>
+    public bool Assigned { get; set; }
+}
+
+/// <summary>The repairer's answer to the requester: the plexes hold the same bytes over the range, or why not.</summary>
+public sealed class RangeRepaired : Message
+{
+    public long Ref { get; set; }
+    public bool Ok { get; set; }
     public string? ErrorId { get; set; }
     public string? Error { get; set; }
 }

@@ -25,6 +25,7 @@ public sealed partial class NodeMachine
             AbortRequest a => AbortFromInitiator(now, a),
             LeaveRequest => Leave(now),
             KernelChangeRequest k => KernelChange(now, id, k),
+            RepairRangeRequest r => RepairRange(id, r),
             _ => ControlResponse.Failure(ErrorIds.TransactionAborted, $"unknown request {request.GetType().Name}."),
         };
         if (response is not null) Emit(new Reply(id, response));

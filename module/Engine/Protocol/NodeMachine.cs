@@ -45,6 +45,7 @@ public sealed partial class NodeMachine
             case Requested q: OnRequest(q.Now, q.RequestId, q.Request); break;
             case Quiesced q: OnQuiesced(q); break;
             case LeaseRenewed l: OnLeaseRenewed(l); break;
+            case RangeCopied c: OnRangeCopied(c); break;
         }
         MakeMembershipDurable();
         return outbox.ToList();
@@ -74,6 +75,8 @@ public sealed partial class NodeMachine
             case AbortNotice a: OnAbortNotice(now, a); break;
             case KernelChangeProposal k: OnKernelChangeProposal(now, k); break;
             case KernelChangeAnswer k: OnKernelChangeAnswer(k); break;
+            case RangeRepair r: OnRangeRepair(r); break;
+            case RangeRepaired r: OnRangeRepaired(r); break;
         }
     }
 

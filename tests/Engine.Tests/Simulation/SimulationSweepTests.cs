@@ -33,7 +33,7 @@ public sealed class SimulationSweepTests(ITestOutputHelper output)
         var budget = TimeSpan.FromSeconds(Setting("VM_SIM_SWEEP_BUDGET", 300));
         var failures = new ConcurrentBag<ScenarioResult>();
         var done = 0;
-        long events = 0, writes = 0, afterDetach = 0, torn = 0, regionRecoveries = 0, wholeRecoveries = 0, unreconciled = 0;
+        long events = 0, writes = 0, afterDetach = 0, torn = 0, regionRecoveries = 0, wholeRecoveries = 0, leftDifferent = 0, repaired = 0, toRecovery = 0, gone = 0, removed = 0;
         var clock = Stopwatch.StartNew();
         Parallel.For(first, first + count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, (seed, loop) =>
         {
@@ -45,7 +45,11 @@ public sealed class SimulationSweepTests(ITestOutputHelper output)
             Interlocked.Add(ref torn, result.TornWrites);
             Interlocked.Add(ref regionRecoveries, result.RegionRecoveries);
             Interlocked.Add(ref wholeRecoveries, result.WholeRecoveries);
-            Interlocked.Add(ref unreconciled, result.UnreconciledWrites);
+            Interlocked.Add(ref leftDifferent, result.LeftDifferentWrites);
+            Interlocked.Add(ref repaired, result.RepairedWrites);
+            Interlocked.Add(ref toRecovery, result.LeftToRecoveryWrites);
+            Interlocked.Add(ref gone, result.GoneWithVolumeWrites);
+            Interlocked.Add(ref removed, result.OwedByRemovedNodeWrites);
             Interlocked.Increment(ref done);
             if (!result.Passed) failures.Add(result);
         });
@@ -53,7 +57,7 @@ public sealed class SimulationSweepTests(ITestOutputHelper output)
         output.WriteLine($"{done} of {count} seeds (from {first}) in {clock.Elapsed.TotalSeconds:0.0} s on {Environment.ProcessorCount} cores, " +
                          $"{events / Math.Max(1, done)} events per seed, {writes} volume writes acknowledged ({afterDetach} once a failing plex was detached), " +
                          $"{torn} writes torn by a crash, {regionRecoveries} dirty region recoveries and {wholeRecoveries} whole copies of mirrors without a log " +
-                         $"({unreconciled} failed writes left plexes different, out of invariant 8), {failures.Count} failed");
+                         $"({leftDifferent} failed writes left plexes different, {repaired} of them repaired by another node, {toRecovery} left to the recovery of their writer's stopped run, {gone} gone with their volume, {removed} still asked for by a writer removed from the cluster), {failures.Count} failed");
         var worst = failures.OrderBy(f => f.Seed).Take(10).ToList();
         Assert.True(worst.Count == 0, string.Join(Environment.NewLine, worst.Select(f =>
             $"{f.Summary()}: {f.Violations[0]}{Environment.NewLine}  replay: {f.Replay}")));

@@ -1,0 +1,68 @@
+using VolumeManager.Engine.Checks;
+using VolumeManager.Engine.Model;
+
+namespace VolumeManager.Engine.Protocol;
+
+/// <summary>
+/// A write that left a volume's plexes different on this node (a plex it cannot reach stays attached: Local policy)
+/// is repaired by a node that reaches them all: the requester asks the group's coordinator (the master for a shared
+/// group, the owner for a private one); the coordinator names the repairer — itself, or, when it is the requester, the
+/// next joined member in rank — which copies the range from the first Active plex to the others (<see cref="CopyRange"/>)
+/// and answers the requester. No answer or a failed one leaves the range to the requester to ask again.
+/// </summary>
+public sealed partial class NodeMachine
+{
+    private ControlResponse? RepairRange(long id, RepairRangeRequest request)
+    {
+        if (Database.Find(request.DiskGroup) is not { } group)
+            return ControlResponse.Failure(ErrorIds.DiskGroupNotFound, $"node {self} holds no disk group '{request.DiskGroup}'.");
+        var ask = new RangeRepair
+        {
+            Ref = id, Requester = self, DiskGroup = request.DiskGroup, Volume = request.Volume, Offset = request.Offset, Length = request.Length,
+        };
+        if (!group.Shared || IsMaster) { OnRangeRepair(ask); return null; }
+        if (Master is not { } master || !IsReachable(master))
+            return ControlResponse.Failure(ErrorIds.MasterChanged, $"node {self} has no master to ask for the repair now.");
+        SendTo(master, ask);
+        return null;
+    }
+
+    /// <summary>The coordinator names the repairer; the repairer named copies the range.</summary>
+    private void OnRangeRepair(RangeRepair ask)
+    {
+        if (ask.Assigned || Database.Find(ask.DiskGroup) is { Shared: false }) { Emit(new CopyRange(ask.Requester, ask.Ref, ask.DiskGroup, ask.Volume, ask.Offset, ask.Length)); return; }
+        if (!IsMaster) { Answer(ask.Requester, ask.Ref, ErrorIds.MasterChanged, $"node {self} is not the master; the master is {Master ?? "unknown"}."); return; }
+        switch (Repairer(ask.Requester))
+        {
+            case null: Answer(ask.Requester, ask.Ref, ErrorIds.AgentNotRunning, $"no joined member but node {ask.Requester} can repair volume '{ask.Volume}'."); break;
+            case var repairer when repairer == self: Emit(new CopyRange(ask.Requester, ask.Ref, ask.DiskGroup, ask.Volume, ask.Offset, ask.Length)); break;
+            case var repairer:
+                SendTo(repairer, new RangeRepair
+                {
+                    Ref = ask.Ref, Requester = ask.Requester, DiskGroup = ask.DiskGroup, Volume = ask.Volume, Offset = ask.Offset, Length = ask.Length, Assigned = true,
+                });
+                break;
+        }
+    }
+
+    /// <summary>Who repairs a range for <paramref name="requester"/>: the master, unless it is the requester (it cannot reach a plex); then the next joined member in rank.</summary>
+    public string? Repairer(string requester) =>
+        requester != self ? self
+        : Members.Where(m => m.State == MemberState.Joined && m.Name != requester && IsReachable(m.Name)).OrderBy(m => m.Rank).Select(m => m.Name).FirstOrDefault();
+
+    private void OnRangeCopied(RangeCopied copied)
+    {
+        if (copied.Ok) Answer(copied.Requester, copied.Ref, null, null);
+        else Answer(copied.Requester, copied.Ref, copied.ErrorId ?? ErrorIds.VolumeIoFailed, copied.Error ?? "the repair failed.");
+    }
+
+    private void Answer(string requester, long id, string? errorId, string? error)
+    {
+        if (requester == self) Emit(new Reply(id, errorId is null ? ControlResponse.Success() : ControlResponse.Failure(errorId, error!)));
+        else SendTo(requester, new RangeRepaired { Ref = id, Ok = errorId is null, ErrorId = errorId, Error = error });
+    }
+
+    private void OnRangeRepaired(RangeRepaired answer) => Emit(new Reply(answer.Ref, answer.Ok
+        ? ControlResponse.Success()
+        : ControlResponse.Failure(answer.ErrorId ?? ErrorIds.VolumeIoFailed, answer.Error ?? "the repair failed.")));
+}
