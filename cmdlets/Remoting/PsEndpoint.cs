@@ -26,7 +26,24 @@ internal sealed class PsEndpoint(string node, PSSession session) : IVmEndpoint
         Session.Runspace.Dispose();
     }
 
-    public Task<ClusterView> GetViewAsync(CancellationToken ct) => ViewAsync(new ViewQuery(), ct);
+    /// <summary>The disk groups of the last view this node sent, and their token (see <see cref="ViewQuery.KnownGroups"/>).</summary>
+    private sealed record HeldGroups(string Token, List<DiskGroup> Groups);
+
+    private volatile HeldGroups? held;
+
+    /// <summary>The node's view; its disk groups cross the session only when they changed since the last view this endpoint read.</summary>
+    public async Task<ClusterView> GetViewAsync(CancellationToken ct)
+    {
+        var known = held;
+        var view = await ViewAsync(new ViewQuery { KnownGroups = known?.Token }, ct);
+        if (view.GroupsOmitted && known is not null && known.Token == view.GroupsToken) view.DiskGroups = Copy(known.Groups);
+        else if (view.GroupsOmitted) view = await ViewAsync(new ViewQuery(), ct);
+        else if (view.GroupsToken.Length > 0) held = new HeldGroups(view.GroupsToken, Copy(view.DiskGroups));
+        return view;
+    }
+
+    /// <summary>The caller's own copy: a command may change the groups of the view it is given.</summary>
+    private static List<DiskGroup> Copy(List<DiskGroup> groups) => groups.Select(g => g.Clone()).ToList();
 
     /// <summary>The node's own generation and membership only (see <see cref="ViewQuery.MembersOnly"/>).</summary>
     public Task<ClusterView> GetMembershipAsync(CancellationToken ct) => ViewAsync(new ViewQuery { MembersOnly = true }, ct);

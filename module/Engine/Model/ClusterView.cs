@@ -16,6 +16,10 @@ public sealed class ClusterView
     /// <summary>(Set by the agent host.) Interconnect frames and handshakes this node refused as replayed, reordered or redirected since its agent started.</summary>
     public long ReplayRefused { get; set; }
     public List<DiskGroup> DiskGroups { get; set; } = [];
+    /// <summary>Names this node's disk groups as the view holds them (its agent's run, both generations and the shared hash): equal tokens, equal groups.</summary>
+    public string GroupsToken { get; set; } = "";
+    /// <summary>The caller already holds these groups (it named their token): <see cref="DiskGroups"/> was left out of the reply.</summary>
+    public bool GroupsOmitted { get; set; }
     public List<DiskInfo> Disks { get; set; } = [];
 
     public DiskGroup? FindDiskGroup(string name) => DiskGroups.FirstOrDefault(g => NameRules.Same(g.Name, name));

@@ -33,6 +33,12 @@ public sealed class ViewQuery : ControlRequest
     /// <summary>Only the node's own generation and its membership: no disk groups, disks or hash (cheap at any size).</summary>
     public bool MembersOnly { get; set; }
 
+    /// <summary>
+    /// The <see cref="ClusterView.GroupsToken"/> of a view the caller holds: while this node's disk groups are still
+    /// those, the reply leaves them out (<see cref="ClusterView.GroupsOmitted"/>) and the caller uses its own.
+    /// </summary>
+    public string? KnownGroups { get; set; }
+
     /// <summary>Filled in by the agent host from its disk scan, not by the caller.</summary>
     public List<DiskInfo> Visible { get; set; } = [];
 }
