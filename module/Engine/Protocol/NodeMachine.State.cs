@@ -63,6 +63,12 @@ public sealed partial class NodeMachine
     private readonly Dictionary<string, long> peerGenerations = [];
     /// <summary>When the current discovery or join attempt gives up and starts again.</summary>
     private DateTimeOffset discoverDeadline;
+    /// <summary>(Forming.) Whether this node has asked the peers it heard to promise to join it; until the discovery deadline.</summary>
+    private bool callingForPromises;
+    /// <summary>(Forming.) The peers that promised to join this node: it forms the cluster once they make a majority.</summary>
+    private readonly HashSet<string> promises = [];
+    /// <summary>The node forming the cluster that this one promised to join, and until when it joins no other master.</summary>
+    private (string Node, DateTimeOffset Until)? promised;
     /// <summary>When this node last sent its heartbeats.</summary>
     private DateTimeOffset lastHeartbeat;
     /// <summary>(Master.) Join requests held until the change in progress ends.</summary>

@@ -89,4 +89,12 @@ public sealed class MembershipRegressionTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Seed_534_the_added_node_taking_its_own_addition_defines_itself_once() => Passes(534, chaos: true);
+
+    /// <summary>
+    /// n3 forms a cluster on n5's stale answer while n1 forms another with n2 and n5 and removes n5 for good (generation
+    /// 1). n1 restarts and hears n3's cluster, still at generation 0 and naming n5: it must not define n5 again, or
+    /// every node that later joins it takes n5 back (<see cref="StaleDiscoverReplyTests"/>; chaos seed 1572 alike).
+    /// </summary>
+    [Fact]
+    public void Seed_1015_a_node_learns_no_peer_from_a_cluster_behind_its_configuration() => Passes(1015, chaos: true);
 }
