@@ -341,10 +341,11 @@ public sealed partial class NodeMachine
         lastHeartbeat = now;
         if (Member(self) is { } me) { me.Generation = Database.Generation; me.LastAbortReason = LastAbortReason; }
         foreach (var other in Others) SendTo(other, OwnHeartbeat());
-        // A master also beats at the members it counts Left: one that is master of its own (a second cluster
-        // after a partition) answers with its membership, and the older of the two steps down.
+        // A master also beats at the members it counts Left or still Joining: one that is master of its own (a second
+        // cluster after a partition, or formed on a discovery answer that went stale while this one formed) answers
+        // with its membership, and the older of the two steps down.
         if (IsMaster)
-            foreach (var left in Members.Where(m => m.State == MemberState.Left && m.Name != self)) SendTo(left.Name, OwnHeartbeat());
+            foreach (var absent in Members.Where(m => m.State is MemberState.Left or MemberState.Joining && m.Name != self)) SendTo(absent.Name, OwnHeartbeat());
         AskAboutDoubts(now);
         HandOnDecisions(now);
     }
@@ -384,6 +385,9 @@ public sealed partial class NodeMachine
         }
         else if (member.State == MemberState.Down && beat.From == Master) member.State = MemberState.Joined;
         if (IsMaster && member.State == MemberState.Joined) CatchUp(member);
+        // A member that beats at an older epoch missed a membership update (a frame lost while it was cut off): it would
+        // count an old quorum, durably, until the next change of the membership. It is told again.
+        if (IsMaster && member.State == MemberState.Joined && beat.Epoch < Epoch) SendTo(beat.From, new MembershipUpdate { Master = self, Members = Members });
         if (IsMaster && Active is { Phase: CoordinationPhase.NotifyingSuccessor } decided) NotifyNewSuccessorOnceHeld(now, decided);
     }
 

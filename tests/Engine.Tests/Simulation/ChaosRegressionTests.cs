@@ -60,4 +60,14 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Seed_24760_no_change_is_prepared_on_the_base_of_an_unsettled_decision() => Passes(24760);
+
+    /// <summary>
+    /// n1, cut off, forms the cluster on discovery answers from before the cut; n2 forms another on n3's answer, while
+    /// n3 joins n1 and leaves it cleanly (n1 then wins the tie of {n1, n2} with the disk lease) and, restarted, joins n2:
+    /// both committed generations 1 and 2. Each master counted the other only as Joining and never beat at it. Since
+    /// forming takes promises (<see cref="FormingByPromiseTests"/>) neither stale formation happens; the heartbeats to
+    /// Joining members (<see cref="MasterHeartbeatTests"/>) settled the two masters before that.
+    /// </summary>
+    [Fact]
+    public void Seed_21005_two_masters_that_count_each_other_joining_settle_on_one() => Passes(21005);
 }
