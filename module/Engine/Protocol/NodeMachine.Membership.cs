@@ -113,7 +113,8 @@ public sealed partial class NodeMachine
     private void OnDiscover(DateTimeOffset now, Discover d)
     {
         if (Phase == NodePhase.Discovering) discoveringPeers.Add(d.From);
-        if (d.FormingAt is { } generation && Phase == NodePhase.Discovering && MayPromise(now, d.From, generation))
+        // A node joining the very node that asks promises too: it was named master by a member, is not (it restarted), and forms.
+        if (d.FormingAt is { } generation && (Phase == NodePhase.Discovering || Phase == NodePhase.Joining && joiningTo == d.From) && MayPromise(now, d.From, generation))
         {
             Promise(now, d.From);
             return;
@@ -146,6 +147,7 @@ public sealed partial class NodeMachine
         if (reply.Master == self) { ResumeMastership(now, reply); return; }
         EndCallForPromises();
         Phase = NodePhase.Joining;
+        joiningTo = reply.Master;
         discoverDeadline = now + options.DiscoverTimeout * 4;
         // A node added after this one's definition file was written (the master among them) is named by a defined peer:
         // a peer from now on, or the master's answer would come from a stranger and this node would never join. Not from

@@ -67,6 +67,8 @@ public sealed partial class NodeMachine
     private bool callingForPromises;
     /// <summary>(Forming.) The peers that promised to join this node: it forms the cluster once they make a majority.</summary>
     private readonly HashSet<string> promises = [];
+    /// <summary>(Joining.) The master this node asked to join.</summary>
+    private string? joiningTo;
     /// <summary>The node forming the cluster that this one promised to join, and until when it joins no other master.</summary>
     private (string Node, DateTimeOffset Until)? promised;
     /// <summary>When this node last sent its heartbeats.</summary>

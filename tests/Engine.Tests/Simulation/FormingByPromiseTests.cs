@@ -75,4 +75,25 @@ public sealed class FormingByPromiseTests
         h.Sim.Feed(n2, new Received(h.Sim.Now, new Discover { From = "n1", FormingAt = 3 }));
         Assert.False(promised);
     }
+
+    /// <summary>
+    /// Seed 126105: n1 restarted in doubt about removing n2 takes no word from n2 on who is master, so n3, told by n2 that
+    /// n1 is master, kept asking n1 to join; n1 asked n3 to promise, and a joining node never promised: no cluster formed.
+    /// </summary>
+    [Fact]
+    public void A_node_joining_the_node_that_forms_promises_it_and_no_other()
+    {
+        var h = new SimHarness(3);
+        var n3 = h["n3"];
+        h.Sim.Start(n3);
+        h.Sim.Feed(n3, new Received(h.Sim.Now, MasterIs(h, "n1")));
+        Assert.Equal(NodePhase.Joining, n3.Machine!.Phase);
+        string? promisedTo = null;
+        h.Before("n3", e => e is Send { Message: DiscoverReply { PromisedTo: { } p } } && (promisedTo = p) is not null);
+        h.Sim.Feed(n3, new Received(h.Sim.Now, new Discover { From = "n2", FormingAt = 0 }));
+        Assert.Null(promisedTo);
+        h.Sim.Feed(n3, new Received(h.Sim.Now, new Discover { From = "n1", FormingAt = 0 }));
+        Assert.Equal("n1", promisedTo);
+        Assert.Equal(NodePhase.Discovering, n3.Machine.Phase);
+    }
 }
