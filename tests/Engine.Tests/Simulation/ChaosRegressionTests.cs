@@ -70,4 +70,12 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Seed_21005_two_masters_that_count_each_other_joining_settle_on_one() => Passes(21005);
+
+    /// <summary>
+    /// Master n1 decides T0004 and, cut off with n4, passes its successor n2 over (recording the decision again for n3);
+    /// n2, never told, takes over and aborts; n3 answers n1's notice with the abort and n1 voids its decision. A checker
+    /// defect: the decision recorded again after n2's abort counted as a new decision to commit (invariant 2).
+    /// </summary>
+    [Fact]
+    public void Seed_13556_a_decision_recorded_again_for_a_new_successor_is_not_a_new_decision() => Passes(13556);
 }
