@@ -55,6 +55,8 @@ public sealed partial class NodeMachine
     private readonly Dictionary<string, DateTimeOffset> lastHeard = [];
     /// <summary>The epoch each member last spoke at: a member that heard newer ones missed a membership change.</summary>
     private readonly Dictionary<string, long> heardEpoch = [];
+    /// <summary>Peers whose last message was a discovery or a join request: looking for a cluster, not members in reach.</summary>
+    private readonly HashSet<string> lookingForCluster = [];
     /// <summary>Members whose last heartbeat named themselves master: their epoch is their own cluster's, though it may equal this one's.</summary>
     private readonly HashSet<string> mastersOfTheirOwn = [];
     /// <summary>The peers heard in this discovery round (a node forms the cluster only if no better former is among them).</summary>

@@ -78,4 +78,19 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Seed_13556_a_decision_recorded_again_for_a_new_successor_is_not_a_new_decision() => Passes(13556);
+
+    /// <summary>
+    /// n2, fenced (it heard no majority), heard n1 and n3 again once the network healed: they had formed the cluster
+    /// anew without it, at a newer epoch. n2 lifted its fence on them and read a plex the
+    /// new cluster had left behind (invariant 7) before it learnt it was evicted; it must wait for members at its epoch.
+    /// </summary>
+    [Fact]
+    public void Seed_15100_a_fenced_member_does_not_open_on_members_that_moved_on() => Passes(15100);
+
+    /// <summary>
+    /// The same with peers only discovering: n4, fenced, heard n1, n2 and n3 restarting (Discover) and opened its I/O on
+    /// them at generation 2 while the cluster they formed was at generation 4 (invariant 7).
+    /// </summary>
+    [Fact]
+    public void Seed_11014_a_fenced_member_does_not_open_on_peers_that_are_discovering() => Passes(11014);
 }
