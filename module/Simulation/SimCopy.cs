@@ -21,7 +21,7 @@ internal static class SimCopy
             DiscoverReply r => new DiscoverReply
             {
                 Master = r.Master, Members = r.Members.Select(m => m.Clone()).ToList(),
-                LastMembership = [.. r.LastMembership], LastMembershipEpoch = r.LastMembershipEpoch,
+                LastMembership = [.. r.LastMembership], LastMembershipEpoch = r.LastMembershipEpoch, PromisedTo = r.PromisedTo,
             },
             MembershipUpdate u => new MembershipUpdate { Master = u.Master, Members = u.Members.Select(m => m.Clone()).ToList(), Decided = u.Decided, Generation = u.Generation },
             JoinAccepted a => new JoinAccepted

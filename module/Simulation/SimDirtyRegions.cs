@@ -120,7 +120,9 @@ public sealed class SimDirtyRegions(Simulator sim)
                     foreach (var (_, content) in Logs(disk))
                     {
                         var writer = sim.Nodes.FirstOrDefault(n => n.Name == content.Node);
-                        if (writer is not { Running: true } || IncarnationOf(writer) != content.Incarnation)
+                        // A node removed for good copies nothing more (its agent is Left, then stopped): what its slot holds is
+                        // owed by the coordinator, as for a stopped run, whatever its own run had inherited.
+                        if (writer is not { Running: true } || !sim.InCluster(writer) || IncarnationOf(writer) != content.Incarnation)
                             count += content.Entries.Count(e => e.GroupId == group.Id && e.Volume == volume.Name);
                         else if (runs.TryGetValue((writer.Name, writer.Incarnation), out var disks) && disks.TryGetValue(disk, out var log) && log.Inherited.ContainsKey((group.Id, volume.Name)))
                             count++;

@@ -462,8 +462,9 @@ public sealed class Simulator
         JoinRequest j => $"JoinRequest(gen {j.Generation})",
         JoinAccepted j => $"JoinAccepted(master {j.Master}, gen {j.Generation}, [{string.Join(",", j.Members.Select(m => m.Name + ":" + m.State))}])",
         MembershipUpdate u => $"MembershipUpdate(master {u.Master}, [{string.Join(",", u.Members.Select(m => m.Name + ":" + m.State))}]{(u.Decided is null ? "" : $", {u.Decided} decided")})",
-        DiscoverReply d => $"DiscoverReply(master {d.Master ?? "-"})",
+        DiscoverReply d => $"DiscoverReply(master {d.Master ?? "-"}{(d.PromisedTo is { } p ? $", promised to {p}" : "")})",
         Heartbeat h => $"Heartbeat(gen {h.Generation})",
+        Discover { FormingAt: { } g } => $"Discover(forming at gen {g})",
         _ => message.GetType().Name,
     };
 

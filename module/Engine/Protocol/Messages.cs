@@ -30,7 +30,14 @@ public abstract class Message
 }
 
 /// <summary>A starting agent asks who the master is.</summary>
-public sealed class Discover : Message { }
+public sealed class Discover : Message
+{
+    /// <summary>
+    /// Set when the sender is about to form the cluster (its generation): a discovering peer that answers with
+    /// <see cref="DiscoverReply.PromisedTo"/> joins it and no other master for a while.
+    /// </summary>
+    public long? FormingAt { get; set; }
+}
 
 public sealed class DiscoverReply : Message
 {
@@ -39,6 +46,8 @@ public sealed class DiscoverReply : Message
     /// <summary>The replying node's durable last membership and its epoch (<see cref="NodeDatabase.Membership"/>).</summary>
     public List<string> LastMembership { get; set; } = [];
     public long LastMembershipEpoch { get; set; }
+    /// <summary>The node forming the cluster that the replying node promised to join (its answer to <see cref="Discover.FormingAt"/>).</summary>
+    public string? PromisedTo { get; set; }
 }
 
 public sealed class JoinRequest : Message

@@ -56,19 +56,24 @@ public sealed partial class NodeMachine
     /// (of the defined nodes when none ever joined); on an exact half, the half holding the disk lease. A
     /// partitioned minority that boots must not form a second cluster.
     /// </summary>
-    private bool FormingQuorum()
+    private bool FormingQuorum() => FormingQuorum(peerGenerations.ContainsKey);
+
+    /// <summary>The same, counting as present this node and the peers <paramref name="present"/> names.</summary>
+    private bool FormingQuorum(Func<string, bool> isPresent)
     {
-        var (voters, present) = FormingVoters();
+        var (voters, present) = FormingVoters(isPresent);
         if (present.Count * 2 != voters.Count) return present.Count * 2 > voters.Count;
         return WinsTie(present.Contains, voters.MinBy(OrderOf)!);
     }
 
     /// <summary>The last membership the discovering nodes know (every defined node when none ever joined), and those of it this node hears.</summary>
-    private (List<string> Voters, List<string> Present) FormingVoters()
+    private (List<string> Voters, List<string> Present) FormingVoters() => FormingVoters(peerGenerations.ContainsKey);
+
+    private (List<string> Voters, List<string> Present) FormingVoters(Func<string, bool> isPresent)
     {
         var last = LastKnownMembership();
         var voters = last.Count > 0 ? last : [self, .. peers.Select(p => p.Name)];
-        return (voters, voters.Where(v => v == self || peerGenerations.ContainsKey(v)).ToList());
+        return (voters, voters.Where(v => v == self || isPresent(v)).ToList());
     }
 
     /// <summary>Why a node without a master makes no change: it hears too few of the last membership to form a cluster; null when it could form one.</summary>

@@ -21,7 +21,11 @@ public sealed partial class NodeMachine
 
     private void FenceTick(DateTimeOffset now)
     {
-        var cut = Phase != NodePhase.Joined || !HasQuorum(m => m.Name != self && now - lastHeard.GetValueOrDefault(m.Name, DateTimeOffset.MinValue) < FenceAfter);
+        // Fenced, it opens again only on a majority of members in reach at its epoch: members speaking at a newer one moved
+        // on without it (a majority that evicted it may have detached a plex since), and nodes discovering or joining are
+        // no members at all (they restarted); it waits for the membership, or its eviction, instead.
+        var cut = Phase != NodePhase.Joined || !HasQuorum(m => m.Name != self && now - lastHeard.GetValueOrDefault(m.Name, DateTimeOffset.MinValue) < FenceAfter
+            && (!fenced || heardEpoch.GetValueOrDefault(m.Name) <= Epoch && !lookingForCluster.Contains(m.Name)));
         if (cut && !fenced && Database.Shared.Count > 0)
         {
             var shared = Database.Shared.Select(g => g.Name).ToList();

@@ -24,6 +24,7 @@ public sealed partial class NodeMachine
 
     private void StartDiscovery(DateTimeOffset now)
     {
+        EndCallForPromises();
         discoveringPeers.Clear();
         peerGenerations.Clear();
         peerMemberships.Clear();
@@ -43,10 +44,25 @@ public sealed partial class NodeMachine
         }
     }
 
-    /// <summary>No master answered: the lowest-ordered node still discovering forms the cluster.</summary>
+    /// <summary>
+    /// No master answered: the lowest-ordered node still discovering forms the cluster, once a majority has promised to
+    /// join it (<see cref="CallForPromises"/>); alone when it is a quorum by itself.
+    /// </summary>
     private void FormOrRetry(DateTimeOffset now)
     {
-        if (peers.Any(p => discoveringPeers.Contains(p.Name) && BetterToForm(p)) || !FormingQuorum()) { StartDiscovery(now); return; }
+        if (callingForPromises || HoldsPromise(now) || peers.Any(p => discoveringPeers.Contains(p.Name) && BetterToForm(p)) || !FormingQuorum())
+        {
+            StartDiscovery(now);
+            return;
+        }
+        if (FormingQuorum(_ => false)) Form(now);
+        else CallForPromises(now);
+    }
+
+    private void Form(DateTimeOffset now)
+    {
+        var promisedPeers = promises.ToList();
+        EndCallForPromises();
         Epoch++;
         Master = self;
         // Every expected node (the last membership, or at first every defined node) counts in the membership,
@@ -56,6 +72,8 @@ public sealed partial class NodeMachine
         quorumLostAt = null;
         Phase = NodePhase.Joined;
         Log($"formed the cluster as master at epoch {Epoch}, generation {Database.Generation}");
+        // The peers that promised join at once instead of at their next round.
+        foreach (var peer in promisedPeers) SendTo(peer, new DiscoverReply { Master = self, Members = Members });
         SettleOwnTransactions(now);
     }
 
@@ -92,9 +110,15 @@ public sealed partial class NodeMachine
         ProcessId = processId, Generation = Database.Generation, LastAbortReason = LastAbortReason,
     };
 
-    private void OnDiscover(Discover d)
+    private void OnDiscover(DateTimeOffset now, Discover d)
     {
         if (Phase == NodePhase.Discovering) discoveringPeers.Add(d.From);
+        // A node joining the very node that asks promises too: it was named master by a member, is not (it restarted), and forms.
+        if (d.FormingAt is { } generation && (Phase == NodePhase.Discovering || Phase == NodePhase.Joining && joiningTo == d.From) && MayPromise(now, d.From, generation))
+        {
+            Promise(now, d.From);
+            return;
+        }
         // Without a master to name, the reply carries this node's own entry, so a discovering peer learns its generation.
         SendTo(d.From, Phase == NodePhase.Joined
             ? new DiscoverReply { Master = Master, Members = Members }
@@ -111,20 +135,31 @@ public sealed partial class NodeMachine
                 discoveringPeers.Add(reply.From);
                 if (reply.Members.FirstOrDefault(m => m.Name == reply.From) is { } peer) peerGenerations[reply.From] = peer.Generation;
                 NotePeerMembership(reply);
+                if (reply.PromisedTo == self) TakePromise(now, reply.From);
             }
             return;
         }
+        // Promised to a node forming the cluster: no other master is joined (nor resumed) while the promise holds.
+        if (HoldsPromise(now) && promised!.Value.Node != reply.Master) return;
         // A node that a change this node holds prepared removes is told of the commit last, if at all: its word on who
         // is master may be from before the members took over without it (they no longer hear it).
         if (RemovedByOpenChange(reply.From)) return;
         if (reply.Master == self) { ResumeMastership(now, reply); return; }
+        EndCallForPromises();
         Phase = NodePhase.Joining;
+        joiningTo = reply.Master;
         discoverDeadline = now + options.DiscoverTimeout * 4;
         // A node added after this one's definition file was written (the master among them) is named by a defined peer:
-        // a peer from now on, or the master's answer would come from a stranger and this node would never join.
-        LearnPeers(reply.Members);
+        // a peer from now on, or the master's answer would come from a stranger and this node would never join. Not from
+        // a cluster behind this node's configuration: it knows of no addition this node lacks, and may still name a node
+        // a commit here removed for good (it formed before that commit, on the other side of a partition).
+        if (!BehindThisNode(reply)) LearnPeers(reply.Members);
         SendTo(reply.Master, new JoinRequest { Address = selfAddress.Address, ProcessId = processId, Generation = Database.Generation });
     }
+
+    /// <summary>The cluster a reply names is at an older generation than this node's database (by the master's or the sender's entry).</summary>
+    private bool BehindThisNode(DiscoverReply reply) =>
+        reply.Members.Where(m => m.Name == reply.Master || m.Name == reply.From).Select(m => m.Generation).DefaultIfEmpty(0).Max() < Database.Generation;
 
     /// <summary>This agent restarted before the others evicted it: it is still master.</summary>
     private void ResumeMastership(DateTimeOffset now, DiscoverReply reply)
@@ -229,6 +264,9 @@ public sealed partial class NodeMachine
             Log($"join accepted by {accepted.From} at generation {accepted.Generation} ignored: this node is at {Database.Generation}");
             return;
         }
+        if (HoldsPromise(now) && promised!.Value.Node != accepted.Master) return; // an earlier request's answer: this node promised another
+        promised = null;
+        EndCallForPromises();
         var db = Database.Clone();
         db.ClusterId = accepted.ClusterId;
         db.Generation = accepted.Generation;
@@ -305,10 +343,11 @@ public sealed partial class NodeMachine
         lastHeartbeat = now;
         if (Member(self) is { } me) { me.Generation = Database.Generation; me.LastAbortReason = LastAbortReason; }
         foreach (var other in Others) SendTo(other, OwnHeartbeat());
-        // A master also beats at the members it counts Left: one that is master of its own (a second cluster
-        // after a partition) answers with its membership, and the older of the two steps down.
+        // A master also beats at the members it counts Left or still Joining: one that is master of its own (a second
+        // cluster after a partition, or formed on a discovery answer that went stale while this one formed) answers
+        // with its membership, and the older of the two steps down.
         if (IsMaster)
-            foreach (var left in Members.Where(m => m.State == MemberState.Left && m.Name != self)) SendTo(left.Name, OwnHeartbeat());
+            foreach (var absent in Members.Where(m => m.State is MemberState.Left or MemberState.Joining && m.Name != self)) SendTo(absent.Name, OwnHeartbeat());
         AskAboutDoubts(now);
         HandOnDecisions(now);
     }
@@ -348,6 +387,9 @@ public sealed partial class NodeMachine
         }
         else if (member.State == MemberState.Down && beat.From == Master) member.State = MemberState.Joined;
         if (IsMaster && member.State == MemberState.Joined) CatchUp(member);
+        // A member that beats at an older epoch missed a membership update (a frame lost while it was cut off): it would
+        // count an old quorum, durably, until the next change of the membership. It is told again.
+        if (IsMaster && member.State == MemberState.Joined && beat.Epoch < Epoch) SendTo(beat.From, new MembershipUpdate { Master = self, Members = Members });
         if (IsMaster && Active is { Phase: CoordinationPhase.NotifyingSuccessor } decided) NotifyNewSuccessorOnceHeld(now, decided);
     }
 
@@ -430,7 +472,10 @@ public sealed partial class NodeMachine
             return;
         }
         masterLostAt ??= now;
-        if (!HasQuorum(m => m.Name != master.Name && lastHeard.TryGetValue(m.Name, out var heard) && now - heard < options.DownAfter)) return;
+        // A majority of members Joined and heard of late, as an eviction counts them: a node still Joining (expected since the
+        // cluster formed, heard only discovering) is no member yet, and after the takeover, the old master Left, it would
+        // make the tie of two that this node wins alone while the old master and that node form the cluster again.
+        if (!HasQuorum(m => m.Name != master.Name && m.State == MemberState.Joined && lastHeard.TryGetValue(m.Name, out var heard) && now - heard < options.DownAfter)) return;
         var successor = Current.Where(m => m.Name != master.Name && !RemovedByOpenChange(m.Name)).OrderBy(m => m.Rank).FirstOrDefault();
         if (successor?.Name != self) return; // the successor announces itself (MembershipUpdate); until then there is no master to follow
         if (MissedMembershipChange(now)) { LookForClusterAgain(now, $"master {master.Name} is silent and members speak at a newer epoch than {Epoch}: this node's order of succession is stale"); return; }

@@ -55,6 +55,8 @@ public sealed partial class NodeMachine
     private readonly Dictionary<string, DateTimeOffset> lastHeard = [];
     /// <summary>The epoch each member last spoke at: a member that heard newer ones missed a membership change.</summary>
     private readonly Dictionary<string, long> heardEpoch = [];
+    /// <summary>Peers whose last message was a discovery or a join request: looking for a cluster, not members in reach.</summary>
+    private readonly HashSet<string> lookingForCluster = [];
     /// <summary>Members whose last heartbeat named themselves master: their epoch is their own cluster's, though it may equal this one's.</summary>
     private readonly HashSet<string> mastersOfTheirOwn = [];
     /// <summary>The peers heard in this discovery round (a node forms the cluster only if no better former is among them).</summary>
@@ -63,6 +65,14 @@ public sealed partial class NodeMachine
     private readonly Dictionary<string, long> peerGenerations = [];
     /// <summary>When the current discovery or join attempt gives up and starts again.</summary>
     private DateTimeOffset discoverDeadline;
+    /// <summary>(Forming.) Whether this node has asked the peers it heard to promise to join it; until the discovery deadline.</summary>
+    private bool callingForPromises;
+    /// <summary>(Forming.) The peers that promised to join this node: it forms the cluster once they make a majority.</summary>
+    private readonly HashSet<string> promises = [];
+    /// <summary>(Joining.) The master this node asked to join.</summary>
+    private string? joiningTo;
+    /// <summary>The node forming the cluster that this one promised to join, and until when it joins no other master.</summary>
+    private (string Node, DateTimeOffset Until)? promised;
     /// <summary>When this node last sent its heartbeats.</summary>
     private DateTimeOffset lastHeartbeat;
     /// <summary>(Master.) Join requests held until the change in progress ends.</summary>

@@ -20,6 +20,8 @@ public sealed partial class NodeMachine
         heardEpoch[message.From] = message.Epoch;
         if (message is Heartbeat beat && beat.Master == message.From) mastersOfTheirOwn.Add(message.From);
         else if (message is Heartbeat or Discover or JoinRequest) mastersOfTheirOwn.Remove(message.From);
+        if (message is Discover or JoinRequest) lookingForCluster.Add(message.From);
+        else if (message is Heartbeat or MembershipUpdate) lookingForCluster.Remove(message.From);
     }
 
     /// <summary>A member speaks at <paramref name="epoch"/> or later, and not as the master of a cluster of its own.</summary>

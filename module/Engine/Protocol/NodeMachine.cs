@@ -61,7 +61,7 @@ public sealed partial class NodeMachine
         HeardEpoch(message);
         switch (message)
         {
-            case Discover d: OnDiscover(d); break;
+            case Discover d: OnDiscover(now, d); break;
             case DiscoverReply r: OnDiscoverReply(now, r); break;
             case JoinRequest j: OnJoinRequest(now, j); break;
             case JoinAccepted a: OnJoinAccepted(now, a); break;

@@ -16,6 +16,8 @@ public sealed class DecisionLedger
     {
         public Transaction Transaction { get; set; } = transaction;
         public HashSet<string> Prepared { get; } = [];
+        /// <summary>The nodes that recorded a decision to commit: a later record of it (a successor passed over) decides nothing new.</summary>
+        public HashSet<string> Decided { get; } = [];
         public Dictionary<string, TransactionState> Final { get; } = [];
         public List<string>? MembershipAtPrepare { get; set; }
         public bool CommitChecked { get; set; }
@@ -85,6 +87,9 @@ public sealed class DecisionLedger
         {
             case TransactionState.Prepared when record.Decided:
                 CheckCommitAllowed(f, node, "decided to commit");
+                // The same decision recorded again (passing a successor over, the decision handed on): it was made before
+                // the abort was, if it was; whether a commit follows is checked when a node commits.
+                if (!f.Decided.Add(node)) break;
                 foreach (var (other, state) in f.Final.Where(x => x.Value == TransactionState.Aborted))
                     Add(InvariantId.TcConsistent, $"{node} decided to commit {tx.Id} although {other} had aborted it.", node, tx.Id);
                 break;

@@ -60,4 +60,37 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Seed_24760_no_change_is_prepared_on_the_base_of_an_unsettled_decision() => Passes(24760);
+
+    /// <summary>
+    /// n1, cut off, forms the cluster on discovery answers from before the cut; n2 forms another on n3's answer, while
+    /// n3 joins n1 and leaves it cleanly (n1 then wins the tie of {n1, n2} with the disk lease) and, restarted, joins n2:
+    /// both committed generations 1 and 2. Each master counted the other only as Joining and never beat at it. Since
+    /// forming takes promises (<see cref="FormingByPromiseTests"/>) neither stale formation happens; the heartbeats to
+    /// Joining members (<see cref="MasterHeartbeatTests"/>) settled the two masters before that.
+    /// </summary>
+    [Fact]
+    public void Seed_21005_two_masters_that_count_each_other_joining_settle_on_one() => Passes(21005);
+
+    /// <summary>
+    /// Master n1 decides T0004 and, cut off with n4, passes its successor n2 over (recording the decision again for n3);
+    /// n2, never told, takes over and aborts; n3 answers n1's notice with the abort and n1 voids its decision. A checker
+    /// defect: the decision recorded again after n2's abort counted as a new decision to commit (invariant 2).
+    /// </summary>
+    [Fact]
+    public void Seed_13556_a_decision_recorded_again_for_a_new_successor_is_not_a_new_decision() => Passes(13556);
+
+    /// <summary>
+    /// n2, fenced (it heard no majority), heard n1 and n3 again once the network healed: they had formed the cluster
+    /// anew without it, at a newer epoch. n2 lifted its fence on them and read a plex the
+    /// new cluster had left behind (invariant 7) before it learnt it was evicted; it must wait for members at its epoch.
+    /// </summary>
+    [Fact]
+    public void Seed_15100_a_fenced_member_does_not_open_on_members_that_moved_on() => Passes(15100);
+
+    /// <summary>
+    /// The same with peers only discovering: n4, fenced, heard n1, n2 and n3 restarting (Discover) and opened its I/O on
+    /// them at generation 2 while the cluster they formed was at generation 4 (invariant 7).
+    /// </summary>
+    [Fact]
+    public void Seed_11014_a_fenced_member_does_not_open_on_peers_that_are_discovering() => Passes(11014);
 }
