@@ -104,6 +104,7 @@ public abstract partial class VmChangeCmdlet : VmCmdlet, IInitiatorProgress
             foreach (var check in outcome.Checks.OrderBy(c => c.Passed)) WriteObject(ObjectMapper.ToObject(check));
             return null;
         }
+        if (outcome.Succeeded && outcome.Transaction is { } committed) Connection.Committed(committed);
         foreach (var failure in outcome.Failures) WriteFailure(failure, outcome.Stage == ChangeStage.LocalCheck ? target : failure.Node);
         JobLink.Current?.Record(outcome, checkOnly: false);
         foreach (var warning in outcome.Warnings) WriteWarning($"{warning.ErrorId}: {warning.Reason}");

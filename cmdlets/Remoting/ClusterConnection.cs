@@ -40,6 +40,12 @@ internal sealed class ClusterConnection(ClusterDefinition definition, string loc
     public Initiator Initiator(IInitiatorProgress? progress) =>
         new(new LiveEndpoints(endpoints), Guid.NewGuid, progress, Definition.FailureTimeout + TimeSpan.FromSeconds(15));
 
+    /// <summary>A change this session made committed: each endpoint's held groups follow it (the next view sends none of them).</summary>
+    public void Committed(Engine.Transactions.Transaction tx)
+    {
+        foreach (var endpoint in endpoints.Values) endpoint.Committed(tx);
+    }
+
     public PsEndpoint Endpoint(string node) => endpoints.TryGetValue(node, out var endpoint)
         ? endpoint
         : throw new EndpointException(node, ErrorIds.EndpointUnreachable, $"node {node} is not a node of cluster {Definition.Name}.");

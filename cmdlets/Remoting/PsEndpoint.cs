@@ -26,20 +26,44 @@ internal sealed class PsEndpoint(string node, PSSession session) : IVmEndpoint
         Session.Runspace.Dispose();
     }
 
-    /// <summary>The disk groups of the last view this node sent, and their token (see <see cref="ViewQuery.KnownGroups"/>).</summary>
-    private sealed record HeldGroups(string Token, List<DiskGroup> Groups);
+    /// <summary>
+    /// The node's disk groups as this endpoint last read them (and changed them by the transactions it saw commit since),
+    /// named as the node names them (see <see cref="ViewQuery.KnownGroups"/>).
+    /// </summary>
+    private sealed record HeldGroups(int AgentProcessId, long Generation, long PrivateGeneration, List<DiskGroup> Groups)
+    {
+        public string Token => ClusterView.GroupsTokenOf(AgentProcessId, Generation, PrivateGeneration);
+    }
 
     private volatile HeldGroups? held;
 
-    /// <summary>The node's view; its disk groups cross the session only when they changed since the last view this endpoint read.</summary>
+    /// <summary>The node's view; its disk groups cross the session only when they are not the ones this endpoint holds.</summary>
     public async Task<ClusterView> GetViewAsync(CancellationToken ct)
     {
         var known = held;
         var view = await ViewAsync(new ViewQuery { KnownGroups = known?.Token }, ct);
         if (view.GroupsOmitted && known is not null && known.Token == view.GroupsToken) view.DiskGroups = Copy(known.Groups);
         else if (view.GroupsOmitted) view = await ViewAsync(new ViewQuery(), ct);
-        else if (view.GroupsToken.Length > 0) held = new HeldGroups(view.GroupsToken, Copy(view.DiskGroups));
+        else if (view.GroupsToken.Length > 0) held = new HeldGroups(view.AgentProcessId, view.Generation, view.PrivateGeneration, Copy(view.DiskGroups));
         return view;
+    }
+
+    /// <summary>
+    /// A transaction committed: the groups held are changed as the node changed its own, when they are what it changed
+    /// (the next view then needs none of them); else they are let go.
+    /// </summary>
+    public void Committed(Transaction tx)
+    {
+        if (held is not { } known) return;
+        var applies = tx.Scope == TransactionScope.Shared ? tx.BaseGeneration == known.Generation : tx.Owner == Node;
+        if (!applies) { held = null; return; }
+        var before = new NodeDatabase
+        {
+            Generation = known.Generation, PrivateGeneration = known.PrivateGeneration,
+            Shared = known.Groups.Where(g => g.Shared).ToList(), Private = known.Groups.Where(g => !g.Shared).ToList(),
+        };
+        var after = tx.ApplyTo(before, Node);
+        held = new HeldGroups(known.AgentProcessId, after.Generation, after.PrivateGeneration, Copy([.. after.All]));
     }
 
     /// <summary>The caller's own copy: a command may change the groups of the view it is given.</summary>

@@ -16,11 +16,22 @@ public sealed class ClusterView
     /// <summary>(Set by the agent host.) Interconnect frames and handshakes this node refused as replayed, reordered or redirected since its agent started.</summary>
     public long ReplayRefused { get; set; }
     public List<DiskGroup> DiskGroups { get; set; } = [];
-    /// <summary>Names this node's disk groups as the view holds them (its agent's run, both generations and the shared hash): equal tokens, equal groups.</summary>
+    /// <summary>The node's generation of its private disk groups (<see cref="Generation"/> counts the shared ones).</summary>
+    public long PrivateGeneration { get; set; }
+    /// <summary>The process id of the node's agent: a token names groups within one run of it.</summary>
+    public int AgentProcessId { get; set; }
+    /// <summary>Names this node's disk groups as the view holds them (<see cref="GroupsTokenOf"/>): equal tokens, equal groups.</summary>
     public string GroupsToken { get; set; } = "";
     /// <summary>The caller already holds these groups (it named their token): <see cref="DiskGroups"/> was left out of the reply.</summary>
     public bool GroupsOmitted { get; set; }
     public List<DiskInfo> Disks { get; set; } = [];
+
+    /// <summary>
+    /// The token of a node's disk groups: within one run of its agent both generations name its groups (every change to
+    /// them is a transaction, applied alike by whoever applies it), so a caller that applied a committed transaction to
+    /// the groups it held knows the token of the result.
+    /// </summary>
+    public static string GroupsTokenOf(int agentProcessId, long generation, long privateGeneration) => $"{agentProcessId}/{generation}/{privateGeneration}";
 
     public DiskGroup? FindDiskGroup(string name) => DiskGroups.FirstOrDefault(g => NameRules.Same(g.Name, name));
     public DiskInfo? FindDisk(string name) => Disks.FirstOrDefault(d => NameRules.Same(d.Name, name));

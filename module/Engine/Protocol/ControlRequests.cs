@@ -34,8 +34,9 @@ public sealed class ViewQuery : ControlRequest
     public bool MembersOnly { get; set; }
 
     /// <summary>
-    /// The <see cref="ClusterView.GroupsToken"/> of a view the caller holds: while this node's disk groups are still
-    /// those, the reply leaves them out (<see cref="ClusterView.GroupsOmitted"/>) and the caller uses its own.
+    /// The <see cref="ClusterView.GroupsToken"/> of the groups the caller holds (read in a view, then maybe changed by the
+    /// caller's own committed transactions): while this node's disk groups are still those, the reply leaves them out
+    /// (<see cref="ClusterView.GroupsOmitted"/>) and the caller uses its own.
     /// </summary>
     public string? KnownGroups { get; set; }
 

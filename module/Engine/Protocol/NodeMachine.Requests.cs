@@ -48,7 +48,9 @@ public sealed partial class NodeMachine
         if (!query.MembersOnly)
         {
             view.SharedHash = Serialization.DatabaseYaml.SharedHash(Database);
-            view.GroupsToken = $"{processId}/{Database.Generation}/{Database.PrivateGeneration}/{view.SharedHash}";
+            view.PrivateGeneration = Database.PrivateGeneration;
+            view.AgentProcessId = processId;
+            view.GroupsToken = ClusterView.GroupsTokenOf(processId, Database.Generation, Database.PrivateGeneration);
             view.GroupsOmitted = query.KnownGroups == view.GroupsToken;
             // A caller holding these groups already is spared their copy and transfer: at 10,000 volumes most of a change's view.
             if (!view.GroupsOmitted) view.DiskGroups = Database.All.Select(g => g.Clone()).ToList();
