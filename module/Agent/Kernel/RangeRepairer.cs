@@ -8,7 +8,7 @@ namespace VolumeManager.Agent.Kernel;
 /// <summary>
 /// The repairer's side (NodeMachine.Repair, <see cref="CopyRange"/>): copies a range of a volume from its first Active
 /// plex to the others, chunk by chunk inside the disk group's gate, with the copy checked against concurrent writes as a
-/// recovery's is (<see cref="ResyncCopier.Copy"/>). A plex this node cannot reach fails the repair, for the requester to ask again.
+/// recovery's is (<see cref="ResyncCopier.CopyToOthers"/>). A plex this node cannot reach fails the repair, for the requester to ask again.
 /// </summary>
 public sealed class RangeRepairer(VolumeKernel kernel, ResyncCopier copier, Func<NodeDatabase> database, Action<string> log)
 {
@@ -36,11 +36,7 @@ public sealed class RangeRepairer(VolumeKernel kernel, ResyncCopier copier, Func
         {
             // A volume removed since has taken its plexes with it: nothing differs any more.
             if (database().Find(copy.DiskGroup)?.FindVolume(copy.Volume) is not { } volume || offset >= volume.SizeBytes) return;
-            length = (int)Math.Min(length, volume.SizeBytes - offset);
-            if (DirtyRegions.Source(volume) is not { } source) throw new InvalidOperationException($"volume '{copy.Volume}' has no active plex to copy from.");
-            foreach (var target in DirtyRegions.Targets(volume, source))
-                if (!copier.Copy(source, target, offset, length))
-                    throw new IOException($"bytes {offset}..{offset + length} kept changing under concurrent writes.");
+            copier.CopyToOthers(volume, offset, (int)Math.Min(length, volume.SizeBytes - offset));
         }
         finally { gate.Exit(); }
     }

@@ -195,11 +195,7 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
                 if (Find(job) is not { } now) return ResyncState.Cancelled;
                 if (offset >= now.Volume.SizeBytes) continue;
                 length = (int)Math.Min(length, now.Volume.SizeBytes - offset);
-                if (DirtyRegions.Source(now.Volume) is not { } source) throw new InvalidOperationException($"volume '{job.Volume}' has no active plex to copy from.");
-                tasks.Update(task, t => t.Source = source.Name);
-                foreach (var target in DirtyRegions.Targets(now.Volume, source))
-                    if (!copier.Copy(source, target, offset, length))
-                        throw new IOException($"bytes {offset}..{offset + length} kept changing under concurrent writes.");
+                var source = copier.CopyToOthers(now.Volume, offset, length, from => tasks.Update(task, t => t.Source = from.Name));
                 tasks.Update(task, t => t.Plex = string.Join(",", DirtyRegions.Targets(now.Volume, source).Select(p => p.Name)));
             }
             finally { gate.Exit(); }

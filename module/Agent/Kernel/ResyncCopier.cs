@@ -13,6 +13,23 @@ public sealed class ResyncCopier(VolumeIo io)
     private const int Attempts = 8;
     private readonly object checkpoints = new();
 
+    /// <summary>
+    /// Makes one range of a volume's plexes equal (a dirty region's recovery, a failed write's repair): copied from the
+    /// volume's first active plex to every other plex writes reach (<see cref="Engine.Resync.DirtyRegions"/>). Returns the
+    /// source, told to <paramref name="copying"/> first. Call it inside the disk group's gate.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The volume has no active plex to copy from.</exception>
+    /// <exception cref="IOException">The range kept changing under concurrent writes.</exception>
+    public Plex CopyToOthers(Volume volume, long offset, int length, Action<Plex>? copying = null)
+    {
+        if (Engine.Resync.DirtyRegions.Source(volume) is not { } source) throw new InvalidOperationException($"volume '{volume.Name}' has no active plex to copy from.");
+        copying?.Invoke(source);
+        foreach (var target in Engine.Resync.DirtyRegions.Targets(volume, source))
+            if (!Copy(source, target, offset, length))
+                throw new IOException($"bytes {offset}..{offset + length} kept changing under concurrent writes.");
+        return source;
+    }
+
     /// <summary>False when the range kept changing under concurrent writes for every attempt.</summary>
     public bool Copy(Plex source, Plex target, long offset, int length)
     {
