@@ -20,8 +20,8 @@ public sealed class ClusterView
     public long PrivateGeneration { get; set; }
     /// <summary>The process id of the node's agent: a token names groups within one run of it.</summary>
     public int AgentProcessId { get; set; }
-    /// <summary>Names this node's disk groups as the view holds them (<see cref="GroupsTokenOf"/>): equal tokens, equal groups.</summary>
-    public string GroupsToken { get; set; } = "";
+    /// <summary>Names this node's disk groups as the view holds them (<see cref="GroupsTokenOf"/>): equal tokens, equal groups; empty without an agent's run.</summary>
+    public string GroupsToken => AgentProcessId > 0 ? GroupsTokenOf(AgentProcessId, Generation, PrivateGeneration) : "";
     /// <summary>The caller already holds these groups (it named their token): <see cref="DiskGroups"/> was left out of the reply.</summary>
     public bool GroupsOmitted { get; set; }
     public List<DiskInfo> Disks { get; set; } = [];

@@ -50,7 +50,6 @@ public sealed partial class NodeMachine
             view.SharedHash = Serialization.DatabaseYaml.SharedHash(Database);
             view.PrivateGeneration = Database.PrivateGeneration;
             view.AgentProcessId = processId;
-            view.GroupsToken = ClusterView.GroupsTokenOf(processId, Database.Generation, Database.PrivateGeneration);
             view.GroupsOmitted = query.KnownGroups == view.GroupsToken;
             // A caller holding these groups already is spared their copy and transfer: at 10,000 volumes most of a change's view.
             if (!view.GroupsOmitted) view.DiskGroups = Database.All.Select(g => g.Clone()).ToList();
