@@ -47,11 +47,7 @@ public sealed partial class NodeMachine
         promised = (former, now + options.DiscoverTimeout * 4);
         // Joining the node that now forms: discovering again, so its answer once formed (a master's) is taken at once.
         if (Phase == NodePhase.Joining) { Phase = NodePhase.Discovering; discoverDeadline = now + options.DiscoverTimeout; }
-        SendTo(former, new DiscoverReply
-        {
-            Master = null, Members = [SelfMember(rank: 0)], LastMembership = [.. Database.Membership], LastMembershipEpoch = Database.Epoch,
-            PromisedTo = former,
-        });
+        SendTo(former, DiscoveringReply(promisedTo: former));
     }
 
     /// <summary>A peer promised: the cluster forms once the promises make a quorum, unless the peer is the better former.</summary>

@@ -122,8 +122,14 @@ public sealed partial class NodeMachine
         // Without a master to name, the reply carries this node's own entry, so a discovering peer learns its generation.
         SendTo(d.From, Phase == NodePhase.Joined
             ? new DiscoverReply { Master = Master, Members = Members }
-            : new DiscoverReply { Master = null, Members = [SelfMember(rank: 0)], LastMembership = [.. Database.Membership], LastMembershipEpoch = Database.Epoch });
+            : DiscoveringReply(promisedTo: null));
     }
+
+    /// <summary>A node without a master to name answers with its own entry (a discovering peer learns its generation) and its last membership.</summary>
+    private DiscoverReply DiscoveringReply(string? promisedTo) => new()
+    {
+        Master = null, Members = [SelfMember(rank: 0)], LastMembership = [.. Database.Membership], LastMembershipEpoch = Database.Epoch, PromisedTo = promisedTo,
+    };
 
     private void OnDiscoverReply(DateTimeOffset now, DiscoverReply reply)
     {
