@@ -209,11 +209,6 @@ public sealed partial class NodeMachine
     }
 
     /// <summary>
-    /// A node that rejoins settles the transactions it left in doubt from the master's outcomes. One it prepared
-    /// that the master has no outcome for stays in doubt while the master's configuration is not past it: that
-    /// master was never part of it (its cluster may be older) and cannot tell it was not committed.
-    /// </summary>
-    /// <summary>
     /// (At start.) The previous agent stopped between writing a shared commit into the database and its journal record:
     /// the database names the transaction it last applied, so that one committed here. Left prepared, it would not be an
     /// outcome this node gives a joiner, which would abort it on seeing a generation past its base. Its change of the
@@ -229,6 +224,11 @@ public sealed partial class NodeMachine
         Log($"the database already holds {applied.Transaction.Id} (the agent stopped between writing it and its journal record): committed");
     }
 
+    /// <summary>
+    /// A node that rejoins settles the transactions it left in doubt from the master's outcomes. One it prepared
+    /// that the master has no outcome for stays in doubt while the master's configuration is not past it: that
+    /// master was never part of it (its cluster may be older) and cannot tell it was not committed.
+    /// </summary>
     private void ResolveFromOutcomes(DateTimeOffset now, List<TransactionRecord> outcomes, long masterGeneration)
     {
         foreach (var record in Records.Where(r => !r.IsFinal).ToList())
