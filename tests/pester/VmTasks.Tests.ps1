@@ -27,6 +27,8 @@ AfterAll {
 }
 
 Describe 'Controlling a resync' {
+    AfterEach { Restore-TestCluster -Cluster $script:cluster }   # a test that failed with its master killed leaves the next one a whole cluster
+
     It 'suspends a copy, keeps it suspended (with its rate limit) across the master''s death, and resumes it where it stood' {
         $held = Add-HeldMirror -Volume s1 -Size 24MB
         $held.Task.Kind | Should -Be 'Resync'
@@ -51,7 +53,7 @@ Describe 'Controlling a resync' {
 
         $taken | Resume-VmTask
         Wait-Until { (Get-VmPlex -DiskGroup dgt -Volume s1 -Name $held.Plex -Node $successor).State -eq 'Active' } -Because 'the resumed copy to finish'
-        (Get-Copy s1).State | Should -Be 'Completed'
+        (Get-Copy s1).State | Should -Be 'Completed' -Because 'the task is finished once its plex is Active'
         Restore-TestCluster -Cluster $script:cluster
         Get-PlexHash $script:cluster dgt s1 $held.Plex 24MB | Should -Be (Get-PlexHash $script:cluster dgt s1 's1-01' 24MB)
     }

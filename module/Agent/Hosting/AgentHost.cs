@@ -175,7 +175,7 @@ public sealed class AgentHost : IAsyncDisposable
             case DiskCopiesQuery copies: return WireJson.Serialize(new ControlResponse { Ok = true, Copies = copyReader.Read(copies.DiskGroup) });
             case ConfigBackupsQuery b: await backups.Written; return WireJson.Serialize(new ControlResponse { Ok = true, Backups = backups.List(b.DiskGroup, b.Generation) });
             case TaskControlRequest control: return WireJson.Serialize(new TaskCommands(tasks, log.Write).Handle(control));
-            case KernelQuery: return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = tasks.Snapshot(), Freezes = kernel.Freezes, IoErrors = kernel.IoErrors } });
+            case KernelQuery: resync.Settle(); return WireJson.Serialize(new ControlResponse { Ok = true, Kernel = new KernelReport { Node = node.Name, Resyncs = tasks.Snapshot(), Freezes = kernel.Freezes, IoErrors = kernel.IoErrors } });
         }
         var response = await SubmitAsync(parsed, ct);
         if (parsed is TransactionsQuery) response.Records = WithKernelFreezes(response.Records);

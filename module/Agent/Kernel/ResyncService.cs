@@ -165,6 +165,19 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
     private const int ActivationAttempts = 20;
     private static readonly TimeSpan ActivationBound = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Records as finished, at once, every copy done copying whose plex is no longer stale in the configuration: a
+    /// report asked for after the activation committed reads Completed, not the Running of a copier still on its way
+    /// back from the change.
+    /// </summary>
+    public void Settle()
+    {
+        foreach (var (key, entry) in tasks.Held())
+            if (entry.Task.Kind != TaskKind.Recovery && tasks.Shown(entry) is { State: ResyncState.Running } shown
+                && shown.DoneBytes >= shown.TotalBytes && Current(entry.Task) is null)
+                tasks.Finish(key, entry.Task, Gone(entry.Task), null);
+    }
+
     /// <summary>The plex is no longer stale: someone marked it Active, or it (or its volume) was removed.</summary>
     private ResyncState Gone(ResyncTask task) =>
         host.Database().Find(task.DiskGroup)?.FindVolume(task.Volume)?.FindPlex(task.Plex) is { IsActive: true } ? ResyncState.Completed : ResyncState.Cancelled;

@@ -63,10 +63,12 @@ public sealed class TaskRegistry
         }
     }
 
+    /// <summary>Moves the task to the finished ones; a task settled already (<see cref="ResyncService.Settle"/>) stays as it was settled.</summary>
     public void Finish(string key, ResyncTask task, ResyncState state, string? error)
     {
         lock (sync)
         {
+            if (!running.TryGetValue(key, out var entry) || entry.Task != task) return;
             task.State = state;
             task.Error = error;
             task.Updated = DateTimeOffset.UtcNow;
