@@ -14,7 +14,8 @@ public static class LayoutResolver
 {
     public static void Resolve(ClusterView view, IReadOnlyList<Operation> operations)
     {
-        var groups = view.DiskGroups.Select(g => g.Clone()).ToList();
+        var groups = view.DiskGroups.ToList();
+        DiskGroup.CopyForChange(groups, operations.Select(op => op.DiskGroup).ToList());
         foreach (var op in operations)
         {
             var group = groups.FirstOrDefault(g => NameRules.Same(g.Name, op.DiskGroup));

@@ -49,6 +49,13 @@ public sealed class DiskGroup
         Lineage = Lineage,
     };
 
+    /// <summary>Readies a list for a change of the groups <paramref name="named"/>: those are copied before they change; the others stay the very objects they were.</summary>
+    public static void CopyForChange(List<DiskGroup> groups, IReadOnlyCollection<string> named)
+    {
+        for (var i = 0; i < groups.Count; i++)
+            if (named.Any(name => NameRules.Same(name, groups[i].Name))) groups[i] = groups[i].CopyForChange();
+    }
+
     public DiskGroup Clone() => new()
     {
         Name = Name, Id = Id, Shared = Shared, Owner = Owner, Generation = Generation, DetachPolicy = DetachPolicy,

@@ -41,8 +41,7 @@ public sealed class Transaction
     /// <summary>The groups the operations name are copied before they change; the others stay the very objects they were.</summary>
     private void ApplyOperations(List<DiskGroup> groups, long generation)
     {
-        for (var i = 0; i < groups.Count; i++)
-            if (DiskGroups.Any(name => NameRules.Same(name, groups[i].Name))) groups[i] = groups[i].CopyForChange();
+        DiskGroup.CopyForChange(groups, DiskGroups.ToList());
         foreach (var op in Operations) op.ApplyTo(groups, generation);
     }
 }
