@@ -265,20 +265,26 @@ public static class Allocator
 /// <summary>Subdisk names, Veritas style: the disk's name and a two-digit number (d1-01, d1-02, ...), unique within the group.</summary>
 internal sealed class SubdiskNames
 {
-    private readonly HashSet<string> taken;
+    private readonly HashSet<string> existing;
+    private readonly HashSet<string> given;
 
-    public SubdiskNames(DiskGroup group) : this(group.Subdisks.Select(s => s.Name)) { }
+    public SubdiskNames(DiskGroup group) : this(new HashSet<string>(group.Subdisks.Select(s => s.Name), StringComparer.Ordinal), []) { }
 
-    private SubdiskNames(IEnumerable<string> names) => taken = new HashSet<string>(names, StringComparer.Ordinal);
+    private SubdiskNames(HashSet<string> existing, HashSet<string> given)
+    {
+        this.existing = existing;
+        this.given = given;
+    }
 
-    public SubdiskNames Clone() => new(taken);
+    /// <summary>Names given from here on are the copy's own; the group's names are shared, not copied.</summary>
+    public SubdiskNames Clone() => new(existing, new HashSet<string>(given, StringComparer.Ordinal));
 
     public string Next(string disk)
     {
         for (var n = 1; ; n++)
         {
             var name = $"{disk}-{n:D2}";
-            if (taken.Add(name)) return name;
+            if (!existing.Contains(name) && given.Add(name)) return name;
         }
     }
 }

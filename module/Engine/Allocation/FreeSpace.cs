@@ -23,27 +23,35 @@ public sealed class FreeSpace
     public static FreeSpace Of(DiskGroup group, Func<DiskRef, bool>? include = null)
     {
         var free = new SortedDictionary<string, List<Extent>>(StringComparer.Ordinal);
-        var capacities = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var disk in group.Disks.Where(include ?? (_ => true)))
+        var capacities = group.Disks.Where(include ?? (_ => true)).ToDictionary(d => d.Name, d => Sizes.AlignDown(d.SizeBytes), StringComparer.Ordinal);
+        foreach (var (disk, used) in UsedExtents(group, capacities))
         {
-            var capacity = Sizes.AlignDown(disk.SizeBytes);
-            capacities[disk.Name] = capacity;
-            var used = group.Subdisks
-                .Where(s => NameRules.Same(s.Disk, disk.Name) && s.Length > 0)
-                .Select(s => (Start: Math.Max(0, Sizes.AlignDown(s.Offset)), End: Math.Min(capacity, Sizes.AlignUp(Math.Min(s.End, capacity)))))
-                .Where(u => u.End > u.Start)
-                .OrderBy(u => u.Start);
+            var capacity = capacities[disk];
             var extents = new List<Extent>();
             var cursor = 0L;
-            foreach (var (start, end) in used)
+            foreach (var (start, end) in used.OrderBy(u => u.Start))
             {
-                if (start > cursor) extents.Add(new Extent(disk.Name, cursor, start - cursor));
+                if (start > cursor) extents.Add(new Extent(disk, cursor, start - cursor));
                 cursor = Math.Max(cursor, end);
             }
-            if (capacity > cursor) extents.Add(new Extent(disk.Name, cursor, capacity - cursor));
-            free[disk.Name] = extents;
+            if (capacity > cursor) extents.Add(new Extent(disk, cursor, capacity - cursor));
+            free[disk] = extents;
         }
         return new FreeSpace(free, capacities);
+    }
+
+    /// <summary>Each disk's used extents, rounded out to MiB boundaries and cut to its capacity: one pass over the group's subdisks.</summary>
+    private static Dictionary<string, List<(long Start, long End)>> UsedExtents(DiskGroup group, Dictionary<string, long> capacities)
+    {
+        var used = capacities.Keys.ToDictionary(d => d, _ => new List<(long Start, long End)>(), StringComparer.Ordinal);
+        foreach (var subdisk in group.Subdisks)
+        {
+            if (subdisk.Length <= 0 || !used.TryGetValue(subdisk.Disk, out var extents)) continue;
+            var capacity = capacities[subdisk.Disk];
+            var (start, end) = (Math.Max(0, Sizes.AlignDown(subdisk.Offset)), Math.Min(capacity, Sizes.AlignUp(Math.Min(subdisk.End, capacity))));
+            if (end > start) extents.Add((start, end));
+        }
+        return used;
     }
 
     /// <summary>Where new volumes, mirrors and growth go: healthy disks that are not hot spares.</summary>

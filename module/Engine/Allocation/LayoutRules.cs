@@ -30,17 +30,31 @@ public static class LayoutRules
                 return $"plex '{plex.Name}' holds {Sizes.Describe(plex.SizeBytes)}, but volume '{volume.Name}' is {Sizes.Describe(volume.SizeBytes)}.";
         }
         var mine = volume.Plexes.SelectMany(p => p.Subdisks).ToList();
-        // Two passes over the rest of the group (it may hold 10,000 volumes), not two per subdisk: names, then extents.
-        var others = group.Volumes.Where(v => v != volume).SelectMany(v => v.Plexes).SelectMany(p => p.Subdisks);
-        for (var i = 0; i < mine.Count; i++)
-            if (mine.Take(i).FirstOrDefault(o => NameRules.Same(o.Name, mine[i].Name)) is not null) return Twice(group, mine[i]);
-        foreach (var other in others)
-            if (mine.FirstOrDefault(m => NameRules.Same(other.Name, m.Name)) is { } named) return Twice(group, named);
+        var names = new Dictionary<string, Subdisk>(StringComparer.Ordinal);
+        foreach (var subdisk in mine)
+            if (!names.TryAdd(subdisk.Name, subdisk)) return Twice(group, subdisk);
         for (var i = 0; i < mine.Count; i++)
             if (mine.Take(i).FirstOrDefault(o => Overlap(o, mine[i])) is { } clash) return Overlaps(mine[i], clash);
-        foreach (var other in others)
-            if (mine.FirstOrDefault(m => Overlap(other, m)) is { } overlapping) return Overlaps(overlapping, other);
-        return null;
+        return ClashWithOthers(group, volume, mine, names);
+    }
+
+    /// <summary>One pass over the rest of the group (it may hold 10,000 volumes): a name of ours taken, or an extent of ours overlapped.</summary>
+    private static string? ClashWithOthers(DiskGroup group, Volume volume, List<Subdisk> mine, Dictionary<string, Subdisk> names)
+    {
+        var disks = mine.Select(s => s.Disk).ToHashSet(StringComparer.Ordinal);
+        string? overlap = null;
+        foreach (var other in group.Volumes)
+        {
+            if (other == volume) continue;
+            foreach (var plex in other.Plexes)
+                foreach (var subdisk in plex.Subdisks)
+                {
+                    if (names.TryGetValue(subdisk.Name, out var named)) return Twice(group, named);
+                    if (overlap is null && disks.Contains(subdisk.Disk) && mine.FirstOrDefault(m => Overlap(subdisk, m)) is { } overlapping)
+                        overlap = Overlaps(overlapping, subdisk);
+                }
+        }
+        return overlap;
     }
 
     private static string Twice(DiskGroup group, Subdisk subdisk) => $"subdisk name '{subdisk.Name}' is used twice in disk group '{group.Name}'.";
