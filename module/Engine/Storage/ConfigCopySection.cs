@@ -29,7 +29,9 @@ public static class ConfigCopySection
     {
         if (content.ConfigCopy is not { } group) return new byte[HeaderSize];
         var text = Encoding.UTF8.GetBytes(DatabaseYaml.WriteDiskGroup(group));
-        var stored = Deflate(text);
+        // Fast compression on every commit; the thorough kind only for a group too large to fit otherwise.
+        var stored = Deflate(text, CompressionLevel.Fastest);
+        if (HeaderSize + stored.Length + ChecksumSize > room) stored = Deflate(text, CompressionLevel.Optimal);
         var section = new byte[HeaderSize + stored.Length + ChecksumSize];
         if (section.Length > room)
             throw new ArgumentException($"The configuration copy of disk group '{group.Name}' on disk '{content.DiskName}' needs {section.Length} bytes compressed; at most {room} fit in the private region.", nameof(content));
@@ -84,10 +86,10 @@ public static class ConfigCopySection
             : $"the configuration copy is of disk group '{group.Name}' ({group.Id}), but the disk belongs to '{content.DiskGroup}' ({content.DiskGroupId})";
     }
 
-    private static byte[] Deflate(byte[] text)
+    private static byte[] Deflate(byte[] text, CompressionLevel level)
     {
         using var buffer = new MemoryStream();
-        using (var deflate = new DeflateStream(buffer, CompressionLevel.Optimal, leaveOpen: true)) deflate.Write(text);
+        using (var deflate = new DeflateStream(buffer, level, leaveOpen: true)) deflate.Write(text);
         return buffer.ToArray();
     }
 
