@@ -28,7 +28,9 @@ internal sealed class PsEndpoint(string node, PSSession session) : IVmEndpoint
 
     /// <summary>
     /// The node's disk groups as this endpoint last read them (and changed them by the transactions it saw commit since),
-    /// named as the node names them (see <see cref="ViewQuery.KnownGroups"/>).
+    /// named as the node names them (see <see cref="ViewQuery.KnownGroups"/>). The group objects are shared with every
+    /// view handed out and never changed in place: a change copies what it changes (<see cref="DiskGroup.CopyForChange()"/>),
+    /// and the output objects are made from them, not wrapped around them.
     /// </summary>
     private sealed record HeldGroups(int AgentProcessId, long Generation, long PrivateGeneration, List<DiskGroup> Groups)
     {
@@ -42,9 +44,9 @@ internal sealed class PsEndpoint(string node, PSSession session) : IVmEndpoint
     {
         var known = held;
         var view = await ViewAsync(new ViewQuery { KnownGroups = known?.Token }, ct);
-        if (view.GroupsOmitted && known is not null && known.Token == view.GroupsToken) view.DiskGroups = Copy(known.Groups);
+        if (view.GroupsOmitted && known is not null && known.Token == view.GroupsToken) view.DiskGroups = [.. known.Groups];
         else if (view.GroupsOmitted) view = await ViewAsync(new ViewQuery(), ct);
-        else if (view.GroupsToken.Length > 0) held = new HeldGroups(view.AgentProcessId, view.Generation, view.PrivateGeneration, Copy(view.DiskGroups));
+        else if (view.GroupsToken.Length > 0) held = new HeldGroups(view.AgentProcessId, view.Generation, view.PrivateGeneration, [.. view.DiskGroups]);
         return view;
     }
 
@@ -63,11 +65,8 @@ internal sealed class PsEndpoint(string node, PSSession session) : IVmEndpoint
             Shared = known.Groups.Where(g => g.Shared).ToList(), Private = known.Groups.Where(g => !g.Shared).ToList(),
         };
         var after = tx.ApplyTo(before, Node);
-        held = new HeldGroups(known.AgentProcessId, after.Generation, after.PrivateGeneration, Copy([.. after.All]));
+        held = new HeldGroups(known.AgentProcessId, after.Generation, after.PrivateGeneration, [.. after.All]);
     }
-
-    /// <summary>The caller's own copy: a command may change the groups of the view it is given.</summary>
-    private static List<DiskGroup> Copy(List<DiskGroup> groups) => groups.Select(g => g.Clone()).ToList();
 
     /// <summary>The node's own generation and membership only (see <see cref="ViewQuery.MembersOnly"/>).</summary>
     public Task<ClusterView> GetMembershipAsync(CancellationToken ct) => ViewAsync(new ViewQuery { MembersOnly = true }, ct);
