@@ -234,6 +234,35 @@ public sealed class PrivateRegionTests
     }
 
     [Fact]
+    public void A_group_whose_fast_compression_would_not_fit_is_compressed_thoroughly_and_still_fits()
+    {
+        var content = Owned();
+        content.ConfigCopy!.Volumes = Enumerable.Range(0, 24000).Select(Laid).ToList();
+        Assert.True(FastDeflatedLength(content.ConfigCopy) > PrivateRegion.LeaseOffset - PrivateRegion.CopyOffset, $"the group is large enough for the test: {FastDeflatedLength(content.ConfigCopy)}");
+
+        var decoded = PrivateRegion.Decode(PrivateRegion.Encode(content));
+
+        Assert.Null(decoded.Content!.CopyProblem);
+        Assert.Equal(24000, decoded.Content.ConfigCopy!.Volumes.Count);
+    }
+
+    /// <summary>A one-plex volume of its own size at its own place, as a long-lived group has them.</summary>
+    private static Model.Volume Laid(int i)
+    {
+        var size = (1L + i % 7) << 20;
+        var subdisk = new Model.Subdisk { Name = $"dg01-d1-{i + 1:D2}", Disk = "dg01-d1", Offset = (long)i * (8L << 20), Length = size };
+        return new Model.Volume { Name = $"vol{i:D5}", SizeBytes = size, Plexes = [new Model.Plex { Name = $"vol{i:D5}-01", Subdisks = [subdisk] }] };
+    }
+
+    private static long FastDeflatedLength(Model.DiskGroup group)
+    {
+        using var buffer = new MemoryStream();
+        using (var deflate = new System.IO.Compression.DeflateStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            deflate.Write(System.Text.Encoding.UTF8.GetBytes(Serialization.DatabaseYaml.WriteDiskGroup(group)));
+        return buffer.Length;
+    }
+
+    [Fact]
     public void A_configuration_copy_too_large_for_the_region_is_refused_when_encoding()
     {
         var content = Owned();
