@@ -17,7 +17,7 @@ internal static class SimCopy
         if (wire) return message is Heartbeat ? message : WireJson.Deserialize<Message>(WireJson.Serialize(message));
         Message copy = message switch
         {
-            Discover or Heartbeat or JoinRequest or LeaveNotice or Prepared or CommitAck => message, // only value fields, never changed after sending
+            Discover or Heartbeat or JoinRequest or LeaveNotice or Prepared or CommitAck or OutcomeQuery => message, // only value fields, never changed after sending
             DiscoverReply r => new DiscoverReply
             {
                 Master = r.Master, Members = r.Members.Select(m => m.Clone()).ToList(),
@@ -30,7 +30,7 @@ internal static class SimCopy
                 Shared = a.Shared.Select(g => g.Clone()).ToList(), ClusterId = a.ClusterId, Outcomes = [.. a.Outcomes], LastTransaction = a.LastTransaction, Definition = [.. a.Definition],
             },
             Prepare p => new Prepare { Transaction = Transaction(p.Transaction) },
-            CommitNotice c => new CommitNotice { TransactionId = c.TransactionId, Transaction = c.Transaction is null ? null : Transaction(c.Transaction) },
+            CommitNotice c => new CommitNotice { TransactionId = c.TransactionId, Transaction = c.Transaction is null ? null : Transaction(c.Transaction), AheadOfDecision = c.AheadOfDecision },
             AbortNotice a => new AbortNotice { TransactionId = a.TransactionId, ErrorId = a.ErrorId, Reason = a.Reason, FailedNodes = [.. a.FailedNodes] },
             _ => WireJson.Deserialize<Message>(WireJson.Serialize(message)),
         };

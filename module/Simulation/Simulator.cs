@@ -456,7 +456,8 @@ public sealed class Simulator
     {
         Prepare p => $"Prepare({p.Transaction.Id} members [{string.Join(",", p.Transaction.Members)}])",
         Prepared p => $"Prepared({p.TransactionId}, ok={p.Ok}{(p.Ok ? "" : ", " + p.ErrorId)})",
-        CommitNotice c => $"CommitNotice({c.TransactionId}{(c.Transaction is null ? "" : " +tx")})",
+        CommitNotice c => $"CommitNotice({c.TransactionId}{(c.Transaction is null ? "" : " +tx")}{(c.AheadOfDecision ? ", ahead of the decision" : "")})",
+        OutcomeQuery q => $"OutcomeQuery({q.TransactionId})",
         CommitAck a => $"CommitAck({a.TransactionId}, gen {a.Generation})",
         AbortNotice a => $"AbortNotice({a.TransactionId}, {a.ErrorId})",
         JoinRequest j => $"JoinRequest(gen {j.Generation})",

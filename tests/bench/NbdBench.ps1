@@ -132,5 +132,5 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize (($MiB + 8) * 1MB) -Body {
             'fsync ms (med)'  = [Math]::Round($y.Median, 1)
             'fsync ms (p99)'  = [Math]::Round($y.P99, 1)
         })
-    Write-Host "A freeze holds two fsyncs in a row (the master's decision, the successor's commit; each member's prepare is durable before its gate closes); the fsync columns are one 4 KiB write over zeroed room + fdatasync (as the journal writes a record) in the state folder's filesystem under the same fio load: the limit of this machine."
+    Write-Host "A freeze holds one fsync's time (the master's decision and the successor's commit are synced at the same time; each member's prepare is durable before its gate closes); the fsync columns are one 4 KiB write over zeroed room + fdatasync (as the journal writes a record) in the state folder's filesystem under the same fio load: the limit of this machine."
 }

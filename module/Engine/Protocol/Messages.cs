@@ -19,6 +19,7 @@ namespace VolumeManager.Engine.Protocol;
 [JsonDerivedType(typeof(CommitNotice), nameof(CommitNotice))]
 [JsonDerivedType(typeof(CommitAck), nameof(CommitAck))]
 [JsonDerivedType(typeof(AbortNotice), nameof(AbortNotice))]
+[JsonDerivedType(typeof(OutcomeQuery), nameof(OutcomeQuery))]
 [JsonDerivedType(typeof(KernelChangeProposal), nameof(KernelChangeProposal))]
 [JsonDerivedType(typeof(KernelChangeAnswer), nameof(KernelChangeAnswer))]
 [JsonDerivedType(typeof(RangeRepair), nameof(RangeRepair))]
@@ -128,6 +129,11 @@ public sealed class CommitNotice : Message
 {
     public string TransactionId { get; set; } = "";
     public Transaction? Transaction { get; set; }
+    /// <summary>
+    /// Sent to the successor while the coordinator's decision is still being made durable (the two syncs overlap): the
+    /// successor's own commit record is then the decision's only durable copy, so it resumes I/O only once that is written.
+    /// </summary>
+    public bool AheadOfDecision { get; set; }
 }
 
 public sealed class CommitAck : Message
@@ -142,6 +148,16 @@ public sealed class AbortNotice : Message
     public string ErrorId { get; set; } = "";
     public string Reason { get; set; } = "";
     public List<string> FailedNodes { get; set; } = [];
+}
+
+/// <summary>
+/// The coordinator of a transaction, back from a restart with no durable decision for it, asks the member it would have
+/// told first (<see cref="Transactions.TransactionRecord.NotifyFirst"/> of its prepare record): that member answers the
+/// outcome it recorded, or, still prepared, aborts it and says so, so no commit notice still on its way can commit it there.
+/// </summary>
+public sealed class OutcomeQuery : Message
+{
+    public string TransactionId { get; set; } = "";
 }
 
 /// <summary>A member's kernel asks the master for a change of its own (a plex detach): the master opens and commits it.</summary>

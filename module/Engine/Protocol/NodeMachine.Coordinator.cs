@@ -143,15 +143,21 @@ public sealed partial class NodeMachine
     /// </summary>
     private void NotifySuccessor(DateTimeOffset now, Coordination active)
     {
-        active.Successor = active.Transaction.Members.Where(m => m != self && !active.Acknowledged.Contains(m) && !Removes(active.Transaction, m)).Select(Member).OfType<MemberInfo>()
-            .Where(m => m.State is MemberState.Joined or MemberState.Down).OrderBy(m => m.Rank).FirstOrDefault()?.Name;
+        active.Successor = SuccessorOf(active);
+        var ahead = NoticeAheadOfDecision(active);
+        if (ahead) SendTo(active.Successor!, new CommitNotice { TransactionId = active.Transaction.Id, Transaction = active.Transaction, AheadOfDecision = true });
         RecordDecision(now, active);
         if (active.Successor is null) { NotifyRest(active); return; }
         Log($"notifying successor {active.Successor} of {active.Transaction.Id} first");
         active.Phase = CoordinationPhase.NotifyingSuccessor;
         active.SuccessorNotifiedAt = now;
-        if (IsReachable(active.Successor)) SendTo(active.Successor, new CommitNotice { TransactionId = active.Transaction.Id, Transaction = active.Transaction });
+        if (!ahead && IsReachable(active.Successor)) SendTo(active.Successor, new CommitNotice { TransactionId = active.Transaction.Id, Transaction = active.Transaction });
     }
+
+    /// <summary>The member that would take over: the lowest in rank of the members not yet told and not removed by the change.</summary>
+    private string? SuccessorOf(Coordination active) =>
+        active.Transaction.Members.Where(m => m != self && !active.Acknowledged.Contains(m) && !Removes(active.Transaction, m)).Select(Member).OfType<MemberInfo>()
+            .Where(m => m.State is MemberState.Joined or MemberState.Down).OrderBy(m => m.Rank).FirstOrDefault()?.Name;
 
     private void RecordDecision(DateTimeOffset now, Coordination active)
     {
@@ -318,7 +324,7 @@ public sealed partial class NodeMachine
         {
             case { Decided: true }:
                 return;
-            case { State: TransactionState.Prepared } mine when mine.Transaction.Coordinator != self:
+            case { State: TransactionState.Prepared } mine when mine.Transaction.Coordinator != self || DecisionUnknown(mine):
                 return; // in doubt here too: settled when this master takes over or learns the outcome
             case { } open when open.Transaction.Coordinator == self || open.State != TransactionState.Prepared:
                 var reason = $"master {self} has no decision for {id}; it was never committed.";
@@ -359,6 +365,7 @@ public sealed partial class NodeMachine
         {
             var tx = record.Transaction;
             if (record.Decided && Active is null) { ResumeDecision(now, record); continue; }
+            if (DecisionUnknown(record)) { AskSuccessor(record); continue; }
             SettleInDoubt(now, record, self, $"master {self} restarted before it decided {tx.Id}.");
         }
         // Left in doubt by an earlier master. Unlike its successor on a takeover, this node may not be the member told
@@ -383,7 +390,7 @@ public sealed partial class NodeMachine
         if (AnswerOutcome(id, asked.From)) return;
         switch (Record(id))
         {
-            case { Decided: false } mine when mine.Transaction.Coordinator == self && Active?.Transaction.Id != id:
+            case { Decided: false } mine when mine.Transaction.Coordinator == self && Active?.Transaction.Id != id && !DecisionUnknown(mine):
                 var reason = $"{self} coordinated {id} and never decided it; it was never committed.";
                 AbortLocally(now, id, ErrorIds.TransactionAborted, reason, []);
                 // Every member is told, as when it settles its own transactions after a restart (this one is then final).

@@ -25,7 +25,7 @@ public sealed partial class NodeMachine
         if (Record(tx.Id) is { State: TransactionState.Prepared } prepared) { AnswerPrepare(prepared); return; }
         if (Record(tx.Id) is { State: TransactionState.Preparing }) return;
         if (InDoubtOnSameBase(tx) is { } doubt) { RefusePrepare(now, tx, doubt); return; }
-        var preparing = new TransactionRecord { Transaction = tx, State = TransactionState.Preparing, Updated = now };
+        var preparing = new TransactionRecord { Transaction = tx, State = TransactionState.Preparing, Updated = now, NotifyFirst = IntendedSuccessor(tx) };
         Keep(preparing, durable: false);
         // The promise is durable before the gate closes, so this node's fsync is outside its freeze and the others'
         // (it stays Preparing here until the drain and the second check end). A node that restarts with it is in
@@ -37,12 +37,13 @@ public sealed partial class NodeMachine
 
     /// <summary>
     /// A shared change on the same base that this node knows was decided (it coordinated it, or the coordinator said so
-    /// passing over a successor) and whose outcome it has not recorded: the successor may have committed it, and a
+    /// passing over a successor), or coordinated without knowing whether it decided (<see cref="DecisionUnknown"/>), and
+    /// whose outcome it has not recorded: the successor may have committed it, and a
     /// master that never saw it cannot tell; committing another change on that base would fork the history. (One only
     /// prepared here is not: its successor, if it was not told, is the one that settles it.)
     /// </summary>
     private TransactionRecord? InDoubtOnSameBase(Transaction tx) => tx.Scope != TransactionScope.Shared ? null
-        : Records.FirstOrDefault(r => r.State == TransactionState.Prepared && r.Decided && r.Transaction.Id != tx.Id
+        : Records.FirstOrDefault(r => r.State == TransactionState.Prepared && (r.Decided || DecisionUnknown(r)) && r.Transaction.Id != tx.Id
             && r.Transaction.Scope == TransactionScope.Shared && r.Transaction.BaseGeneration == tx.BaseGeneration);
 
     private void RefusePrepare(DateTimeOffset now, Transaction tx, TransactionRecord doubt)
@@ -112,11 +113,22 @@ public sealed partial class NodeMachine
             Log($"commit notice for {notice.TransactionId} not applied: generation {record.Transaction.BaseGeneration} has been passed here ({Database.Generation})");
             return;
         }
-        else if (record.State != TransactionState.Committed) ApplyCommit(now, record);
+        else if (record.State != TransactionState.Committed)
+        {
+            var unknown = AnswersUnknownDecision(notice.TransactionId, notice.From);
+            ApplyCommit(now, record, notice.AheadOfDecision);
+            if (unknown) TellOthersCommitted(record.Transaction, notice.From);
+        }
         SendTo(notice.From, new CommitAck { TransactionId = notice.TransactionId, Generation = Database.Generation });
     }
 
-    private void ApplyCommit(DateTimeOffset now, TransactionRecord record)
+    /// <summary>
+    /// Applies a commit. The gate opens on the new configuration before this node's own fsyncs, as the decision is
+    /// durable on the coordinator and, for the others, on the successor already; the acknowledgement still follows the
+    /// writes. Told <paramref name="aheadOfDecision"/> (the successor, while the coordinator's sync runs), this node's
+    /// writes are the decision's only durable copy yet, so the gate opens after them.
+    /// </summary>
+    private void ApplyCommit(DateTimeOffset now, TransactionRecord record, bool aheadOfDecision = false)
     {
         var tx = record.Transaction;
         var applied = AlreadyApplied(tx);
@@ -126,15 +138,14 @@ public sealed partial class NodeMachine
             Database = tx.ApplyTo(Database, self);
             if (tx.Scope == TransactionScope.Shared) Database.LastTransaction = tx.Id;
         }
-        // The gate opens on the new configuration before this node's own fsyncs: the decision is durable on the
-        // coordinator and its successor already, and the acknowledgement still follows the writes below.
-        Emit(new Resume(tx.Id));
+        if (!aheadOfDecision) Emit(new Resume(tx.Id));
         if (!applied) Emit(new PersistDatabase(Database));
         ApplyDefinitionChanges(now, tx);
         var committed = record.With(TransactionState.Committed, now);
         committed.Generation = Database.Generation;
         committed.FreezeMilliseconds = FrozenFor(tx.Id, now, record.FreezeMilliseconds);
         Keep(committed, durable: true);
+        if (aheadOfDecision) Emit(new Resume(tx.Id));
         Log($"committed {tx.Id} at generation {Database.Generation}");
     }
 
@@ -149,6 +160,7 @@ public sealed partial class NodeMachine
 
     private void OnAbortNotice(DateTimeOffset now, AbortNotice notice)
     {
+        if (AnswersUnknownDecision(notice.TransactionId, notice.From)) { AbortUnknownDecision(now, notice); return; }
         if (Active is { Decided: true } decided && decided.Transaction.Id == notice.TransactionId)
         {
             if (decided.Phase == CoordinationPhase.NotifyingSuccessor && notice.From == decided.Successor) AbandonDecision(now, decided, notice);
@@ -180,11 +192,11 @@ public sealed partial class NodeMachine
 
     /// <summary>
     /// A prepared shared transaction on a base the configuration <paramref name="generation"/> has not passed,
-    /// unless this node coordinated it and never decided: then no one can have committed it.
+    /// unless this node coordinated it and never decided (<see cref="NeverDecidedHere"/>): then no one can have committed it.
     /// </summary>
     private bool CannotKnow(TransactionRecord record, long generation) => record.State == TransactionState.Prepared
         && record.Transaction.Scope == TransactionScope.Shared && generation <= record.Transaction.BaseGeneration
-        && !(record.Transaction.Coordinator == self && !record.Decided);
+        && !NeverDecidedHere(record);
 
     /// <summary>
     /// A participant still prepared for a transaction well after it answered (its coordinator went away,
@@ -194,6 +206,7 @@ public sealed partial class NodeMachine
     private void AskAboutDoubts(DateTimeOffset now)
     {
         if (Master is null) return;
+        AskSuccessorsAboutUnknownDecisions();
         // Every member is asked: the master may never have been part of it, while another member holds its outcome.
         // A master asks about what it holds in doubt from an earlier master (SettleOwnTransactions), not about its own.
         foreach (var record in Records.Where(r => r.State == TransactionState.Prepared && (!r.Decided || KnownDecided(r)) && now - r.Updated >= options.DownAfter

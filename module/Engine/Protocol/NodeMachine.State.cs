@@ -92,6 +92,12 @@ public sealed partial class NodeMachine
 
     // Changes.
 
+    /// <summary>
+    /// Transactions this node coordinated and found undecided in its journal at start, whose successor it named when it
+    /// prepared: the commit notice may have gone to that successor ahead of the decision's sync, so until the successor
+    /// answers (<see cref="OutcomeQuery"/>) they are in doubt here as on any member.
+    /// </summary>
+    private readonly HashSet<string> undecidedAtStart = [];
     /// <summary>The change this node coordinates, if any: at most one at a time.</summary>
     public Coordination? Active { get; private set; }
     /// <summary>When this node's kernel was asked to quiesce for each transaction (its freeze starts there).</summary>

@@ -26,6 +26,8 @@ public sealed partial class NodeMachine
         Database = database;
         Epoch = database.Epoch;
         foreach (var record in journal) Remember(record);
+        foreach (var record in Records.Where(r => r is { State: TransactionState.Prepared, Decided: false, NotifyFirst: not null } && r.Transaction.Coordinator == self))
+            undecidedAtStart.Add(record.Transaction.Id);
     }
 
     public string Name => self;
@@ -73,6 +75,7 @@ public sealed partial class NodeMachine
             case CommitNotice c: OnCommitNotice(now, c); break;
             case CommitAck a: OnCommitAck(now, a); break;
             case AbortNotice a: OnAbortNotice(now, a); break;
+            case OutcomeQuery q: OnOutcomeQuery(now, q); break;
             case KernelChangeProposal k: OnKernelChangeProposal(now, k); break;
             case KernelChangeAnswer k: OnKernelChangeAnswer(k); break;
             case RangeRepair r: OnRangeRepair(r); break;

@@ -18,7 +18,11 @@ public sealed class TransactionRecord
     /// coordinator said it had decided, passing over a successor, and this member has not been told to commit yet.
     /// </summary>
     public bool Decided { get; set; }
-    /// <summary>On the coordinator of a decided change: the member it tells first (the successor when it decided, or the next in succession once that one was passed over).</summary>
+    /// <summary>
+    /// On the coordinator: the member it tells first. Named in its prepare record (the successor then), so that after a
+    /// restart without a durable decision it knows whom the notice may have reached; with the decision, the successor when
+    /// it decided, or the next in succession once that one was passed over.
+    /// </summary>
     public string? NotifyFirst { get; set; }
     /// <summary>The phases this node saw the transaction go through, in order; the coordinator also notes each member's Prepared and Committed.</summary>
     public List<TransactionPhase> Phases { get; set; } = [];
