@@ -4,7 +4,7 @@ namespace VolumeManager.Cmdlets.Objects;
 public sealed class VmTask
 {
     public string Id { get; internal set; } = "";
-    /// <summary>Resync (a plex added by Add-VmMirror), Relocation (a plex moved off a failed disk) or Recovery (the regions a node that went away was writing).</summary>
+    /// <summary>Resync (a plex added by Add-VmMirror), Relocation (a plex moved off a failed disk), Recovery (the regions a node that went away was writing) or Repair (a range a failed write left different, detach policy Local).</summary>
     public string Kind { get; internal set; } = "Resync";
     /// <summary>The same as <see cref="Kind"/> (kept for scripts written against the first VmTask).</summary>
     public string Type => Kind;

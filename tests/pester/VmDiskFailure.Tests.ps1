@@ -171,6 +171,11 @@ Describe 'A path to a disk that fails on one node only (detach policy Local)' -S
             -Because 'the plexes of l to compare equal after the repair of the failed write'
         (Get-VmPlex -DiskGroup dgl -Volume l).State | Should -Be @('Active', 'Active')
         (Get-VmDiskGroup -Name dgl).Generation | Should -Be (Get-VmDiskGroup -Name dgl -Node n2).Generation
+        $repair = Get-VmTask -DiskGroup dgl -Volume l | Where-Object { $_.Kind -eq 'Repair' -and $_.State -eq 'Completed' } | Select-Object -First 1
+        $repair | Should -Not -BeNullOrEmpty -Because 'the repair is a task Get-VmTask lists'
+        $repair.ForNode | Should -Be 'n2'
+        $repair.Node | Should -Not -Be 'n2' -Because 'a node that reaches both plexes repaired the range'
+        $repair.DoneBytes | Should -Be $repair.TotalBytes
     }
 }
 

@@ -108,7 +108,7 @@ public sealed class AgentHost : IAsyncDisposable
         resync = new ResyncService(new ResyncHost(node.Name, () => machine.Database, Coordinates, SubmitAsync, faults.PassAsync, log.Write),
             kernel, copier, tasks);
         Io.Repairs = new RangeRepairs(SubmitAsync, () => machine.Database, log.Write);
-        repairer = new RangeRepairer(kernel, copier, () => machine.Database, log.Write);
+        repairer = new RangeRepairer(node.Name, kernel, copier, () => machine.Database, tasks, log.Write);
         recovery = new RecoveryService(new RecoveryHost(node.Name, () => machine.Database, Coordinates, MemberStates, faults.PassAsync, log.Write),
             Io, kernel, copier, Io.Drl, tasks);
         state.WritePid(Environment.ProcessId);

@@ -195,8 +195,7 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
                 if (Find(job) is not { } now) return ResyncState.Cancelled;
                 if (offset >= now.Volume.SizeBytes) continue;
                 length = (int)Math.Min(length, now.Volume.SizeBytes - offset);
-                var source = copier.CopyToOthers(now.Volume, offset, length, from => tasks.Update(task, t => t.Source = from.Name));
-                tasks.Update(task, t => t.Plex = string.Join(",", DirtyRegions.Targets(now.Volume, source).Select(p => p.Name)));
+                copier.CopyToOthers(now.Volume, offset, length, from => tasks.NoteSides(task, now.Volume, from));
             }
             finally { gate.Exit(); }
             var copied = i + 1;

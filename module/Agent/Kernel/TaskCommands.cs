@@ -37,6 +37,8 @@ public sealed class TaskCommands(TaskRegistry tasks, Action<string> log)
         TaskAction.Suspend when entry.Control.Stopped => $"task '{entry.Task.Id}' is stopped; Resume-VmTask starts it again.",
         TaskAction.Stop when entry.Task.Kind == TaskKind.Recovery =>
             $"task '{entry.Task.Id}' recovers regions written while a node went away; stopping it would leave the mirrors different there. Suspend it instead.",
+        TaskAction.Stop when entry.Task.Kind == TaskKind.Repair =>
+            $"task '{entry.Task.Id}' repairs a range a failed write left different between the plexes; stopping it would leave them different there. Suspend it instead.",
         TaskAction.SetRate when entry.Control.Stopped => $"task '{entry.Task.Id}' is stopped; Resume-VmTask starts it again.",
         _ => null,
     };

@@ -1,4 +1,5 @@
 using VolumeManager.Engine.Model;
+using VolumeManager.Engine.Resync;
 
 namespace VolumeManager.Agent.Kernel;
 
@@ -51,6 +52,10 @@ public sealed class TaskRegistry
     {
         lock (sync) { change(task); task.Updated = DateTimeOffset.UtcNow; }
     }
+
+    /// <summary>A copy to every other plex: its source and the plexes it writes, as Get-VmTask shows them.</summary>
+    public void NoteSides(ResyncTask task, Volume volume, Plex source) =>
+        Update(task, t => { t.Source = source.Name; t.Plex = string.Join(",", DirtyRegions.Targets(volume, source).Select(p => p.Name)); });
 
     public ResyncTask Shown(TaskEntry entry)
     {

@@ -7,8 +7,9 @@ public enum ResyncState { Running, Waiting, Completed, Cancelled, Failed, Suspen
 
 /// <summary>Why a copy runs: a Stale plex (added by Add-VmMirror); a plex moved to other disks (relocation: Stale
 /// too, copied the same way); a node's dirty regions after it went away with writes in flight (dirty region log
-/// recovery, or a whole-volume recovery for a mirror without a log).</summary>
-public enum TaskKind { Resync, Relocation, Recovery }
+/// recovery, or a whole-volume recovery for a mirror without a log); the range a failed write left different between
+/// the plexes (detach policy Local), copied for the node that saw the failure by one that reaches every plex (repair).</summary>
+public enum TaskKind { Resync, Relocation, Recovery, Repair }
 
 /// <summary>A copy between plexes, as the node running it reports it.</summary>
 public sealed class ResyncTask
