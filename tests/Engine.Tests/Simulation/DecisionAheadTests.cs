@@ -14,15 +14,19 @@ namespace VolumeManager.Engine.Tests.Simulation;
 [Trait("Category", "Simulation")]
 public sealed class DecisionAheadTests(ITestOutputHelper output)
 {
-    private static SimHarness Cluster(int nodes) => new SimHarness(nodes).Boot();
+    /// <summary>A three-node cluster at rest and its roles: the master, the member it tells first, and the other one.</summary>
+    private static (SimHarness H, string Master, string Successor, string Third) Cluster(int seed = 1)
+    {
+        var h = new SimHarness(3, seed).Boot();
+        var master = h.Master!.Name;
+        var successor = Successor(h);
+        return (h, master, successor, h.Sim.Nodes.Single(n => n.Name != master && n.Name != successor).Name);
+    }
 
     [Fact]
     public void The_successor_told_ahead_opens_its_gate_after_its_commit_is_durable_and_the_others_before_theirs()
     {
-        var h = Cluster(3);
-        var master = h.Master!.Name;
-        var successor = Successor(h);
-        var third = h.Sim.Nodes.Single(n => n.Name != master && n.Name != successor).Name;
+        var (h, master, successor, third) = Cluster();
         var order = new Dictionary<string, List<string>> { [successor] = [], [third] = [] };
         foreach (var node in order.Keys)
             h[node].CrashBefore = e =>
@@ -53,10 +57,7 @@ public sealed class DecisionAheadTests(ITestOutputHelper output)
         var told = 0;
         for (var seed = 1; seed <= 8; seed++)
         {
-            var h = new SimHarness(3, seed).Boot();
-            var master = h.Master!.Name;
-            var successor = Successor(h);
-            var third = h.Sim.Nodes.Single(n => n.Name != master && n.Name != successor).Name;
+            var (h, master, successor, third) = Cluster(seed);
             h.Before(master, e => e is PersistRecord { Record.Decided: true }, crash: true);
 
             var run = h.CreateShared(third, "dg01", "disk01");
@@ -80,10 +81,7 @@ public sealed class DecisionAheadTests(ITestOutputHelper output)
     [Fact]
     public void A_master_that_dies_before_its_notice_left_is_told_by_its_successor_that_it_aborted()
     {
-        var h = Cluster(3);
-        var master = h.Master!.Name;
-        var successor = Successor(h);
-        var third = h.Sim.Nodes.Single(n => n.Name != master && n.Name != successor).Name;
+        var (h, master, successor, third) = Cluster();
         h.Before(master, e => SendOf<CommitNotice>(e, successor), crash: true);
 
         var run = h.CreateShared(third, "dg01", "disk01");
