@@ -319,7 +319,7 @@ public sealed class AgentHost : IAsyncDisposable
             case PersistRecord r: using (pacer.DiskIo()) store.Append(r.Record); break;
             case Reply r: if (pending.TryGetValue(r.RequestId, out var tcs)) tcs.TrySetResult(r.Response); break;
             case Fence f: kernel.Hold(NodeMachine.FenceId, f.DiskGroups); break;
-            case Unfence: kernel.Resume(NodeMachine.FenceId); break;
+            case Unfence: kernel.Resume(NodeMachine.FenceId); RewriteDirtyRegionsLater(); break;
             case Quiesce q: _ = QuiesceAsync(q); break;
             case Resume r: kernel.Resume(r.TransactionId); break;
             case WriteDiskCopies w: using (pacer.DiskIo()) diskCopies.Write(w.Before, w.After, w.DiskGroups, scanner.Scan(), w.Deported); break;
@@ -330,6 +330,15 @@ public sealed class AgentHost : IAsyncDisposable
             case Log l: log.Write(l.Text); break;
         }
     }
+
+    /// <summary>
+    /// Back among the members, this node writes its dirty region slots again a little later: a coordinator that
+    /// recovered them while it was away may clear one late (<see cref="DirtyRegionLog.Rewrite"/>).
+    /// </summary>
+    private void RewriteDirtyRegionsLater() =>
+        _ = Task.Delay(DirtyRegionRewriteDelay).ContinueWith(_ => Io.Drl?.Rewrite(), TaskScheduler.Default);
+
+    private static readonly TimeSpan DirtyRegionRewriteDelay = TimeSpan.FromSeconds(2);
 
     /// <summary>A committed AddNode (or a member the master names that this node missed): a peer from now on, and written into cluster.yaml.</summary>
     private void Define(NodeDefinition added)

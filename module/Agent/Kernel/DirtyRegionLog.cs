@@ -130,6 +130,22 @@ public sealed class DirtyRegionLog(string node, Func<IReadOnlyList<string>> defi
         }
     }
 
+    /// <summary>
+    /// Writes every slot this node uses again, as it stands. After this node rejoins, a coordinator that recovered
+    /// its regions while it was away may clear its slot late (it checked the node was not back just before the node
+    /// was admitted); the marks made since then are written back.
+    /// </summary>
+    public void Rewrite()
+    {
+        foreach (var disk in DisksNow())
+            lock (disk.Sync)
+                if (disk.Loaded && disk.Volumes.Count > 0)
+                {
+                    try { WriteNow(disk); }
+                    catch (IOException) { }   // a failing log disk: the marks' own writes report it
+                }
+    }
+
     /// <summary>What this node's previous run left in its slot on <paramref name="diskName"/> (read once, on first use of the disk).</summary>
     public (List<DirtyEntry> Entries, bool Overflow) Inherited(string diskName)
     {

@@ -68,6 +68,20 @@ public sealed class DirtyRegionLogTests : IDisposable
     }
 
     [Fact]
+    public void A_slot_cleared_late_by_the_coordinator_that_recovered_it_gets_the_marks_made_since_back()
+    {
+        using var drl = new DirtyRegionLog("n1", () => ["n1", "n2"], Guid.NewGuid(), () => database, PathOf);
+        using var mark = drl.Mark("dg", "vol1", 6L * Region, 4096);
+        var disk = DirtyRegions.LogDisk(group.Volumes[0])!;
+        var before = Slots(disk)[0]!;
+        WriteSlot(disk, 0, new DirtyRegionLogContent("n1", before.Incarnation, []));   // the late clear
+
+        drl.Rewrite();
+
+        Assert.Equal([6L], Slots(disk)[0]!.Entries.Single().Regions);
+    }
+
+    [Fact]
     public void A_volume_without_a_log_is_not_marked()
     {
         group.Volumes[0].Log = VolumeLogs.None;
