@@ -16,7 +16,7 @@ public sealed partial class NodeMachine
         foreach (var doubt in Records.Where(r => r.State == VolumeManager.Engine.Transactions.TransactionState.Prepared))
         {
             quiescedAt[doubt.Transaction.Id] = now;
-            Emit(new Quiesce(doubt.Transaction.Id, doubt.Transaction.DiskGroups.ToList()));
+            Emit(new Quiesce(doubt.Transaction.Id, HeldWhilePrepared(doubt.Transaction)));
         }
         Phase = NodePhase.Discovering;
         StartDiscovery(now);

@@ -32,8 +32,17 @@ public sealed partial class NodeMachine
         // doubt, as one that crashed before answering always was; a refusal after the drain records Aborted.
         Emit(new PersistRecord(preparing.With(TransactionState.Prepared, now)));
         quiescedAt[tx.Id] = now;
-        Emit(new Quiesce(tx.Id, tx.DiskGroups.ToList()));
+        Emit(new Quiesce(tx.Id, HeldWhilePrepared(tx)));
     }
+
+    /// <summary>
+    /// The groups a member holds while it is prepared: those the change touches; on the node the change takes out of
+    /// the cluster, every shared one too. The others go on without it once the change commits, told last or never
+    /// (a notice lost in a reset): until it learns the outcome it must serve nothing from a configuration they may have
+    /// moved past, and once removed it stays fenced.
+    /// </summary>
+    private List<string> HeldWhilePrepared(Transaction tx) =>
+        Removes(tx, self) ? [.. tx.DiskGroups.Union(Database.Shared.Select(g => g.Name))] : [.. tx.DiskGroups];
 
     /// <summary>
     /// A shared change on the same base that this node knows was decided (it coordinated it, or the coordinator said so
@@ -138,6 +147,7 @@ public sealed partial class NodeMachine
             Database = tx.ApplyTo(Database, self);
             if (tx.Scope == TransactionScope.Shared) Database.LastTransaction = tx.Id;
         }
+        if (Removes(tx, self)) FenceForGood();
         if (!aheadOfDecision) Emit(new Resume(tx.Id));
         if (!applied) Emit(new PersistDatabase(Database));
         ApplyDefinitionChanges(now, tx);

@@ -113,4 +113,13 @@ public sealed class MembershipRegressionTests(ITestOutputHelper output)
     /// </summary>
     [Fact]
     public void Seed_1508_a_node_removed_for_good_owes_no_recovery_of_its_own() => Passes(1508, chaos: true);
+
+    /// <summary>
+    /// n4 prepares its own removal (a change of no disk group: nothing was held) and loses the commit notice in a
+    /// connection reset; the others go on without it and detach a plex on a failing disk, while n4, not yet fenced (its
+    /// master was silent for less than the fence delay), still read that plex. The node a change removes now holds every
+    /// shared group while it is prepared, and stays fenced once removed.
+    /// </summary>
+    [Fact]
+    public void Seed_8317_the_node_being_removed_serves_nothing_while_the_others_go_on_without_it() => Passes(8317);
 }
