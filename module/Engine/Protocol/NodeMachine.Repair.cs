@@ -6,9 +6,11 @@ namespace VolumeManager.Engine.Protocol;
 /// <summary>
 /// A write that left a volume's plexes different on this node (a plex it cannot reach stays attached: Local policy)
 /// is repaired by a node that reaches them all: the requester asks the group's coordinator (the master for a shared
-/// group, the owner for a private one); the coordinator names the repairer — itself, or, when it is the requester, the
-/// next joined member in rank — which copies the range from the first Active plex to the others (<see cref="CopyRange"/>)
-/// and answers the requester. No answer or a failed one leaves the range to the requester to ask again.
+/// group, the owner for a private one); the coordinator names the repairer — the joined members other than the
+/// requester in turn, itself first, then the others in rank (<see cref="Repairer"/>) — which copies the range from the
+/// first Active plex to the others (<see cref="CopyRange"/>) and answers the requester. No answer or a failed one leaves
+/// the range to the requester to ask again, and the next request goes to the next member: one that cannot reach a plex
+/// for good is not the one asked every time.
 /// </summary>
 public sealed partial class NodeMachine
 {
@@ -32,7 +34,9 @@ public sealed partial class NodeMachine
     {
         if (ask.Assigned || Database.Find(ask.DiskGroup) is { Shared: false }) { Emit(new CopyRange(ask.Requester, ask.Ref, ask.DiskGroup, ask.Volume, ask.Offset, ask.Length)); return; }
         if (!IsMaster) { Answer(ask.Requester, ask.Ref, ErrorIds.MasterChanged, $"node {self} is not the master; the master is {Master ?? "unknown"}."); return; }
-        switch (Repairer(ask.Requester))
+        var named = Repairer(ask.Requester);
+        repairTurn++;
+        switch (named)
         {
             case null: Answer(ask.Requester, ask.Ref, ErrorIds.AgentNotRunning, $"no joined member but node {ask.Requester} can repair volume '{ask.Volume}'."); break;
             case var repairer when repairer == self: Emit(new CopyRange(ask.Requester, ask.Ref, ask.DiskGroup, ask.Volume, ask.Offset, ask.Length)); break;
@@ -45,10 +49,13 @@ public sealed partial class NodeMachine
         }
     }
 
-    /// <summary>Who repairs a range for <paramref name="requester"/>: the master, unless it is the requester (it cannot reach a plex); then the next joined member in rank.</summary>
-    public string? Repairer(string requester) =>
-        requester != self ? self
-        : Members.Where(m => m.State == MemberState.Joined && m.Name != requester && IsReachable(m.Name)).OrderBy(m => m.Rank).Select(m => m.Name).FirstOrDefault();
+    /// <summary>Who repairs the next range for <paramref name="requester"/>: a joined member other than it, in turn (this node first, then the others in rank).</summary>
+    public string? Repairer(string requester)
+    {
+        var candidates = Members.Where(m => m.State == MemberState.Joined && m.Name != requester && IsReachable(m.Name))
+            .OrderBy(m => m.Name == self ? -1 : m.Rank).Select(m => m.Name).ToList();
+        return candidates.Count == 0 ? null : candidates[(int)(repairTurn % candidates.Count)];
+    }
 
     private void OnRangeCopied(RangeCopied copied)
     {

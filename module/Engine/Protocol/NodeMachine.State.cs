@@ -75,6 +75,8 @@ public sealed partial class NodeMachine
     private (string Node, DateTimeOffset Until)? promised;
     /// <summary>When this node last sent its heartbeats.</summary>
     private DateTimeOffset lastHeartbeat;
+    /// <summary>(Master.) How many failed writes' repairs it has assigned: the next goes to the next member in turn.</summary>
+    private long repairTurn;
     /// <summary>(Master.) Join requests held until the change in progress ends.</summary>
     private readonly List<JoinRequest> pendingJoins = [];
     /// <summary>(Master.) The epoch at which it last admitted each node: a leave notice from before that is stale.</summary>

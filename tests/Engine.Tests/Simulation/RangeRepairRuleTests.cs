@@ -11,8 +11,8 @@ namespace VolumeManager.Engine.Tests.Simulation;
 
 /// <summary>
 /// The engine's rule for who repairs a range a failed write left different (NodeMachine.Repair): the requester asks the
-/// master; the master repairs it itself, or, when it is the requester (it cannot reach a plex), names the next joined
-/// member in rank; the repairer's copy is answered to the requester. With no one else to repair it, the request fails.
+/// master; the master names the joined members other than the requester in turn, itself first, then the others in rank;
+/// the repairer's copy is answered to the requester. With no one else to repair it, the request fails.
 /// </summary>
 [Trait("Category", "Simulation")]
 public sealed class RangeRepairRuleTests(ITestOutputHelper output)
@@ -84,6 +84,22 @@ public sealed class RangeRepairRuleTests(ITestOutputHelper output)
 
         h.Sim.Data.FailingPaths.Clear();
         Assert.True(Repair(h, slave).Answer.Ok);
+    }
+
+    [Fact]
+    public void A_repairer_that_cannot_reach_a_plex_for_good_is_not_the_one_asked_again()
+    {
+        var h = Mirrored();
+        var slave = h.Sim.Nodes.First(n => n != h.Master).Name;
+        var disk = h.Master!.Machine!.Database.Find("dg")!.FindVolume("m")!.Plexes[1].DiskNames.First();
+        h.Sim.Data.FailingPaths.Add((h.Master.Name, disk));
+
+        Assert.False(Repair(h, slave).Answer.Ok);
+        var (answer, copiedOn) = Repair(h, slave);
+
+        Assert.True(answer.Ok, answer.Error);
+        Assert.DoesNotContain(h.Master.Name, copiedOn);
+        Assert.DoesNotContain(slave, copiedOn);
     }
 
     [Fact]

@@ -42,6 +42,14 @@ public sealed class RangeRepairSimulationTests(ITestOutputHelper output)
         return new Setup(h, writer, disk);
     }
 
+    /// <summary>Every node but the writer loses (or gets back) its path to the failing disk: no one can repair meanwhile.</summary>
+    private static void CutRepairers(Setup s, bool cut)
+    {
+        foreach (var node in s.H.Sim.Nodes.Where(n => n != s.Writer))
+            if (cut) s.H.Sim.Data.FailingPaths.Add((node.Name, s.FailingDisk));
+            else s.H.Sim.Data.FailingPaths.Remove((node.Name, s.FailingDisk));
+    }
+
     private static Volume Volume(SimNode node) => node.Machine!.Database.Find("dg")!.FindVolume("m")!;
 
     private static void WriteOnce(Setup s)
@@ -71,17 +79,17 @@ public sealed class RangeRepairSimulationTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_repairer_that_cannot_reach_a_plex_leaves_the_range_marked_and_it_is_asked_again_until_one_can()
+    public void A_range_no_repairer_can_reach_stays_marked_and_is_asked_again_until_one_can()
     {
         var s = LocalMirror(1);
         var master = s.H.Master!;
-        s.H.Sim.Data.FailingPaths.Add((master.Name, s.FailingDisk));
+        CutRepairers(s, cut: true);
         WriteOnce(s);
         s.H.RunFor(TimeSpan.FromSeconds(5));
         Assert.Equal((1, 0, 1), (s.H.Sim.Data.LeftDifferent, s.H.Sim.Data.Repaired, s.H.Sim.Data.RepairsPending));
         Assert.Equal(2, s.H.Sim.Data.ValuesAt(Volume(master), Block).Distinct().Count());
 
-        s.H.Sim.Data.FailingPaths.Remove((master.Name, s.FailingDisk));
+        CutRepairers(s, cut: false);
         s.H.RunUntil(() => s.H.Sim.Data.Repaired > 0, TimeSpan.FromSeconds(10), "the repair asked again");
         Assert.Single(s.H.Sim.Data.ValuesAt(Volume(master), Block).Distinct());
     }
@@ -91,11 +99,11 @@ public sealed class RangeRepairSimulationTests(ITestOutputHelper output)
     {
         var s = LocalMirror(1);
         var master = s.H.Master!;
-        s.H.Sim.Data.FailingPaths.Add((master.Name, s.FailingDisk));   // no repair can succeed yet
+        CutRepairers(s, cut: true);   // no repair can succeed yet
         WriteOnce(s);
         s.H.RunFor(TimeSpan.FromSeconds(1));
         s.H.Sim.Crash(s.Writer);
-        s.H.Sim.Data.FailingPaths.Remove((master.Name, s.FailingDisk));
+        CutRepairers(s, cut: false);
         s.H.Settle();
         s.H.RunUntil(() => s.H.Sim.Data.LeftToRecovery > 0, TimeSpan.FromSeconds(5), "the stopped repair to be counted");
         s.H.Sim.Data.FailingPaths.Clear();
