@@ -403,7 +403,10 @@ public sealed class SimData(Simulator sim)
     {
         var block = (group.Id, volume.Name, offset);
         if (offset + BlockBytes > volume.SizeBytes || (inFlight.TryGetValue(block, out var write) && write.Alive) || Repairing(block)) return;
-        var values = volume.ActivePlexes.Select(p => (p.Name, Value: VolumeMap.Spans(p, offset, BlockBytes).Select(s => blocks.GetValueOrDefault((s.Disk, s.DiskOffset))).DefaultIfEmpty().Min())).ToList();
+        // A plex on a disk that fails every write takes none of them while its detach is owed (a member may be down, so
+        // it cannot commit yet): agreement is asked of the others. Invariant 7 still checks what reads return.
+        var values = volume.ActivePlexes.Where(p => !p.DiskNames.Any(FailingDisks.Contains))
+            .Select(p => (p.Name, Value: VolumeMap.Spans(p, offset, BlockBytes).Select(s => blocks.GetValueOrDefault((s.Disk, s.DiskOffset))).DefaultIfEmpty().Min())).ToList();
         if (values.Select(v => v.Value).Distinct().Count() <= 1) return;
         if (sim.Violations.Any(v => v.Invariant == InvariantId.MirrorsAgree && v.Message.Contains($"'{volume.Name}' of '{group.Name}' at byte {offset} ", StringComparison.Ordinal))) return;
         sim.Violations.Add(new Violation(InvariantId.MirrorsAgree,
