@@ -130,6 +130,9 @@ Describe 'Volumes over Local endpoints' {
         $seen.Layout | Should -Match 'v1-02:Stale:'
         (Get-VmVolume dg01 v1 -Node n3).State | Should -Be 'Degraded'
         (Get-VmPlex -DiskGroup dg01 -Volume v1 -Name v1-02 -Node n2).State | Should -Be 'Stale'
+        # The hold takes the first copy that reaches it: v1-02's, before the next test starts a copy of its own.
+        $log = Join-Path (Get-StateDirectory $script:cluster n1) 'vmconfigd.log'
+        Wait-Until { (Get-Content $log -Raw) -match 'holding ResyncChunk' } -Because "the master's copy of v1-02 to reach its hold"
     }
 
     It 'adds a mirror on the disk asked for with -Disk' {
