@@ -41,8 +41,11 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
             Start(target, ct);
         var stale = targets.Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
         foreach (var (key, entry) in tasks.Held())
-            if (entry.Task.Kind != TaskKind.Recovery && entry.Restart is not null && !stale.Contains(key)) tasks.Forget(key);
+            if (Copies(entry.Task) && entry.Restart is not null && !stale.Contains(key)) tasks.Forget(key);
     }
+
+    /// <summary>The tasks this service runs (a stale plex's copy); the registry also holds recoveries and repairs.</summary>
+    private static bool Copies(ResyncTask task) => task.Kind is TaskKind.Resync or TaskKind.Relocation;
 
     private void Start(ResyncTarget target, CancellationToken ct)
     {
@@ -173,7 +176,7 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
     public void Settle()
     {
         foreach (var (key, entry) in tasks.Held())
-            if (entry.Task.Kind != TaskKind.Recovery && tasks.Shown(entry) is { State: ResyncState.Running } shown
+            if (Copies(entry.Task) && tasks.Shown(entry) is { State: ResyncState.Running } shown
                 && shown.DoneBytes >= shown.TotalBytes && Current(entry.Task) is null)
                 tasks.Finish(key, entry.Task, Gone(entry.Task), null);
     }

@@ -15,11 +15,11 @@ public sealed class ResyncSettleTests
         service = new ResyncService(new ResyncHost("n1", () => database, _ => true, (_, _) => throw new InvalidOperationException(),
             (_, _) => Task.CompletedTask, _ => { }), kernel: null!, copier: null!, tasks);
 
-    private TaskEntry Hold(long doneBytes)
+    private TaskEntry Hold(long doneBytes, TaskKind kind = TaskKind.Resync)
     {
         var task = new ResyncTask
         {
-            Id = "resync-dg01-vol1-02", Kind = TaskKind.Resync, Node = "n1", DiskGroup = "dg01", Volume = "vol1", Plex = "vol1-02",
+            Id = "resync-dg01-vol1-02", Kind = kind, Node = "n1", DiskGroup = "dg01", Volume = "vol1", Plex = "vol1-02",
             TotalBytes = 64L << 20, DoneBytes = doneBytes, State = ResyncState.Running,
         };
         var entry = new TaskEntry(task, new TaskControl(false, false, 0), _ => { });
@@ -43,6 +43,15 @@ public sealed class ResyncSettleTests
         var shown = Assert.Single(tasks.Snapshot());
         Assert.Equal(ResyncState.Completed, shown.State);
         Assert.Null(shown.Error);
+    }
+
+    [Fact]
+    public void A_repair_done_copying_is_left_to_its_repairer()
+    {
+        var entry = Hold(doneBytes: 64L << 20, TaskKind.Repair);
+        entry.Task.Plex = "vol1-01,vol1-02";
+        service.Settle();
+        Assert.Equal(ResyncState.Running, Assert.Single(tasks.Snapshot()).State);
     }
 
     [Fact]
