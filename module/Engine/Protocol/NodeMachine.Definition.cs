@@ -108,14 +108,6 @@ public sealed partial class NodeMachine
         peerGenerations.Remove(node);
     }
 
-    /// <summary>Taken out of the cluster: its shared groups are fenced before the change's own hold is let go, and stay so.</summary>
-    private void FenceForGood()
-    {
-        if (fenced || Database.Shared.Count == 0) return;
-        fenced = true;
-        Emit(new Fence(Database.Shared.Select(g => g.Name).ToList()));
-    }
-
     /// <summary>This node was removed for good: it follows no master and answers no peer (its agent is stopped next).</summary>
     private void LeaveForGood()
     {

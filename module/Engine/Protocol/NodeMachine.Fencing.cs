@@ -26,18 +26,23 @@ public sealed partial class NodeMachine
         // no members at all (they restarted); it waits for the membership, or its eviction, instead.
         var cut = Phase != NodePhase.Joined || !HasQuorum(m => m.Name != self && now - lastHeard.GetValueOrDefault(m.Name, DateTimeOffset.MinValue) < FenceAfter
             && (!fenced || heardEpoch.GetValueOrDefault(m.Name) <= Epoch && !lookingForCluster.Contains(m.Name)));
-        if (cut && !fenced && Database.Shared.Count > 0)
-        {
-            var shared = Database.Shared.Select(g => g.Name).ToList();
-            fenced = true;
-            Log($"fenced: {(Phase != NodePhase.Joined ? $"not a Joined member ({Phase})" : $"no majority of the members heard for {FenceAfter.TotalSeconds:0.###} s")}; I/O to {string.Join(", ", shared)} waits");
-            Emit(new Fence(shared));
-        }
+        if (cut && !fenced)
+            FenceShared(Phase != NodePhase.Joined ? $"not a Joined member ({Phase})" : $"no majority of the members heard for {FenceAfter.TotalSeconds:0.###} s");
         else if (!cut && fenced)
         {
             fenced = false;
             Log("fence lifted: a Joined member with a quorum in reach");
             Emit(new Unfence());
         }
+    }
+
+    /// <summary>Holds the I/O to every shared group at the gate (a node with none has nothing to hold), saying why.</summary>
+    private void FenceShared(string why)
+    {
+        if (fenced || Database.Shared.Count == 0) return;
+        var shared = Database.Shared.Select(g => g.Name).ToList();
+        fenced = true;
+        Log($"fenced: {why}; I/O to {string.Join(", ", shared)} waits");
+        Emit(new Fence(shared));
     }
 }

@@ -147,7 +147,8 @@ public sealed partial class NodeMachine
             Database = tx.ApplyTo(Database, self);
             if (tx.Scope == TransactionScope.Shared) Database.LastTransaction = tx.Id;
         }
-        if (Removes(tx, self)) FenceForGood();
+        // Taken out of the cluster: fenced before the change's own hold is let go, and for good (it is never Joined again).
+        if (Removes(tx, self)) FenceShared($"node {self} is removed from the cluster by {tx.Id}");
         if (!aheadOfDecision) Emit(new Resume(tx.Id));
         if (!applied) Emit(new PersistDatabase(Database));
         ApplyDefinitionChanges(now, tx);
