@@ -40,6 +40,14 @@ public sealed class RangeRepairRuleTests(ITestOutputHelper output)
         return (answer.Result, copiedOn);
     }
 
+    /// <summary>The master's path to the disk of the volume's second plex fails; the disk's name.</summary>
+    private static string CutMastersPath(SimHarness h)
+    {
+        var disk = h.Master!.Machine!.Database.Find("dg")!.FindVolume("m")!.Plexes[1].DiskNames.First();
+        h.Sim.Data.FailingPaths.Add((h.Master.Name, disk));
+        return disk;
+    }
+
     private static string NextInRank(SimHarness h) =>
         h.Master!.Machine!.Members.Where(m => m.Name != h.Master.Name && m.State == MemberState.Joined).OrderBy(m => m.Rank).First().Name;
 
@@ -74,8 +82,7 @@ public sealed class RangeRepairRuleTests(ITestOutputHelper output)
     {
         var h = Mirrored();
         var slave = h.Sim.Nodes.First(n => n != h.Master).Name;
-        var disk = h.Master!.Machine!.Database.Find("dg")!.FindVolume("m")!.Plexes[1].DiskNames.First();
-        h.Sim.Data.FailingPaths.Add((h.Master.Name, disk));
+        var disk = CutMastersPath(h);
 
         var (refused, _) = Repair(h, slave);
         Assert.False(refused.Ok);
@@ -91,8 +98,7 @@ public sealed class RangeRepairRuleTests(ITestOutputHelper output)
     {
         var h = Mirrored();
         var slave = h.Sim.Nodes.First(n => n != h.Master).Name;
-        var disk = h.Master!.Machine!.Database.Find("dg")!.FindVolume("m")!.Plexes[1].DiskNames.First();
-        h.Sim.Data.FailingPaths.Add((h.Master.Name, disk));
+        CutMastersPath(h);
 
         Assert.False(Repair(h, slave).Answer.Ok);
         var (answer, copiedOn) = Repair(h, slave);
