@@ -98,6 +98,58 @@ public static class KillWindowSignals
         [pscustomobject]@{ Verdict = $verdict; Run = (Receive-Change $job $Delay) }
     }
 
+    # Runs $Change and kills the master's agent once every member may have prepared it and before the successor was
+    # told to commit: the master is stopped (SIGSTOP) at small steps into the change and the successor asked where
+    # the change stands. A notice already on its way reaches the successor while the master is stopped, so the
+    # successor is asked twice, 20 ms apart. Says 'Landed' when the change then failed with MasterChanged, 'Late'
+    # when the successor was told before the master could be stopped.
+    function Invoke-KilledBeforeNotice([scriptblock] $Change, [string] $Victim, [int] $Delay) {
+        $successor = (Select-Roles)[1]
+        $before = (Get-LastTransaction $successor).transaction.id
+        $agent = Get-AgentPid $Victim
+        $job = Start-Change $Change
+        Wait-Milliseconds $Delay
+        $verdict = $null
+        while (-not $verdict) {
+            [KillWindowSignals]::Stop($agent)
+            $verdict = Find-Prepared -Node $successor -Before $before
+            if ($verdict -eq 'Landed') { Stop-Process -Id $agent -Force; break }
+            [KillWindowSignals]::Continue($agent)
+            if (-not $verdict -and $job.State -ne 'Running') { $verdict = 'Late' }
+            Wait-Milliseconds 1
+        }
+        $run = Receive-Change $job $Delay
+        if ($verdict -eq 'Landed' -and $run.Errors.FullyQualifiedErrorId -notlike 'MasterChanged,*') { $verdict = 'Late' }
+        [pscustomobject]@{ Verdict = $verdict; Run = $run }
+    }
+
+    # 'Landed' when $Node holds the change after $Before prepared and still does 20 ms later, 'Late' once it
+    # went past Prepared, $null before it prepared.
+    function Find-Prepared([string] $Node, [string] $Before) {
+        $record = Get-LastTransaction $Node
+        if ($record.transaction.id -eq $Before) { return $null }
+        if ($record.state -ne 'Prepared') { return ($record.state -in 'Committed', 'Aborted') ? 'Late' : $null }
+        [Threading.Thread]::Sleep(20)
+        ((Get-LastTransaction $Node).state -eq 'Prepared') ? 'Landed' : 'Late'
+    }
+
+    # Kills $Victim's agent (a script block naming it) with $Kill (Invoke-KilledAtDecision or
+    # Invoke-KilledBeforeNotice), starting the stops earlier into the change on each try; $null after 8 tries that
+    # did not land. $Undo runs after every try that did not land.
+    function Invoke-UntilStoppedKill([scriptblock] $Change, [scriptblock] $Undo, [scriptblock] $Victim, [string] $Kill = 'Invoke-KilledAtDecision') {
+        $took = Measure-Change $Change $Undo
+        for ($try = 1; $try -le 8; $try++) {
+            $node = & $Victim
+            $delay = [int]($took * 0.4 / $try)
+            $killed = & $Kill -Change $Change -Victim $node -Delay $delay
+            Write-Host "    try ${try}: $node stopped from $delay ms in: $($killed.Verdict) ($([int]$killed.Run.Milliseconds) ms)"
+            if ($killed.Verdict -eq 'Landed') { return [pscustomobject]@{ Run = $killed.Run; Victim = $node; Tries = $try } }
+            Restore-TestCluster -Cluster $script:cluster
+            & $Undo
+        }
+        $null
+    }
+
     # Asks the master, while the victim is stopped, whether the change is decided ('Landed') or acknowledged by the
     # victim ('Late'); $null when it is not decided yet. Waits a little only once the victim has prepared, since the
     # other members may still be preparing.
@@ -172,16 +224,7 @@ Describe 'Failures at the worst moment, on real processes' {
         try {
             $change = { param($c) New-VmVolume -Cluster $c -DiskGroup dgk -Name ksucc -Size 4MB -Mirror 2 -ErrorAction Continue 2>&1 3>&1 }
             $undo = { Remove-VmVolume -DiskGroup dgk -Name ksucc -Confirm:$false -ErrorAction Ignore }
-            $took = Measure-Change $change $undo
-            $landed = $null
-            for ($try = 1; $try -le 8 -and -not $landed; $try++) {
-                $victim = (Select-Roles)[1]
-                $delay = [int]($took * 0.4 / $try)
-                $kill = Invoke-KilledAtDecision -Change $change -Victim $victim -Delay $delay
-                Write-Host "    try ${try}: $victim stopped from $delay ms in: $($kill.Verdict) ($([int]$kill.Run.Milliseconds) ms)"
-                if ($kill.Verdict -eq 'Landed') { $landed = [pscustomobject]@{ Run = $kill.Run; Victim = $victim; Tries = $try } }
-                else { Restore-TestCluster -Cluster $script:cluster; & $undo }
-            }
+            $landed = Invoke-UntilStoppedKill -Change $change -Undo $undo -Victim { (Select-Roles)[1] }
             $landed | Should -Not -BeNullOrEmpty -Because 'the successor is stopped before it acknowledges'
             $landed.Run.Errors | Should -BeNullOrEmpty
             Write-Host "    the successor's kill landed after the decision in $($landed.Tries) tries; the change returned in $([int]$landed.Run.Milliseconds) ms"
@@ -208,12 +251,8 @@ Describe 'Failures at the worst moment, on real processes' {
     It 'records a commit at the same generation on a slave killed after it prepared, once it rejoins' {
         $change = { param($c) New-VmVolume -Cluster $c -DiskGroup dgk -Name kprep -Size 4MB -ErrorAction Continue 2>&1 3>&1 }
         $undo = { Remove-VmVolume -DiskGroup dgk -Name kprep -Confirm:$false -ErrorAction Ignore }
-        $took = Measure-Change $change $undo
-        $landed = Invoke-UntilLanded -Change $change -Victim { (Select-Roles)[-1] } -Undo $undo -Delay ($took * 0.7) -Step ($took * 0.1) -Classify {
-            param($run, $victim)
-            if ($run.Errors.Count -gt 0) { return 'Early' }
-            if (Test-Acknowledged (Get-LastTransaction (Get-VmCluster).Master) $victim) { 'Late' } else { 'Landed' }
-        }
+        $landed = Invoke-UntilStoppedKill -Change $change -Undo $undo -Victim { (Select-Roles)[-1] }
+        $landed | Should -Not -BeNullOrEmpty -Because 'the slave is stopped after it prepared and before it acknowledges'
         Write-Host "    the slave's kill landed after it prepared and before it committed in $($landed.Tries) tries"
         $id = (Get-LastTransaction (Get-VmCluster).Master).transaction.id
         Restore-TestCluster -Cluster $script:cluster
@@ -245,12 +284,8 @@ Describe 'Failures at the worst moment, on real processes' {
     It 'reports a MasterChanged abort naming the master once, as soon as the successor has settled it' {
         $change = { param($c) New-VmVolume -Cluster $c -DiskGroup dgk -Name kabort -Size 4MB -ErrorAction Continue 2>&1 3>&1 }
         $undo = { Remove-VmVolume -DiskGroup dgk -Name kabort -Confirm:$false -ErrorAction Ignore }
-        $took = Measure-Change $change $undo
-        $landed = Invoke-UntilLanded -Change $change -Victim { (Get-VmCluster).Master } -Undo $undo -Delay ($took * 0.7) -Step ($took * 0.1) -Classify {
-            param($run, $victim)
-            if ($run.Errors.Count -eq 0) { return 'Late' }
-            if ($run.Errors[0].FullyQualifiedErrorId -like 'MasterChanged,*') { 'Landed' } else { 'Early' }
-        }
+        $landed = Invoke-UntilStoppedKill -Change $change -Undo $undo -Victim { (Get-VmCluster).Master } -Kill 'Invoke-KilledBeforeNotice'
+        $landed | Should -Not -BeNullOrEmpty -Because 'the master is stopped after the members prepared and before the successor is told'
         Write-Host "    the master's kill landed between the commit request and the successor's notice in $($landed.Tries) tries; the change returned in $([int]$landed.Run.Milliseconds) ms (failure timeout 6000 ms)"
         $error0 = $landed.Run.Errors[0]
         $error0.TargetObject | Should -Be $landed.Victim
