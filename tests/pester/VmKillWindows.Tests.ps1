@@ -75,6 +75,20 @@ public static class KillWindowSignals
 }
 '@
 
+    # Stops $Agent (SIGSTOP) at 1 ms steps while $Job runs and asks $Where where the change stands: 'Landed' kills the
+    # stopped agent; 'Late', or the change ending first, lets it go on.
+    function Stop-InWindow([int] $Agent, $Job, [scriptblock] $Where) {
+        while ($true) {
+            [KillWindowSignals]::Stop($Agent)
+            $verdict = & $Where
+            if ($verdict -eq 'Landed') { Stop-Process -Id $Agent -Force; return $verdict }
+            [KillWindowSignals]::Continue($Agent)
+            if ($verdict) { return $verdict }
+            if ($Job.State -ne 'Running') { return 'Late' }
+            Wait-Milliseconds 1
+        }
+    }
+
     # Runs $Change and kills $Victim's agent once the master has decided the change and before $Victim acknowledged
     # it. That window is a few milliseconds wide, narrower than a kill's timing jitter on a busy machine, so instead
     # of aiming at it the victim is stopped (SIGSTOP) at small steps into the change and the master asked where the
@@ -86,15 +100,7 @@ public static class KillWindowSignals
         $agent = Get-AgentPid $Victim
         $job = Start-Change $Change
         Wait-Milliseconds $Delay
-        $verdict = $null
-        while (-not $verdict) {
-            [KillWindowSignals]::Stop($agent)
-            $verdict = Find-Decision -Master $master -Victim $Victim -Before $before
-            if ($verdict -eq 'Landed') { Stop-Process -Id $agent -Force; break }
-            [KillWindowSignals]::Continue($agent)
-            if (-not $verdict -and $job.State -ne 'Running') { $verdict = 'Late' }
-            Wait-Milliseconds 1
-        }
+        $verdict = Stop-InWindow $agent $job { Find-Decision -Master $master -Victim $Victim -Before $before }
         [pscustomobject]@{ Verdict = $verdict; Run = (Receive-Change $job $Delay) }
     }
 
@@ -109,15 +115,7 @@ public static class KillWindowSignals
         $agent = Get-AgentPid $Victim
         $job = Start-Change $Change
         Wait-Milliseconds $Delay
-        $verdict = $null
-        while (-not $verdict) {
-            [KillWindowSignals]::Stop($agent)
-            $verdict = Find-Prepared -Node $successor -Before $before
-            if ($verdict -eq 'Landed') { Stop-Process -Id $agent -Force; break }
-            [KillWindowSignals]::Continue($agent)
-            if (-not $verdict -and $job.State -ne 'Running') { $verdict = 'Late' }
-            Wait-Milliseconds 1
-        }
+        $verdict = Stop-InWindow $agent $job { Find-Prepared -Node $successor -Before $before }
         $run = Receive-Change $job $Delay
         if ($verdict -eq 'Landed' -and $run.Errors.FullyQualifiedErrorId -notlike 'MasterChanged,*') { $verdict = 'Late' }
         [pscustomobject]@{ Verdict = $verdict; Run = $run }
