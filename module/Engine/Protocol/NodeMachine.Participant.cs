@@ -297,6 +297,8 @@ public sealed partial class NodeMachine
             if (outcome is null && !produced && CannotKnow(record, masterGeneration)) { Log($"{record.Transaction.Id} stays in doubt: master {Master} has no outcome for it"); continue; }
             var state = produced || outcome?.State == TransactionState.Committed ? TransactionState.Committed : TransactionState.Aborted;
             var settled = record.With(state, now);
+            // A record only checked here may hold an earlier round's copy (the coordinator reopened it on a newer base).
+            if (outcome is not null) settled.Transaction = outcome.Transaction;
             settled.Error ??= state == TransactionState.Committed ? null : outcome?.Error ?? "settled on rejoin: the master has no commit of it";
             if (outcome is { State: TransactionState.Committed }) settled.Generation = outcome.Generation;
             else if (produced) settled.Generation = Database.Generation;

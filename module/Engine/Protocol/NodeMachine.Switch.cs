@@ -34,6 +34,15 @@ public sealed partial class NodeMachine
         Emit(new Quiesce(tx.Id, [.. tx.DiskGroups]));
     }
 
+    /// <summary>
+    /// Why a commit must not apply once drained: settled meanwhile (a join took the outcome), or another change has
+    /// since committed on its base here (applying it would fork the history, as for a notice that arrives behind).
+    /// </summary>
+    private string? SettledWhileSwitching(Transaction tx) =>
+        Record(tx.Id) is { IsFinal: true } settled ? $"it was settled {settled.State} meanwhile"
+        : tx.Scope == TransactionScope.Shared && tx.BaseGeneration != Database.Generation && !AlreadyApplied(tx)
+            ? $"generation {tx.BaseGeneration} has been passed here ({Database.Generation})" : null;
+
     private void OnSwitchDrained(Quiesced drained, PendingSwitch pending)
     {
         var tx = pending.Record.Transaction;
@@ -43,6 +52,12 @@ public sealed partial class NodeMachine
             Log($"the switch to {tx.Id} waits: {drained.Reason}");
             switching[tx.Id] = pending;
             Emit(new Quiesce(tx.Id, [.. tx.DiskGroups]));
+            return;
+        }
+        if (SettledWhileSwitching(tx) is { } why)
+        {
+            Log($"the switch to {tx.Id} applies nothing: {why}");
+            Emit(new Resume(tx.Id));
             return;
         }
         // The record's freeze counts the prepare's too.
