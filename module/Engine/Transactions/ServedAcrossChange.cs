@@ -45,7 +45,7 @@ public static class ServedAcrossChange
 
     /// <summary>With one active plex at most there is nothing a log would recover (a stale plex is copied whole).</summary>
     private static bool SameLog(Volume before, Volume after) => after.ActivePlexes.Count() < 2
-        || DirtyRegions.Logs(before) == DirtyRegions.Logs(after) && DirtyRegions.LogDisks(before).SequenceEqual(DirtyRegions.LogDisks(after));
+        || DirtyRegions.Logs(before) == DirtyRegions.Logs(after) && DirtyRegions.LogDisk(before) == DirtyRegions.LogDisk(after);
 
     /// <summary>Where the plex's first <paramref name="limit"/> bytes live, as runs of disk space (adjacent subdisks joined).</summary>
     private static List<(string Disk, long Offset, long Length)> Extents(Plex plex, long limit)
