@@ -319,7 +319,8 @@ public static class Scenario
         var violations = new List<Violation>();
         if (options.CheckLiveness)
         {
-            var settled = sim.RunUntil(() => !workload.Running.Any() && QuickSettled(sim) && AtRest(sim, sim.Elapsed - stopped).Count == 0,
+            // Writes that failed before the disks were replaced may still be asking for detaches: not at rest yet.
+            var settled = sim.RunUntil(() => !workload.Running.Any() && sim.Data.DetachesAwaited == 0 && QuickSettled(sim) && AtRest(sim, sim.Elapsed - stopped).Count == 0,
                 options.SettleBound, TimeSpan.FromMilliseconds(100));
             if (!settled)
             {
@@ -328,6 +329,8 @@ public static class Scenario
                     violations.Add(new Violation(InvariantId.Liveness, $"{(sim.Elapsed - stopped).TotalSeconds:0.#} s after faults stopped, {node.Name}'s kernel still blocks I/O to a quiesced disk group.", node.Name));
                 foreach (var run in workload.Running)
                     violations.Add(new Violation(InvariantId.Liveness, $"{(sim.Elapsed - stopped).TotalSeconds:0.#} s after faults stopped, {run} has not ended.", run.Node));
+                if (sim.Data.DetachesAwaited > 0)
+                    violations.Add(new Violation(InvariantId.Liveness, $"{(sim.Elapsed - stopped).TotalSeconds:0.#} s after faults stopped, {sim.Data.DetachesAwaited} failed write(s) still wait for a plex's detach: {sim.Data.DetachesAwaitedText}"));
             }
             else if (options.FinalChange && sim.Nodes.First(sim.InCluster) is var home && workload.SaneProposal(home.Name) is { } proposal)
             {

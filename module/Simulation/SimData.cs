@@ -19,6 +19,7 @@ public sealed class SimData(Simulator sim)
 {
     public const int BlockBytes = 4096;
     private static readonly TimeSpan DetachBudget = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan DetachAnswerTimeout = TimeSpan.FromSeconds(5);
     private readonly Dictionary<(string Disk, long Offset), long> blocks = [];
     private readonly Dictionary<(Guid Group, string Volume), Dictionary<long, long>> acknowledged = [];
     private readonly Dictionary<(Guid Group, string Volume, long Offset), Write> inFlight = [];
@@ -54,6 +55,11 @@ public sealed class SimData(Simulator sim)
     public int GoneWithVolume { get; private set; }
     /// <summary>Repairs still owed to writers that run on in the cluster (their dirty marks held meanwhile).</summary>
     public int RepairsPending => repairing.Count(Owed);
+    /// <summary>Failed writes whose writer still runs in the cluster and waits for a plex's detach (it asks again while the cluster is busy).</summary>
+    public int DetachesAwaited => awaitingDetach.Count(Owed);
+    /// <summary>Those writes, for a violation's message.</summary>
+    public string DetachesAwaitedText => string.Join("; ", awaitingDetach.Where(Owed).Select(w => $"{w.Node.Name} v{w.Value} {w.Volume}@{w.Offset} missed [{string.Join(",", w.Missed)}] taken={w.Taken}"));
+    private readonly HashSet<Write> awaitingDetach = [];
 
     private bool Owed(Write write) => write.Alive && sim.InCluster(write.Node);
 
@@ -261,6 +267,13 @@ public sealed class SimData(Simulator sim)
     /// </summary>
     private async Task DetachThenAcknowledgeAsync(SimNode node, int incarnation, Write write)
     {
+        awaitingDetach.Add(write);
+        try { await DetachThenWriteAgainAsync(node, incarnation, write); }
+        finally { awaitingDetach.Remove(write); }
+    }
+
+    private async Task DetachThenWriteAgainAsync(SimNode node, int incarnation, Write write)
+    {
         var deadline = sim.Elapsed + DetachBudget;
         var left = new List<string>();
         while (write.Missed.Count > 0)
@@ -270,7 +283,7 @@ public sealed class SimData(Simulator sim)
                 while (node.Machine is null || Attached(node, write, plex))
                 {
                     if (node.Incarnation != incarnation || node.Machine is null || sim.Elapsed >= deadline) { Fail(write); return; }
-                    var outcome = await DetachAsync(node, write, plex, disk);
+                    var outcome = await DetachAsync(node, write, plex, disk, deadline);
                     if (outcome is Engine.Checks.ErrorIds.LastPlex or Engine.Checks.ErrorIds.DiskStillAccessible)
                     {
                         refused[(node.Name, write.GroupId, write.Volume, plex)] = sim.Elapsed + RefusalKept;
@@ -294,22 +307,28 @@ public sealed class SimData(Simulator sim)
         Acknowledge(node, write);
     }
 
-    /// <summary>Asks for the plex's detach and waits until it settles here: null once detached, else why not (an error id).</summary>
-    private async Task<string?> DetachAsync(SimNode node, Write write, string plex, string disk)
+    /// <summary>
+    /// Asks for the plex's detach and waits until it settles here: null once detached, else why not (an error id). Bounded
+    /// like the agent's KernelChanges: a proposal lost on its way to the master is never answered.
+    /// </summary>
+    private async Task<string?> DetachAsync(SimNode node, Write write, string plex, string disk, TimeSpan deadline)
     {
         ControlResponse answer;
         try
         {
-            answer = await sim.Request(node.Name, new KernelChangeRequest
+            var asked = sim.Request(node.Name, new KernelChangeRequest
             {
                 Scope = TransactionScope.Shared,
                 Operations = [new DetachPlex { DiskGroup = write.Group, Volume = write.Volume, Plex = plex, Disk = disk, Node = node.Name, Reason = "write failed: EIO" }],
             });
+            if (await Task.WhenAny(asked, Task.Delay(DetachAnswerTimeout, sim.Time)) != asked) return Engine.Checks.ErrorIds.MasterChanged;
+            answer = await asked;
         }
         catch (Engine.Initiation.EndpointException e) { return e.ErrorId; }
         if (!answer.Ok || answer.Transaction?.Id is not { } id) return answer.ErrorId ?? Engine.Checks.ErrorIds.TransactionAborted;
         while (node.Machine is null || Attached(node, write, plex))
         {
+            if (sim.Elapsed >= deadline) return Engine.Checks.ErrorIds.TransactionAborted;
             if (node.Machine?.Records.FirstOrDefault(r => r.Transaction.Id == id) is { State: TransactionState.Aborted } aborted) return aborted.ErrorId ?? Engine.Checks.ErrorIds.TransactionAborted;
             if (node.Machine is null) return Engine.Checks.ErrorIds.AgentNotRunning;
             await Task.Delay(TimeSpan.FromMilliseconds(20), sim.Time);

@@ -70,7 +70,10 @@ public sealed class SimResync(Simulator sim, Workload workload)
             var key = target.Key;
             Track(target.Group, target.Volume, target.Plex);
             if (!state.Offsets.TryGetValue(key, out var offset))
+            {
+                if (!machine.ServesOneConfiguration) continue;   // as the agent's ResyncService: a copy starts once every member serves this configuration
                 state.Offsets[key] = offset = ResyncRules.ResumeAt(Checkpoints(target).GetValueOrDefault(key), target.Volume.SizeBytes);
+            }
             var decision = ResyncRules.Next(key, target, Coordinates(target.Group), held: false, ActivateEarly && offset * 2 >= target.Volume.SizeBytes ? target.Volume.SizeBytes : offset);
             switch (decision.Step)
             {

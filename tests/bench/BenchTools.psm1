@@ -43,17 +43,21 @@ function Get-BenchKernel([string] $Path, [string] $Node) {
 }
 
 # How long each of the transactions closed its disk groups' gates on each of the nodes, in ms.
-function Get-FreezeMs([string] $Path, [string[]] $Node, [string[]] $TransactionId) {
+# Each time the changes' gates were closed on the nodes, in ms: a change served side by side closes them twice (the
+# prepare's drain and the switch), one that removes or moves a plex once, from prepare to commit.
+function Get-FreezeMs([string] $Path, [string[]] $Node, [string[]] $TransactionId, [switch] $PerChange) {
     foreach ($n in $Node) {
-        (Get-BenchKernel $Path $n).freezes | Where-Object { $_.transactionId -in $TransactionId } |
-            ForEach-Object { ([DateTimeOffset] $_.opened - [DateTimeOffset] $_.closed).TotalMilliseconds }
+        $windows = (Get-BenchKernel $Path $n).freezes | Where-Object { $_.transactionId -in $TransactionId } |
+            ForEach-Object { [pscustomobject]@{ Id = $_.transactionId; Ms = ([DateTimeOffset] $_.opened - [DateTimeOffset] $_.closed).TotalMilliseconds } }
+        if ($PerChange) { $windows | Group-Object Id | ForEach-Object { ($_.Group | Measure-Object Ms -Sum).Sum } }
+        else { $windows.Ms }
     }
 }
 
 function Write-BenchTable([string] $Title, $Rows) {
     Write-Host ''
     Write-Host $Title
-    $Rows | Format-Table -AutoSize | Out-String -Width 120 | Write-Host
+    $Rows | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
 }
 
 Export-ModuleMember -Function Invoke-BenchAgentRequest, Measure-Ms, Get-Stats, Use-BenchCluster, Write-BenchTable, Get-BenchKernel, Get-FreezeMs

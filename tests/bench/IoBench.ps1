@@ -74,12 +74,15 @@ Use-BenchCluster -NodeCount 3 -DiskCount 4 -DiskSize 256MB -Body {
     }
     $ids = @(Get-VmTransaction -Node n1 | Select-Object -Last $Changes).Id
     $freezes = Get-FreezeMs $path 'n1', 'n2', 'n3' $ids
+    $perChange = Get-Stats (Get-FreezeMs $path 'n1', 'n2', 'n3' $ids -PerChange)
     $f = Get-Stats $freezes
     $c = Get-Stats $latency
-    Write-BenchTable "Freeze window of disk group 'bio' per node and change, $Changes changes while a writer on n2 made $writes writes of 64 KiB:" ([pscustomobject]@{
+    Write-BenchTable "Freeze windows of disk group 'bio' (each closing of its gate on a node; and their sum per node and change), $Changes changes while a writer on n2 made $writes writes of 64 KiB:" ([pscustomobject]@{
             'Freezes'           = @($freezes).Count
             'Freeze ms (med)'   = [Math]::Round($f.Median, 1)
             'Freeze ms (p99)'   = [Math]::Round($f.P99, 1)
+            'Closed/change ms (med)' = [Math]::Round($perChange.Median, 1)
+            'Closed/change ms (p99)' = [Math]::Round($perChange.P99, 1)
             'Change ms (med)'   = [Math]::Round($c.Median, 1)
             'Freeze/change'     = [Math]::Round($f.Median / $c.Median, 2)
         })

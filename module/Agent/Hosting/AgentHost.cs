@@ -105,7 +105,7 @@ public sealed class AgentHost : IAsyncDisposable
         nbd = new Nbd.NbdServer(state.Files.Nbd, new Nbd.VolumeExports(Io), log.Write);
         nbd.Start();
         var copier = new ResyncCopier(Io);
-        resync = new ResyncService(new ResyncHost(node.Name, () => machine.Database, Coordinates, SubmitAsync, faults.PassAsync, log.Write),
+        resync = new ResyncService(new ResyncHost(node.Name, () => machine.Database, Coordinates, () => machine.ServesOneConfiguration, SubmitAsync, faults.PassAsync, log.Write),
             kernel, copier, tasks);
         Io.Repairs = new RangeRepairs(SubmitAsync, () => machine.Database, log.Write);
         repairer = new RangeRepairer(node.Name, kernel, copier, () => machine.Database, tasks, log.Write);

@@ -12,6 +12,7 @@ public sealed record ResyncHost(
     string Node,
     Func<NodeDatabase> Database,
     Func<DiskGroup, bool> Coordinates,
+    Func<bool> ServesOneConfiguration,
     Func<ControlRequest, CancellationToken, Task<ControlResponse>> Submit,
     Func<string, CancellationToken, Task> Step,
     Action<string> Log);
@@ -36,6 +37,7 @@ public sealed class ResyncService(ResyncHost host, VolumeKernel kernel, ResyncCo
 
     private void StartWhatIsStale(CancellationToken ct)
     {
+        if (!host.ServesOneConfiguration()) return;
         var targets = ResyncRules.Targets(host.Database(), host.Coordinates).ToList();
         foreach (var target in targets.Where(t => !tasks.Contains(t.Key)))
             Start(target, ct);

@@ -11,9 +11,13 @@ namespace VolumeManager.Engine.Protocol;
 /// </summary>
 public sealed partial class NodeMachine
 {
-    /// <summary>The successor the coordinator names in its own prepare record: the member it will tell first if nothing changes meanwhile.</summary>
+    /// <summary>
+    /// The successor the coordinator names in its own prepare record: the member it will tell first if nothing changes
+    /// meanwhile. None for a change the members serve the old configuration through: the successor told ahead would
+    /// have to sync its commit inside its switch, so the decision is durable first instead.
+    /// </summary>
     private string? IntendedSuccessor(Transaction tx) =>
-        tx.Coordinator == self && Active is { } active && active.Transaction.Id == tx.Id ? SuccessorOf(active) : null;
+        tx.Coordinator == self && Active is { } active && active.Transaction.Id == tx.Id && !ServesOldConfigurationWhilePrepared(tx) ? SuccessorOf(active) : null;
 
     /// <summary>The first decision goes ahead of its own sync when the successor is the one named at prepare (a restart then knows whom to ask).</summary>
     private bool NoticeAheadOfDecision(Coordination active) => active.Successor is { } successor && IsReachable(successor)

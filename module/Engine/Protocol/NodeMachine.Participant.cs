@@ -74,6 +74,7 @@ public sealed partial class NodeMachine
 
     private void OnQuiesced(Quiesced quiesced)
     {
+        if (switching.Remove(quiesced.TransactionId, out var pending)) { OnSwitchDrained(quiesced, pending); return; }
         if (Record(quiesced.TransactionId) is not { State: TransactionState.Preparing } record)
         {
             // Settled while the kernel drained: it must not stay quiesced.
@@ -95,12 +96,26 @@ public sealed partial class NodeMachine
             next.FailedNodes = [self];
             Emit(new Resume(tx.Id));
         }
+        else if (ServesOldConfigurationWhilePrepared(tx))
+        {
+            quiescedAt.Remove(tx.Id);
+            Emit(new Resume(tx.Id));
+        }
         Keep(next, durable: failure is not null);   // Prepared is durable since OnPrepare
         AnswerPrepare(next);
     }
 
+    /// <summary>
+    /// Drained and checked, the groups open again on the old configuration until the commit notice (the switch,
+    /// <see cref="StartSwitch"/>), unless the two configurations cannot be served side by side, or this node is the
+    /// one the change takes out of the cluster: those stay frozen until the outcome.
+    /// </summary>
+    private bool ServesOldConfigurationWhilePrepared(Transaction tx) =>
+        !Removes(tx, self) && tx.DiskGroups.Any() && ServedAcrossChange.Holds(Database, tx.ApplyTo(Database, self), tx.DiskGroups);
+
     private void OnCommitNotice(DateTimeOffset now, CommitNotice notice)
     {
+        if (Switching(notice.TransactionId)) return;   // answered once the switch is done
         var known = Record(notice.TransactionId);
         // Only checked here: the check took no part in the outcome, so the notice's own copy counts, as for one never seen.
         if (known is { State: TransactionState.Checking } && notice.Transaction is not null) known = null;
@@ -125,19 +140,37 @@ public sealed partial class NodeMachine
         else if (record.State != TransactionState.Committed)
         {
             var unknown = AnswersUnknownDecision(notice.TransactionId, notice.From);
-            ApplyCommit(now, record, notice.AheadOfDecision);
-            if (unknown) TellOthersCommitted(record.Transaction, notice.From);
+            ApplyCommit(now, record, notice.AheadOfDecision, () =>
+            {
+                if (unknown) TellOthersCommitted(record.Transaction, notice.From);
+                SendTo(notice.From, new CommitAck { TransactionId = notice.TransactionId, Generation = Database.Generation });
+            });
+            return;
         }
         SendTo(notice.From, new CommitAck { TransactionId = notice.TransactionId, Generation = Database.Generation });
     }
 
     /// <summary>
-    /// Applies a commit. The gate opens on the new configuration before this node's own fsyncs, as the decision is
-    /// durable on the coordinator and, for the others, on the successor already; the acknowledgement still follows the
-    /// writes. Told <paramref name="aheadOfDecision"/> (the successor, while the coordinator's sync runs), this node's
-    /// writes are the decision's only durable copy yet, so the gate opens after them.
+    /// Applies a commit, then runs <paramref name="then"/>. Groups frozen since prepare (or none touched) take it at
+    /// once; groups that served the old configuration meanwhile drain first (<see cref="StartSwitch"/>). Told
+    /// <paramref name="aheadOfDecision"/> (the successor, while the coordinator's sync runs), this node's writes are the
+    /// decision's only durable copy yet, so they come before the new configuration is served.
     /// </summary>
-    private void ApplyCommit(DateTimeOffset now, TransactionRecord record, bool aheadOfDecision = false)
+    private void ApplyCommit(DateTimeOffset now, TransactionRecord record, bool aheadOfDecision = false, Action? then = null)
+    {
+        var tx = record.Transaction;
+        if (Switching(tx.Id)) return;
+        if (!quiescedAt.ContainsKey(tx.Id) && tx.DiskGroups.Any()) { StartSwitch(now, record, aheadOfDecision, then); return; }
+        Commit(now, record, aheadOfDecision);
+        then?.Invoke();
+    }
+
+    /// <summary>
+    /// Takes the new configuration behind closed gates. They open before this node's own fsyncs, as the decision is
+    /// durable on the coordinator and, for the others, on the successor already; the acknowledgement still follows the
+    /// writes. Told <paramref name="aheadOfDecision"/>, the gates open after them.
+    /// </summary>
+    private void Commit(DateTimeOffset now, TransactionRecord record, bool aheadOfDecision = false)
     {
         var tx = record.Transaction;
         var applied = AlreadyApplied(tx);
@@ -182,6 +215,7 @@ public sealed partial class NodeMachine
 
     private void AbortLocally(DateTimeOffset now, string txId, string errorId, string reason, List<string> failedNodes)
     {
+        if (Switching(txId)) { Log($"abort of {txId} ignored: this node was told to commit it and is switching"); return; }
         if (errorId != ErrorIds.CheckedOnly) LastAbortReason = $"{txId}: {reason}";
         if (Record(txId) is not { } record || record.State == TransactionState.Committed) return;
         var wasQuiesced = record.State is TransactionState.Preparing or TransactionState.Prepared;
@@ -263,6 +297,8 @@ public sealed partial class NodeMachine
             if (outcome is null && !produced && CannotKnow(record, masterGeneration)) { Log($"{record.Transaction.Id} stays in doubt: master {Master} has no outcome for it"); continue; }
             var state = produced || outcome?.State == TransactionState.Committed ? TransactionState.Committed : TransactionState.Aborted;
             var settled = record.With(state, now);
+            // A record only checked here may hold an earlier round's copy (the coordinator reopened it on a newer base).
+            if (outcome is not null) settled.Transaction = outcome.Transaction;
             settled.Error ??= state == TransactionState.Committed ? null : outcome?.Error ?? "settled on rejoin: the master has no commit of it";
             if (outcome is { State: TransactionState.Committed }) settled.Generation = outcome.Generation;
             else if (produced) settled.Generation = Database.Generation;

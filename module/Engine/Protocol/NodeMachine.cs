@@ -50,6 +50,7 @@ public sealed partial class NodeMachine
             case RangeCopied c: OnRangeCopied(c); break;
         }
         MakeMembershipDurable();
+        ServesOneConfiguration = Active is null && switching.Count == 0 && !Current.Any(m => m.State == MemberState.Down);
         return outbox.ToList();
     }
 

@@ -12,7 +12,7 @@ public sealed class ResyncSettleTests
     private readonly ResyncService service;
 
     public ResyncSettleTests() =>
-        service = new ResyncService(new ResyncHost("n1", () => database, _ => true, (_, _) => throw new InvalidOperationException(),
+        service = new ResyncService(new ResyncHost("n1", () => database, _ => true, () => true, (_, _) => throw new InvalidOperationException(),
             (_, _) => Task.CompletedTask, _ => { }), kernel: null!, copier: null!, tasks);
 
     private TaskEntry Hold(long doneBytes, TaskKind kind = TaskKind.Resync)

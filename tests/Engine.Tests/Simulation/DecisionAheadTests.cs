@@ -1,3 +1,5 @@
+using VolumeManager.Engine.Initiation;
+using VolumeManager.Engine.Operations;
 using VolumeManager.Engine.Protocol;
 using VolumeManager.Engine.Transactions;
 using VolumeManager.Simulation;
@@ -14,14 +16,39 @@ namespace VolumeManager.Engine.Tests.Simulation;
 [Trait("Category", "Simulation")]
 public sealed class DecisionAheadTests(ITestOutputHelper output)
 {
-    /// <summary>A three-node cluster at rest and its roles: the master, the member it tells first, and the other one.</summary>
+    /// <summary>
+    /// A three-node cluster at rest with a shared group holding a mirrored volume (at generation <see cref="Base"/>), and
+    /// its roles: the master, the member it tells first, and the other one.
+    /// </summary>
     private static (SimHarness H, string Master, string Successor, string Third) Cluster(int seed = 1)
     {
         var h = new SimHarness(3, seed).Boot();
         var master = h.Master!.Name;
+        Assert.True(h.Finish(h.CreateShared(master, "dg01", "disk01", "disk02")).Succeeded);
+        Assert.True(h.Finish(h.Start(master, h.Workload.Mirrored(master, "dg01"))).Succeeded);
         var successor = Successor(h);
         return (h, master, successor, h.Sim.Nodes.Single(n => n.Name != master && n.Name != successor).Name);
     }
+
+    private const int Base = 2;
+
+    /// <summary>
+    /// The change the notice goes ahead for: removing a mirror, which the members cannot serve side by side with the old
+    /// configuration, so they stay frozen from prepare to commit (a change they can serve so has its decision durable first).
+    /// </summary>
+    private static ChangeRun RemoveMirror(SimHarness h, string node)
+    {
+        var volume = h[node].Machine!.Database.Find("dg01")!.Volumes.Single();
+        return h.Start(node, new Proposal
+        {
+            Scope = TransactionScope.Shared, Node = node, Initiator = $"admin@{node}",
+            Operations = [new RemoveMirror { DiskGroup = "dg01", Volume = volume.Name, Plex = volume.Plexes[^1].Name }],
+        });
+    }
+
+    /// <summary>The tested change's id: the last one the master coordinated.</summary>
+    private static string LastOf(SimHarness h, string master) =>
+        h[master].Journal.Last(r => r.Transaction.Coordinator == master).Transaction.Id;
 
     [Fact]
     public void The_successor_told_ahead_opens_its_gate_after_its_commit_is_durable_and_the_others_before_theirs()
@@ -38,7 +65,7 @@ public sealed class DecisionAheadTests(ITestOutputHelper output)
         var noticeAhead = false;
         h.Before(master, e => SendOf<CommitNotice>(e, successor), () => noticeAhead = true);
 
-        var outcome = h.Finish(h.CreateShared(master, "dg01", "disk01"));
+        var outcome = h.Finish(RemoveMirror(h, master));
 
         Assert.True(outcome.Succeeded, string.Join("; ", outcome.Failures.Select(f => f.Reason)));
         Assert.True(noticeAhead);
@@ -60,9 +87,9 @@ public sealed class DecisionAheadTests(ITestOutputHelper output)
             var (h, master, successor, third) = Cluster(seed);
             h.Before(master, e => e is PersistRecord { Record.Decided: true }, crash: true);
 
-            var run = h.CreateShared(third, "dg01", "disk01");
+            var run = RemoveMirror(h, third);
             h.RunUntil(() => !h[master].Running, what: "the master dying before its decision is durable");
-            var id = h[master].Journal.Where(r => r.Transaction.Coordinator == master).Select(r => r.Transaction.Id).Distinct().Single();
+            var id = LastOf(h, master);
             Assert.DoesNotContain(h[master].Journal, r => r.Transaction.Id == id && r.Decided);
             h.RunFor(TimeSpan.FromMilliseconds(50));
             h.Sim.Restart(h[master]);
@@ -70,7 +97,7 @@ public sealed class DecisionAheadTests(ITestOutputHelper output)
 
             var outcome = h.States(id)[successor];
             Assert.All(h.Sim.Nodes, n => Assert.Equal(outcome, h.States(id)[n.Name]));
-            Assert.All(h.Sim.Nodes, n => Assert.Equal(outcome == TransactionState.Committed ? 1 : 0, h.Generation(n.Name)));
+            Assert.All(h.Sim.Nodes, n => Assert.Equal(outcome == TransactionState.Committed ? Base + 1 : Base, h.Generation(n.Name)));
             Assert.True(run.Done);
             h.AssertNoViolations(output);
             if (outcome == TransactionState.Committed) told++;
@@ -84,14 +111,14 @@ public sealed class DecisionAheadTests(ITestOutputHelper output)
         var (h, master, successor, third) = Cluster();
         h.Before(master, e => SendOf<CommitNotice>(e, successor), crash: true);
 
-        var run = h.CreateShared(third, "dg01", "disk01");
+        var run = RemoveMirror(h, third);
         h.RunUntil(() => !h[master].Running, what: "the master dying before its commit notice");
         h.Sim.Restart(h[master]);
         h.Settle();
 
-        var id = h[master].Journal.First(r => r.Transaction.Coordinator == master).Transaction.Id;
+        var id = LastOf(h, master);
         Assert.All(h.Sim.Nodes, n => Assert.Equal(TransactionState.Aborted, h.States(id)[n.Name]));
-        Assert.All(h.Sim.Nodes, n => Assert.Equal(0, h.Generation(n.Name)));
+        Assert.All(h.Sim.Nodes, n => Assert.Equal(Base, h.Generation(n.Name)));
         Assert.True(run.Done);
         h.AssertNoViolations(output);
     }
