@@ -137,6 +137,17 @@ public sealed class Workload(Simulator sim)
         Operations = [new CreateVolume { DiskGroup = group, Volume = $"v{++volumes:D3}", SizeBytes = 16L << 20, Mirrors = 2, Log = volumes % 4 == 0 ? VolumeLogs.None : null }],
     };
 
+    /// <summary>Removes the last plex of the group's only volume: a change the members cannot serve side by side with the old configuration.</summary>
+    public Proposal RemoveLastMirror(string node, DiskGroup group)
+    {
+        var volume = group.Volumes.Single();
+        return new()
+        {
+            Scope = TransactionScope.Shared, Node = node, Initiator = $"admin@{node}",
+            Operations = [new RemoveMirror { DiskGroup = group.Name, Volume = volume.Name, Plex = volume.Plexes[^1].Name }],
+        };
+    }
+
     /// <summary>Removes a shared group, or one of its volumes first while it has any (a group with volumes cannot be removed).</summary>
     private Proposal RemoveShared(string node, DiskGroup group) => group.Volumes.Count == 0 ? Remove(node, group.Name) : new()
     {

@@ -1,5 +1,3 @@
-using VolumeManager.Engine.Initiation;
-using VolumeManager.Engine.Operations;
 using VolumeManager.Engine.Protocol;
 using VolumeManager.Engine.Transactions;
 using VolumeManager.Simulation;
@@ -36,15 +34,7 @@ public sealed class DecisionAheadTests(ITestOutputHelper output)
     /// The change the notice goes ahead for: removing a mirror, which the members cannot serve side by side with the old
     /// configuration, so they stay frozen from prepare to commit (a change they can serve so has its decision durable first).
     /// </summary>
-    private static ChangeRun RemoveMirror(SimHarness h, string node)
-    {
-        var volume = h[node].Machine!.Database.Find("dg01")!.Volumes.Single();
-        return h.Start(node, new Proposal
-        {
-            Scope = TransactionScope.Shared, Node = node, Initiator = $"admin@{node}",
-            Operations = [new RemoveMirror { DiskGroup = "dg01", Volume = volume.Name, Plex = volume.Plexes[^1].Name }],
-        });
-    }
+    private static ChangeRun RemoveMirror(SimHarness h, string node) => h.Start(node, h.Workload.RemoveLastMirror(node, h[node].Machine!.Database.Find("dg01")!));
 
     /// <summary>The tested change's id: the last one the master coordinated.</summary>
     private static string LastOf(SimHarness h, string master) =>
@@ -54,14 +44,7 @@ public sealed class DecisionAheadTests(ITestOutputHelper output)
     public void The_successor_told_ahead_opens_its_gate_after_its_commit_is_durable_and_the_others_before_theirs()
     {
         var (h, master, successor, third) = Cluster();
-        var order = new Dictionary<string, List<string>> { [successor] = [], [third] = [] };
-        foreach (var node in order.Keys)
-            h[node].CrashBefore = e =>
-            {
-                if (e is PersistRecord { Record.State: TransactionState.Committed }) order[node].Add("committed");
-                if (e is Resume) order[node].Add("resume");
-                return false;
-            };
+        var order = new Dictionary<string, List<string>> { [successor] = RecordGates(h, successor), [third] = RecordGates(h, third) };
         var noticeAhead = false;
         h.Before(master, e => SendOf<CommitNotice>(e, successor), () => noticeAhead = true);
 
@@ -69,8 +52,8 @@ public sealed class DecisionAheadTests(ITestOutputHelper output)
 
         Assert.True(outcome.Succeeded, string.Join("; ", outcome.Failures.Select(f => f.Reason)));
         Assert.True(noticeAhead);
-        Assert.Equal(["committed", "resume"], order[successor]);
-        Assert.Equal(["resume", "committed"], order[third]);
+        Assert.Equal(["close", "committed", "open"], order[successor]);
+        Assert.Equal(["close", "open", "committed"], order[third]);
         h.AssertNoViolations(output);
     }
 
