@@ -85,9 +85,13 @@ public sealed class SimRecovery(Simulator sim)
                     {
                         if (content.Node == node.Name || !DirtyRegions.Recovers(node.Name, content.Node, true, joined.Contains(content.Node), content.Incarnation, self)) continue;
                         if (content.Entries.FirstOrDefault(e => e.GroupId == group.Id && e.Volume == volume.Name) is not { } entry) continue;
-                        var (writer, incarnation) = (content.Node, content.Incarnation);
+                        var (writer, incarnation, read) = (content.Node, content.Incarnation, sim.Now);
                         Start(run, new Job($"recovery/{group.Id:N}/{volume.Name}/{writer}/{disk}", group.Id, group.Name, volume.Name, writer, entry,
-                            () => { if (!DirtyRegions.WriterIsBack(writer, node.Machine?.Members.Select(m => (m.Name, m.State)) ?? [])) sim.Drl.ClearOthers(disk, slot, writer, incarnation, group.Id, volume.Name); },
+                            () =>
+                            {
+                                if (node.Machine is { } m && !DirtyRegions.WriterIsBack(writer, m.Members.Select(x => (x.Name, x.State)), m.SeenJoined(writer), read))
+                                    sim.Drl.ClearOthers(disk, slot, writer, incarnation, group.Id, volume.Name);
+                            },
                             sim.Elapsed));
                     }
     }

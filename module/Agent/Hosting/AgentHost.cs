@@ -109,7 +109,7 @@ public sealed class AgentHost : IAsyncDisposable
             kernel, copier, tasks);
         Io.Repairs = new RangeRepairs(SubmitAsync, () => machine.Database, log.Write);
         repairer = new RangeRepairer(node.Name, kernel, copier, () => machine.Database, tasks, log.Write);
-        recovery = new RecoveryService(new RecoveryHost(node.Name, () => machine.Database, Coordinates, MemberStates, faults.PassAsync, log.Write),
+        recovery = new RecoveryService(new RecoveryHost(node.Name, () => machine.Database, Coordinates, MemberStates, machine.SeenJoined, faults.PassAsync, log.Write),
             Io, kernel, copier, Io.Drl, tasks);
         state.WritePid(Environment.ProcessId);
         log.Write($"started: pid {Environment.ProcessId}, generation {database.Generation}, {records.Count} journal records, interconnect {node.Interconnect}");

@@ -10,6 +10,7 @@ public sealed record RecoveryHost(
     Func<NodeDatabase> Database,
     Func<DiskGroup, bool> Coordinates,
     Func<IReadOnlyList<(string Name, MemberState State, int ProcessId)>> Members,
+    Func<string, DateTimeOffset?> SeenJoined,
     Func<string, CancellationToken, Task> Step,
     Action<string> Log);
 
@@ -100,9 +101,9 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
                         var entry = content.Entries.FirstOrDefault(e => e.GroupId == group.Id && e.Volume == volume.Name)
                             ?? (content.Overflow && DirtyRegions.LogDisk(volume) == disk ? new DirtyEntry(group.Id, volume.Name, 0, [], Whole: true) : null);
                         if (entry is null) continue;
-                        var (writer, at, incarnation) = (content.Node, slot, content.Incarnation);
+                        var (writer, at, incarnation, read) = (content.Node, slot, content.Incarnation, Hosting.MonotonicClock.Now);   // the clock the machine stamps inputs with
                         Start(new Job($"recovery/{group.Id:N}/{volume.Name}/{writer}/{disk}", group.Name, group.Id, volume.Name, writer, entry,
-                            DirtyRegions.LogDisk(volume)!, () => ClearOthers(disk, at, writer, incarnation, group.Id, volume.Name)), ct);
+                            DirtyRegions.LogDisk(volume)!, () => ClearOthers(disk, at, writer, incarnation, group.Id, volume.Name, read)), ct);
                     }
                 }
     }
@@ -222,15 +223,16 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
 
     /// <summary>
     /// Clears the entry of <paramref name="writer"/>'s slot once copied, unless the writer's agent wrote the slot since
-    /// (then that run copies it) or the writer is a joined member again (<see cref="DirtyRegions.WriterIsBack"/>).
+    /// (then that run copies it) or the writer has been a joined member since the slot was <paramref name="read"/>
+    /// (<see cref="DirtyRegions.WriterIsBack"/>).
     /// </summary>
-    private void ClearOthers(string disk, int slot, string writer, Guid incarnation, Guid group, string volume)
+    private void ClearOthers(string disk, int slot, string writer, Guid incarnation, Guid group, string volume, DateTimeOffset read)
     {
         try
         {
             using var device = Storage.DiskDevice.Open(io.PathOf(disk), write: true);
             var content = DirtyRegionSlot.Decode(device.Read(DirtyRegionSlot.OffsetOf(slot), DirtyRegionSlot.Size));
-            if (content is null || content.Node != writer || content.Incarnation != incarnation || DirtyRegions.WriterIsBack(writer, host.Members().Select(m => (m.Name, m.State)))) return;
+            if (content is null || content.Node != writer || content.Incarnation != incarnation || DirtyRegions.WriterIsBack(writer, host.Members().Select(m => (m.Name, m.State)), host.SeenJoined(writer), read)) return;
             device.WriteDurably(DirtyRegionSlot.OffsetOf(slot), DirtyRegionSlot.EncodeWithout(content, group, volume));
         }
         catch (IOException e) { host.Log($"could not clear node {writer}'s dirty region log on disk {disk}: {e.Message}"); }

@@ -102,6 +102,15 @@ public sealed partial class NodeMachine
     private readonly HashSet<string> undecidedAtStart = [];
     /// <summary>The change this node coordinates, if any: at most one at a time.</summary>
     public Coordination? Active { get; private set; }
+    /// <summary>
+    /// When this node last saw each member Joined (after any input). Read off the loop by the agent's recovery of other
+    /// nodes' dirty regions (<see cref="Resync.DirtyRegions.WriterIsBack"/>), hence concurrent.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> seenJoined = new(StringComparer.Ordinal);
+
+    /// <summary>When this node last saw <paramref name="member"/> Joined; null if never.</summary>
+    public DateTimeOffset? SeenJoined(string member) => seenJoined.TryGetValue(member, out var at) ? at : null;
+
     /// <summary>When this node's kernel was asked to quiesce for each transaction (its freeze starts there).</summary>
     private readonly Dictionary<string, DateTimeOffset> quiescedAt = [];
     /// <summary>The disks the agent saw when it handed over the last request that carried them (checks and views use them).</summary>

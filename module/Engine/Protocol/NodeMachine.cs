@@ -51,6 +51,8 @@ public sealed partial class NodeMachine
         }
         MakeMembershipDurable();
         ServesOneConfiguration = Active is null && switching.Count == 0 && !Current.Any(m => m.State == MemberState.Down);
+        foreach (var member in Current)
+            if (member.State == MemberState.Joined) seenJoined[member.Name] = clock;
         return outbox.ToList();
     }
 

@@ -91,10 +91,13 @@ public static class DirtyRegions
     /// A recovery of another node's slot does not clear it when its writer is a joined member again (it was cut off,
     /// not crashed, and came back with the same run): it writes that slot itself again, and a clear landing after its
     /// new marks would drop them, so a later crash of it would leave a mirror's regions different and unrecovered
-    /// (simulation seed 702646). The copy was made all the same; the writer's own cleaner clears what it no longer needs.
+    /// (simulation seed 702646). Nor when it was seen joined since the recovery read the slot (<paramref name="seenJoined"/>):
+    /// back, it may have marked and written a region the recovery had already copied, then gone again with the same run
+    /// (seed 135323); the slot, left as it is, is recovered again. The copy was made all the same; the writer's own
+    /// cleaner clears what it no longer needs.
     /// </summary>
-    public static bool WriterIsBack(string writer, IEnumerable<(string Name, MemberState State)> members) =>
-        members.Any(m => m.Name == writer && m.State == MemberState.Joined);
+    public static bool WriterIsBack(string writer, IEnumerable<(string Name, MemberState State)> members, DateTimeOffset? seenJoined, DateTimeOffset recoveryStarted) =>
+        seenJoined >= recoveryStarted || members.Any(m => m.Name == writer && m.State == MemberState.Joined);
 
     /// <summary>Whether this node recovers the log a slot holds for <paramref name="writer"/> (rule 4).</summary>
     /// <param name="writerJoined">The writer is a joined member now.</param>

@@ -89,4 +89,13 @@ public sealed class DirtyRegionSimulationTests(ITestOutputHelper output)
     [Fact]
     public void Seed_702646_a_recovery_leaves_the_slot_of_a_writer_that_came_back() =>
         SimulationAssert.Passes(702646, new ScenarioOptions(), output);
+
+    /// <summary>
+    /// The same, but n4 is gone again when the recovery ends: cut off, back (the same run) just long enough to write a
+    /// region the recovery had already copied, then crashed with that write on one plex. The recovery must not clear a
+    /// slot whose writer was seen joined since it was read; left as it is, the slot is recovered again.
+    /// </summary>
+    [Fact]
+    public void Seed_135323_a_recovery_leaves_the_slot_of_a_writer_that_came_back_and_went_again() =>
+        SimulationAssert.Passes(135323, new ScenarioOptions(), output);
 }
