@@ -50,8 +50,7 @@ public sealed partial class NodeMachine
         {
             // Decided: the switch cannot refuse. The kernel opened the gates again; they close for another try.
             Log($"the switch to {tx.Id} waits: {drained.Reason}");
-            switching[tx.Id] = pending;
-            Emit(new Quiesce(tx.Id, [.. tx.DiskGroups]));
+            StartSwitch(pending.Asked, pending.Record, pending.AheadOfDecision, pending.Then);
             return;
         }
         if (SettledWhileSwitching(tx) is { } why)
