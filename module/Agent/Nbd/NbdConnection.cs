@@ -8,9 +8,9 @@ namespace VolumeManager.Agent.Nbd;
 
 /// <summary>
 /// The transmission phase of one connection. A dedicated thread reads requests; each runs on the thread pool, so
-/// requests on one connection run concurrently and are answered out of order as they finish (replies go out whole,
-/// one at a time). A refused request gets the protocol's error and the connection goes on; bad magic or a client
-/// gone mid-request ends this connection only. The socket closes once every request in flight has been answered.
+/// requests on one connection run concurrently and are answered out of order as they finish (<see cref="ReplyQueue"/>).
+/// A refused request gets the protocol's error and the connection goes on; bad magic or a client gone mid-request
+/// ends this connection only. The socket closes once every request in flight has been answered.
 /// </summary>
 internal sealed class NbdConnection
 {
@@ -19,9 +19,8 @@ internal sealed class NbdConnection
     private readonly NbdSession session;
     private readonly Action<string> log;
     private readonly CancellationToken ct;
-    private readonly object sending = new();
+    private readonly ReplyQueue replies;
     private int references = 1;   // the reader's own, plus one per request in flight
-    private volatile bool broken;
 
     public NbdConnection(Socket socket, SocketReader reader, NbdSession session, Action<string> log, CancellationToken ct)
     {
@@ -30,6 +29,7 @@ internal sealed class NbdConnection
         this.session = session;
         this.log = log;
         this.ct = ct;
+        replies = new ReplyQueue(socket);
     }
 
     private const uint InlineWriteLimit = 64 * 1024;
@@ -47,7 +47,7 @@ internal sealed class NbdConnection
     private void ReadRequests()
     {
         Span<byte> header = stackalloc byte[RequestHeaderLength];
-        while (!broken)
+        while (!replies.Broken)
         {
             reader.ReadExactly(header);
             if (BinaryPrimitives.ReadUInt32BigEndian(header) is var magic && magic != RequestMagic)
@@ -134,13 +134,14 @@ internal sealed class NbdConnection
                     r.Buffer = AlignedBuffer.Rent(length);
                     await Export.ReadAsync(offset, r.Buffer.Memory(length), ct);
                     SendData(r, r.Buffer, length);
+                    r.Buffer = null;   // the reply owns it now
                     return;
                 case CmdWrite: await Export.WriteAsync(offset, r.Buffer!.Memory(length), fua, ct); break;
                 case CmdFlush: await Export.FlushAsync(ct); break;
                 case CmdTrim: await Export.TrimAsync(offset, r.Length, fua, ct); break;
                 case CmdWriteZeroes: await Export.WriteZeroesAsync(offset, r.Length, fua, ct); break;
             }
-            SendDone(r);
+            replies.Simple(r.Cookie, 0);
         }
         catch (NbdException e) { SendError(r, e.Error, e.Message); }
         catch (OperationCanceledException) { SendError(r, ESHUTDOWN, "the agent is stopping."); }
@@ -156,6 +157,7 @@ internal sealed class NbdConnection
         }
     }
 
+    /// <summary>A read's reply goes out from its buffer, header in front; the buffer returns to its pool once sent.</summary>
     private void SendData(NbdRequest r, AlignedBuffer buffer, int length)
     {
         var array = buffer.Array;
@@ -164,21 +166,14 @@ internal sealed class NbdConnection
             var at = buffer.Start - StructuredHeaderLength - 8;
             StructuredHeader(array.AsSpan(at), ReplyFlagDone, ReplyTypeOffsetData, r.Cookie, (uint)(8 + length));
             BinaryPrimitives.WriteUInt64BigEndian(array.AsSpan(at + StructuredHeaderLength), r.Offset);
-            Send(array.AsSpan(at, StructuredHeaderLength + 8 + length));
+            replies.Bytes(array, at, StructuredHeaderLength + 8 + length, buffer);
         }
         else
         {
             var at = buffer.Start - SimpleReplyLength;
-            SimpleHeader(array.AsSpan(at), 0, r.Cookie);
-            Send(array.AsSpan(at, SimpleReplyLength + length));
+            ReplyQueue.SimpleHeader(array.AsSpan(at), 0, r.Cookie);
+            replies.Bytes(array, at, SimpleReplyLength + length, buffer);
         }
-    }
-
-    private void SendDone(NbdRequest r)
-    {
-        Span<byte> reply = stackalloc byte[SimpleReplyLength];
-        SimpleHeader(reply, 0, r.Cookie);
-        Send(reply);
     }
 
     /// <summary>An error: a structured error chunk with its message when structured replies were negotiated, else a simple reply without payload.</summary>
@@ -186,9 +181,7 @@ internal sealed class NbdConnection
     {
         if (!session.Structured)
         {
-            Span<byte> simple = stackalloc byte[SimpleReplyLength];
-            SimpleHeader(simple, error, r.Cookie);
-            Send(simple);
+            replies.Simple(r.Cookie, error);
             return;
         }
         var text = Encoding.UTF8.GetBytes(message.Length > 1000 ? message[..1000] : message);
@@ -197,14 +190,7 @@ internal sealed class NbdConnection
         BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(StructuredHeaderLength), error);
         BinaryPrimitives.WriteUInt16BigEndian(chunk.AsSpan(StructuredHeaderLength + 4), (ushort)text.Length);
         text.CopyTo(chunk, StructuredHeaderLength + 6);
-        Send(chunk);
-    }
-
-    private static void SimpleHeader(Span<byte> at, uint error, ulong cookie)
-    {
-        BinaryPrimitives.WriteUInt32BigEndian(at, SimpleReplyMagic);
-        BinaryPrimitives.WriteUInt32BigEndian(at[4..], error);
-        BinaryPrimitives.WriteUInt64BigEndian(at[8..], cookie);
+        replies.Bytes(chunk, 0, chunk.Length);
     }
 
     private static void StructuredHeader(Span<byte> at, ushort flags, ushort type, ulong cookie, uint length)
@@ -214,23 +200,6 @@ internal sealed class NbdConnection
         BinaryPrimitives.WriteUInt16BigEndian(at[6..], type);
         BinaryPrimitives.WriteUInt64BigEndian(at[8..], cookie);
         BinaryPrimitives.WriteUInt32BigEndian(at[16..], length);
-    }
-
-    /// <summary>One whole reply; once a send fails the connection is broken and later replies are dropped.</summary>
-    private void Send(ReadOnlySpan<byte> reply)
-    {
-        lock (sending)
-        {
-            if (broken) return;
-            try
-            {
-                while (!reply.IsEmpty) reply = reply[socket.Send(reply, SocketFlags.None)..];
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-                broken = true;
-            }
-        }
     }
 
     /// <summary>The last of the reader and the requests in flight closes the socket.</summary>
