@@ -51,10 +51,19 @@ public sealed class DiskHandle : IDisposable
         }
     }
 
+    /// <summary>
+    /// The largest single write to an image file. The page cache keeps a file's pages in folios as large as the writes
+    /// that made them, and a later 4 KiB write walks every block of its folio: after 1 MiB writes, 4 KiB random writes
+    /// cost several times more (a 2-way mirror, two writes per request: 36-52k IOPS against 84k with 64 KiB pieces).
+    /// </summary>
+    private const int BufferedPiece = 64 * 1024;
+
     public void Write(ReadOnlySpan<byte> data, long offset)
     {
         Volatile.Write(ref dirty, 1);
-        RandomAccess.Write(Handle, data, offset);
+        if (Direct || data.Length <= BufferedPiece) { RandomAccess.Write(Handle, data, offset); return; }
+        for (var done = 0; done < data.Length; done += BufferedPiece)
+            RandomAccess.Write(Handle, data.Slice(done, Math.Min(BufferedPiece, data.Length - done)), offset + done);
     }
 
     /// <summary>Makes every write so far durable (fdatasync), skipped when nothing was written since the last sync.</summary>
