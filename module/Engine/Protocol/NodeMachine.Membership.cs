@@ -481,7 +481,10 @@ public sealed partial class NodeMachine
         // A majority of members Joined and heard of late, as an eviction counts them: a node still Joining (expected since the
         // cluster formed, heard only discovering) is no member yet, and after the takeover, the old master Left, it would
         // make the tie of two that this node wins alone while the old master and that node form the cluster again.
-        if (!HasQuorum(m => m.Name != master.Name && m.State == MemberState.Joined && lastHeard.TryGetValue(m.Name, out var heard) && now - heard < options.DownAfter)) return;
+        // Heard since the master was found silent, not before: a member heard just before a partition cut this node off
+        // may since hold the master's order passing this node over (chaos seed 17559).
+        var since = masterLostAt.Value;
+        if (!HasQuorum(m => m.Name != master.Name && m.State == MemberState.Joined && lastHeard.TryGetValue(m.Name, out var heard) && heard >= since && now - heard < options.DownAfter)) return;
         var successor = Current.Where(m => m.Name != master.Name && !RemovedByOpenChange(m.Name)).OrderBy(m => m.Rank).FirstOrDefault();
         if (successor?.Name != self) return; // the successor announces itself (MembershipUpdate); until then there is no master to follow
         if (MissedMembershipChange(now)) { LookForClusterAgain(now, $"master {master.Name} is silent and members speak at a newer epoch than {Epoch}: this node's order of succession is stale"); return; }

@@ -102,4 +102,13 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     [Fact]
     public void Seed_3740_a_plex_whose_disk_fails_every_write_is_left_out_of_the_mirrors_check() =>
         SimulationAssert.Passes(3740, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, membership changes on.) Successor n2 is cut off alone just as master n1 decides T0003; n1 passes n2
+    /// over and n3 commits. n2 took over on heartbeats heard before the cut (within DownAfter, not since n1 fell silent)
+    /// and aborted T0003: a takeover counts only members heard since the master was found silent.
+    /// </summary>
+    [Fact]
+    public void Seed_17559_a_successor_cut_off_does_not_take_over_on_members_heard_before_the_cut() =>
+        SimulationAssert.Passes(17559, new ScenarioOptions { OneFaultAtATime = false }, output);
 }
