@@ -104,6 +104,16 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
         SimulationAssert.Passes(3740, new ScenarioOptions { OneFaultAtATime = false }, output);
 
     /// <summary>
+    /// (Chaos sweep, membership changes on.) Master n1 decides T0001 on {n1, n3, n5}; successor n3 gets the notice and dies
+    /// before its commit is durable; n1 passes it over, n5 commits, n1 dies, then n5. n2 and n4, only Joining during the
+    /// change, form a cluster with n3 (a majority of the five): n3, prepared and in doubt, must refuse another change on
+    /// generation 0 until n1 or n5 returns with the commit, or the history forks.
+    /// </summary>
+    [Fact]
+    public void Seed_13811_a_member_in_doubt_refuses_another_change_on_the_same_base() =>
+        SimulationAssert.Passes(13811, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
     /// (Chaos sweep, membership changes on.) Successor n2 is cut off alone just as master n1 decides T0003; n1 passes n2
     /// over and n3 commits. n2 took over on heartbeats heard before the cut (within DownAfter, not since n1 fell silent)
     /// and aborted T0003: a takeover counts only members heard since the master was found silent.
