@@ -121,4 +121,14 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     [Fact]
     public void Seed_17559_a_successor_cut_off_does_not_take_over_on_members_heard_before_the_cut() =>
         SimulationAssert.Passes(17559, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, membership changes on.) n3 writes the database of master n1's AddNode of n4 and dies before its
+    /// journal record; n1 dies too. Restarted, n3 settled the commit with no membership in memory, so its durable last
+    /// membership became n4 alone (which does not define n3): n3, at the newest generation, never had a quorum to form,
+    /// and the others waited for it. The added node joins the durable membership instead.
+    /// </summary>
+    [Fact]
+    public void Seed_4451_a_definition_change_settled_at_start_joins_the_durable_membership() =>
+        SimulationAssert.Passes(4451, new ScenarioOptions { OneFaultAtATime = false }, output);
 }
