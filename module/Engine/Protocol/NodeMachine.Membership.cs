@@ -384,6 +384,7 @@ public sealed partial class NodeMachine
         }
         if (member is null) return;
         member.Generation = beat.Generation;
+        if (AheadOfIdleMaster(member)) { StepDown(now, $"member {beat.From} holds a newer configuration (generation {beat.Generation}) than this master's {Database.Generation}"); return; }
         member.ProcessId = beat.ProcessId;
         member.LastAbortReason = beat.LastAbortReason;
         if (member.State == MemberState.Down && IsMaster)
@@ -398,6 +399,15 @@ public sealed partial class NodeMachine
         if (IsMaster && member.State == MemberState.Joined && beat.Epoch < Epoch) SendTo(beat.From, new MembershipUpdate { Master = self, Members = Members });
         if (IsMaster && Active is { Phase: CoordinationPhase.NotifyingSuccessor } decided) NotifyNewSuccessorOnceHeld(now, decided);
     }
+
+    /// <summary>
+    /// A member ahead of a master with no change open holds a commit the master missed: a decision it carried through
+    /// itself (<see cref="CommitHeldDecision"/>) whose notice to the master was lost in a reset (chaos seed 17035). Every
+    /// change would then fail on its generation; as for a joiner ahead (<see cref="Admit"/>), the cluster forms again
+    /// around the newest configuration.
+    /// </summary>
+    private bool AheadOfIdleMaster(MemberInfo member) =>
+        IsMaster && Active is null && member.State == MemberState.Joined && member.Generation > Database.Generation;
 
     private void DetectFailures(DateTimeOffset now)
     {

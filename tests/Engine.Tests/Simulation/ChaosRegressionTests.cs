@@ -131,4 +131,14 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     [Fact]
     public void Seed_4451_a_definition_change_settled_at_start_joins_the_durable_membership() =>
         SimulationAssert.Passes(4451, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, membership changes on.) n2, master alone on the disk lease, decides T0001 (its only member) and dies;
+    /// n1 forms the cluster at generation 0 and n2 joins it, commits its held decision and tells n1, but the notice is lost
+    /// in a reset: n2 stayed at generation 1 under a master at 0, and every change failed. A master with no change open
+    /// that hears a member ahead steps down, and the cluster forms again around the newest configuration.
+    /// </summary>
+    [Fact]
+    public void Seed_17035_a_master_that_hears_a_member_ahead_steps_down() =>
+        SimulationAssert.Passes(17035, new ScenarioOptions { OneFaultAtATime = false }, output);
 }
