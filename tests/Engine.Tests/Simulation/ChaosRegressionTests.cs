@@ -141,4 +141,16 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     [Fact]
     public void Seed_17035_a_master_that_hears_a_member_ahead_steps_down() =>
         SimulationAssert.Passes(17035, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, membership changes on.) n3 rejoins master n1 across a partition {n1, n3} | {n2, n4, n5}: n1, still
+    /// counting n2 (heard 0.95 s before), admits it at epoch 8 and is retired. n3 opened its I/O at once, counting every
+    /// member heard because it joined and, with n1, the tie of four; n2 and n4, which never saw epoch 8, are a majority of the
+    /// three they know, take over and detach v001-01 on the failing disk02, and n3 read the plex without the write
+    /// (invariant 7). A node admitted from outside the membership counts in no quorum until a majority of the members
+    /// before it hold the epoch that admitted it, and a joiner counts only members it hears.
+    /// </summary>
+    [Fact]
+    public void Seed_15637_a_node_admitted_across_a_partition_does_not_open_its_io_on_the_old_members() =>
+        SimulationAssert.Passes(15637, new ScenarioOptions { OneFaultAtATime = false }, output);
 }
