@@ -27,7 +27,7 @@ internal static class SimCopy
             JoinAccepted a => new JoinAccepted
             {
                 Master = a.Master, Members = a.Members.Select(m => m.Clone()).ToList(), Generation = a.Generation,
-                Shared = a.Shared.Select(g => g.Clone()).ToList(), ClusterId = a.ClusterId, Outcomes = [.. a.Outcomes], LastTransaction = a.LastTransaction, Definition = [.. a.Definition],
+                Shared = a.Shared.Select(g => g.Clone()).ToList(), ClusterId = a.ClusterId, Outcomes = [.. a.Outcomes], LastTransaction = a.LastTransaction, Definition = [.. a.Definition], NewVoter = a.NewVoter,
             },
             Prepare p => new Prepare { Transaction = Transaction(p.Transaction) },
             CommitNotice c => new CommitNotice { TransactionId = c.TransactionId, Transaction = c.Transaction is null ? null : Transaction(c.Transaction), AheadOfDecision = c.AheadOfDecision },

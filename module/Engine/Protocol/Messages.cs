@@ -78,6 +78,11 @@ public sealed class JoinAccepted : Message
     /// lacks and adding those it has (removed or added while the joiner was away, or before the joiner was added).
     /// </summary>
     public List<NodeDefinition> Definition { get; set; } = [];
+    /// <summary>
+    /// The joiner was outside the membership (never a member, or Left): it adds a voter, and counts as one only once a
+    /// majority of the members before it hold this epoch (<see cref="NodeMachine"/>'s pending voters).
+    /// </summary>
+    public bool NewVoter { get; set; }
 }
 
 public sealed class MembershipUpdate : Message

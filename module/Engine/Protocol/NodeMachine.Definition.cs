@@ -72,7 +72,7 @@ public sealed partial class NodeMachine
             else if (op is RemoveNode remove) Undefine(remove.Node);
         }
         if (removedForGood) { LeaveForGood(); return; }
-        Log($"cluster definition now {string.Join(", ", Definition.Select(p => p.Name))}; the quorum counts {MembershipNames().Count} members");
+        Log($"cluster definition now {string.Join(", ", Definition.Select(p => p.Name))}; the quorum counts {(Members.Count > 0 ? MembershipNames().Count : Database.Membership.Count)} members");
         if (!IsMaster) return;
         Epoch++;
         BroadcastMembership();
@@ -85,7 +85,8 @@ public sealed partial class NodeMachine
         var order = Definition.Max(p => p.Order) + 1;
         peers.RemoveAll(p => p.Name == node.Name);
         peers.Add(new PeerAddress(node.Name, node.Interconnect, order));
-        if (Member(node.Name) is null or { State: MemberState.Left })
+        if (Members.Count == 0) SettleDurableMembership(node.Name, added: true);
+        else if (Member(node.Name) is null or { State: MemberState.Left })
         {
             Members.RemoveAll(m => m.Name == node.Name);
             Members.Add(new MemberInfo { Name = node.Name, Rank = Members.Count == 0 ? 0 : Members.Max(m => m.Rank) + 1, Address = node.Interconnect, State = MemberState.Joining });
@@ -99,6 +100,7 @@ public sealed partial class NodeMachine
     {
         Emit(new UndefineNode(node));
         if (node == self) { removedForGood = true; return; }
+        if (Members.Count == 0) SettleDurableMembership(node, added: false);
         peers.RemoveAll(p => p.Name == node);
         Members.RemoveAll(m => m.Name == node);
         lastHeard.Remove(node);

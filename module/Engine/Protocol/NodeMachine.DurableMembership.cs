@@ -38,6 +38,22 @@ public sealed partial class NodeMachine
         return db;
     }
 
+    /// <summary>
+    /// A change of the definition settled at start (<see cref="SettleAppliedCommit"/>), no membership in memory yet: the
+    /// durable last membership takes it at its own epoch, as a member's does at the commit. Put in the empty membership
+    /// instead, the added node alone became the last membership, and this node, the one at the newest generation, never
+    /// had a quorum to form the cluster again (chaos seed 4451).
+    /// </summary>
+    private void SettleDurableMembership(string node, bool added)
+    {
+        if (Database.Membership.Count == 0) return; // never joined: the defined nodes are the voters
+        var names = Database.Membership.Where(n => n != node).ToList();
+        if (added) names.Add(node);
+        Database = Database.Clone();
+        Database.Membership = names;
+        Emit(new PersistDatabase(Database));
+    }
+
     private void NotePeerMembership(DiscoverReply reply) =>
         peerMemberships[reply.From] = (reply.LastMembershipEpoch, [.. reply.LastMembership]);
 

@@ -90,13 +90,41 @@ public sealed partial class NodeMachine
     /// </summary>
     private bool HasQuorum(Func<MemberInfo, bool> reachable)
     {
-        var members = Members.Where(m => m.State is MemberState.Joined or MemberState.Down or MemberState.Joining).ToList();
+        var members = Voters().ToList();
         if (members.Count == 0) return true;
         var up = members.Count(m => m.Name == self || reachable(m));
         if (up * 2 != members.Count) return up * 2 > members.Count;
         // Ranks differ between two sides' views; the order of the cluster definition does not.
         var lowest = members.MinBy(m => OrderOf(m.Name))!;
         return WinsTie(name => members.FirstOrDefault(m => m.Name == name) is { } m && m.Name != self && reachable(m), lowest.Name);
+    }
+
+    /// <summary>The members a quorum counts: Joined, Down or Joining, and not admitted from outside by an epoch no majority holds yet.</summary>
+    private IEnumerable<MemberInfo> Voters() =>
+        Members.Where(m => m.State is MemberState.Joined or MemberState.Down or MemberState.Joining && !pendingVoters.ContainsKey(m.Name));
+
+    /// <summary>
+    /// A node admitted from outside the membership grows it by a voter, and its admission reaches the members only as a
+    /// membership update, which a partition may hold back. Counted at once, the grown membership's quorum need not meet the
+    /// old one's, which the members away still count: the master and the node it admitted are a half of four holding the
+    /// first member (a tie they win) while the two away are a majority of the three they know, take over and detach a
+    /// plex the new node still reads (chaos seed 15637). So the master and the node admitted count it only once a majority
+    /// of the members before it (the master included, the node itself not) speak at the epoch that admitted it; the
+    /// members that hold that epoch count it as the master does, and any majority of the old membership meets them.
+    /// </summary>
+    private void SettlePendingVoters()
+    {
+        if (pendingVoters.Count == 0) return;
+        if (Phase != NodePhase.Joined) { pendingVoters.Clear(); return; }
+        foreach (var (name, epoch) in pendingVoters.ToList())
+        {
+            if (Member(name) is not { State: MemberState.Joined or MemberState.Down or MemberState.Joining }) { pendingVoters.Remove(name); continue; }
+            var voters = Voters().ToList();
+            var holding = voters.Count(m => m.Name == self ? Epoch >= epoch : Holds(m.Name, epoch));
+            if (voters.Count > 0 && holding * 2 <= voters.Count) continue;
+            pendingVoters.Remove(name);
+            Log($"{(name == self ? "this node" : name)} counts in the quorum: a majority of the members hold epoch {epoch}, which admitted it");
+        }
     }
 
     private int OrderOf(string node) => node == self ? selfAddress.Order : peers.FirstOrDefault(p => p.Name == node)?.Order ?? int.MaxValue;
@@ -230,7 +258,8 @@ public sealed partial class NodeMachine
             Log($"join of {join.From} waits: this master reaches no majority of its members");
             return;
         }
-        if (member is null || member.State == MemberState.Left)
+        var newVoter = member is null || member.State == MemberState.Left;
+        if (newVoter)
         {
             Members.RemoveAll(m => m.Name == join.From);
             member = new MemberInfo { Name = join.From, Rank = Members.Max(m => m.Rank) + 1 };
@@ -243,11 +272,13 @@ public sealed partial class NodeMachine
         lastHeard[join.From] = now;
         Epoch++;
         admittedAt[join.From] = Epoch;
+        if (newVoter) pendingVoters[join.From] = Epoch;
         Log($"admitted {join.From} at rank {member.Rank}, epoch {Epoch}");
         SendTo(join.From, new JoinAccepted
         {
             Master = self, Members = Members, Generation = Database.Generation, ClusterId = Database.ClusterId,
             Shared = Database.Shared, Outcomes = Records.Where(r => r.IsFinal).ToList(), LastTransaction = Database.LastTransaction, Definition = Definition.Select(p => new NodeDefinition { Name = p.Name, Interconnect = p.Address }).ToList(),
+            NewVoter = newVoter,
         });
         foreach (var other in Others.Where(o => o != join.From)) SendTo(other, new MembershipUpdate { Master = self, Members = Members });
     }
@@ -286,7 +317,10 @@ public sealed partial class NodeMachine
         ResolveFromOutcomes(now, accepted.Outcomes, accepted.Generation);
         // The outcomes come with the configuration they produced: kept, so this node can settle them for others later.
         foreach (var outcome in accepted.Outcomes.Where(o => Record(o.Transaction.Id) is null)) Keep(outcome, durable: true, stamp: false);
-        foreach (var other in Others) lastHeard[other] = now;
+        // The members count as heard when they speak to this node, not because it joined: a member the master last heard
+        // just before a partition cut it off would keep this node's fence open for a second (chaos seed 15637).
+        pendingVoters.Clear();
+        if (accepted.NewVoter) pendingVoters[self] = Epoch;
         Log($"joined the cluster at epoch {Epoch}; master {Master}, generation {Database.Generation}");
     }
 
@@ -384,6 +418,7 @@ public sealed partial class NodeMachine
         }
         if (member is null) return;
         member.Generation = beat.Generation;
+        if (AheadOfIdleMaster(member)) { StepDown(now, $"member {beat.From} holds a newer configuration (generation {beat.Generation}) than this master's {Database.Generation}"); return; }
         member.ProcessId = beat.ProcessId;
         member.LastAbortReason = beat.LastAbortReason;
         if (member.State == MemberState.Down && IsMaster)
@@ -398,6 +433,15 @@ public sealed partial class NodeMachine
         if (IsMaster && member.State == MemberState.Joined && beat.Epoch < Epoch) SendTo(beat.From, new MembershipUpdate { Master = self, Members = Members });
         if (IsMaster && Active is { Phase: CoordinationPhase.NotifyingSuccessor } decided) NotifyNewSuccessorOnceHeld(now, decided);
     }
+
+    /// <summary>
+    /// A member ahead of a master with no change open holds a commit the master missed: a decision it carried through
+    /// itself (<see cref="CommitHeldDecision"/>) whose notice to the master was lost in a reset (chaos seed 17035). Every
+    /// change would then fail on its generation; as for a joiner ahead (<see cref="Admit"/>), the cluster forms again
+    /// around the newest configuration.
+    /// </summary>
+    private bool AheadOfIdleMaster(MemberInfo member) =>
+        IsMaster && Active is null && member.State == MemberState.Joined && member.Generation > Database.Generation;
 
     private void DetectFailures(DateTimeOffset now)
     {
@@ -481,7 +525,10 @@ public sealed partial class NodeMachine
         // A majority of members Joined and heard of late, as an eviction counts them: a node still Joining (expected since the
         // cluster formed, heard only discovering) is no member yet, and after the takeover, the old master Left, it would
         // make the tie of two that this node wins alone while the old master and that node form the cluster again.
-        if (!HasQuorum(m => m.Name != master.Name && m.State == MemberState.Joined && lastHeard.TryGetValue(m.Name, out var heard) && now - heard < options.DownAfter)) return;
+        // Heard since the master was found silent, not before: a member heard just before a partition cut this node off
+        // may since hold the master's order passing this node over (chaos seed 17559).
+        var since = masterLostAt.Value;
+        if (!HasQuorum(m => m.Name != master.Name && m.State == MemberState.Joined && lastHeard.TryGetValue(m.Name, out var heard) && heard >= since && now - heard < options.DownAfter)) return;
         var successor = Current.Where(m => m.Name != master.Name && !RemovedByOpenChange(m.Name)).OrderBy(m => m.Rank).FirstOrDefault();
         if (successor?.Name != self) return; // the successor announces itself (MembershipUpdate); until then there is no master to follow
         if (MissedMembershipChange(now)) { LookForClusterAgain(now, $"master {master.Name} is silent and members speak at a newer epoch than {Epoch}: this node's order of succession is stale"); return; }

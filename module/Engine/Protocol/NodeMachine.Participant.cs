@@ -1,4 +1,5 @@
 using VolumeManager.Engine.Checks;
+using VolumeManager.Engine.Model;
 using VolumeManager.Engine.Transactions;
 
 namespace VolumeManager.Engine.Protocol;
@@ -46,21 +47,29 @@ public sealed partial class NodeMachine
 
     /// <summary>
     /// A shared change on the same base that this node knows was decided (it coordinated it, or the coordinator said so
-    /// passing over a successor), or coordinated without knowing whether it decided (<see cref="DecisionUnknown"/>), and
-    /// whose outcome it has not recorded: the successor may have committed it, and a
-    /// master that never saw it cannot tell; committing another change on that base would fork the history. (One only
-    /// prepared here is not: its successor, if it was not told, is the one that settles it.)
+    /// passing over a successor), or coordinated without knowing whether it decided (<see cref="DecisionUnknown"/>), or
+    /// may have been committed by members away (<see cref="MissedPassOver"/>), and whose outcome it has not recorded: a
+    /// master that never saw it cannot tell, and committing another change on that base would fork the history.
     /// </summary>
     private TransactionRecord? InDoubtOnSameBase(Transaction tx) => tx.Scope != TransactionScope.Shared ? null
-        : Records.FirstOrDefault(r => r.State == TransactionState.Prepared && (r.Decided || DecisionUnknown(r)) && r.Transaction.Id != tx.Id
+        : Records.FirstOrDefault(r => r.State == TransactionState.Prepared && (r.Decided || DecisionUnknown(r) || MissedPassOver(r)) && r.Transaction.Id != tx.Id
             && r.Transaction.Scope == TransactionScope.Shared && r.Transaction.BaseGeneration == tx.BaseGeneration);
+
+    /// <summary>
+    /// Prepared here for another coordinator, and fewer than half of its members are Joined in this node's cluster: a
+    /// majority of them, away, may hold the order that passed over a successor this node did not hear (it may be that
+    /// successor, told and restarted before its commit was durable), and the member told next may have committed it
+    /// (chaos seed 13811). With half of them here, each of whom would know of such an order, none was given.
+    /// </summary>
+    private bool MissedPassOver(TransactionRecord record) => record.Transaction.Coordinator != self
+        && 2 * record.Transaction.Members.Count(m => Member(m) is { State: MemberState.Joined }) < record.Transaction.Members.Count;
 
     private void RefusePrepare(DateTimeOffset now, Transaction tx, TransactionRecord doubt)
     {
         var refused = (Record(tx.Id) ?? new TransactionRecord { Transaction = tx }).With(TransactionState.Aborted, now);
         refused.Transaction = tx;
         refused.ErrorId = ErrorIds.TransactionAborted;
-        refused.Error = $"node {self} holds {doubt.Transaction.Id} unsettled on the same generation {tx.BaseGeneration}; its commit was decided, so no other change is made on that generation until its outcome is known.";
+        refused.Error = $"node {self} holds {doubt.Transaction.Id} unsettled on the same generation {tx.BaseGeneration}; it may have been committed, so no other change is made on that generation until its outcome is known.";
         refused.FailedNodes = [self];
         Keep(refused, durable: true);
         AnswerPrepare(refused);

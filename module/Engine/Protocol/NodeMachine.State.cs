@@ -55,6 +55,11 @@ public sealed partial class NodeMachine
     private readonly Dictionary<string, DateTimeOffset> lastHeard = [];
     /// <summary>The epoch each member last spoke at: a member that heard newer ones missed a membership change.</summary>
     private readonly Dictionary<string, long> heardEpoch = [];
+    /// <summary>
+    /// Nodes admitted from outside the membership, with the epoch that admitted them, until a majority of the members before
+    /// them hold that epoch: until then they count in no quorum (<see cref="HasQuorum"/>, <see cref="SettlePendingVoters"/>).
+    /// </summary>
+    private readonly Dictionary<string, long> pendingVoters = [];
     /// <summary>Peers whose last message was a discovery or a join request: looking for a cluster, not members in reach.</summary>
     private readonly HashSet<string> lookingForCluster = [];
     /// <summary>Members whose last heartbeat named themselves master: their epoch is their own cluster's, though it may equal this one's.</summary>

@@ -49,6 +49,7 @@ public sealed partial class NodeMachine
             case LeaseRenewed l: OnLeaseRenewed(l); break;
             case RangeCopied c: OnRangeCopied(c); break;
         }
+        SettlePendingVoters();
         MakeMembershipDurable();
         ServesOneConfiguration = Active is null && switching.Count == 0 && !Current.Any(m => m.State == MemberState.Down);
         foreach (var member in Current)

@@ -102,4 +102,55 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     [Fact]
     public void Seed_3740_a_plex_whose_disk_fails_every_write_is_left_out_of_the_mirrors_check() =>
         SimulationAssert.Passes(3740, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, membership changes on.) Master n1 decides T0001 on {n1, n3, n5}; successor n3 gets the notice and dies
+    /// before its commit is durable; n1 passes it over, n5 commits, n1 dies, then n5. n2 and n4, only Joining during the
+    /// change, form a cluster with n3 (a majority of the five): n3, prepared and in doubt, must refuse another change on
+    /// generation 0 until n1 or n5 returns with the commit, or the history forks.
+    /// </summary>
+    [Fact]
+    public void Seed_13811_a_member_in_doubt_refuses_another_change_on_the_same_base() =>
+        SimulationAssert.Passes(13811, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, membership changes on.) Successor n2 is cut off alone just as master n1 decides T0003; n1 passes n2
+    /// over and n3 commits. n2 took over on heartbeats heard before the cut (within DownAfter, not since n1 fell silent)
+    /// and aborted T0003: a takeover counts only members heard since the master was found silent.
+    /// </summary>
+    [Fact]
+    public void Seed_17559_a_successor_cut_off_does_not_take_over_on_members_heard_before_the_cut() =>
+        SimulationAssert.Passes(17559, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, membership changes on.) n3 writes the database of master n1's AddNode of n4 and dies before its
+    /// journal record; n1 dies too. Restarted, n3 settled the commit with no membership in memory, so its durable last
+    /// membership became n4 alone (which does not define n3): n3, at the newest generation, never had a quorum to form,
+    /// and the others waited for it. The added node joins the durable membership instead.
+    /// </summary>
+    [Fact]
+    public void Seed_4451_a_definition_change_settled_at_start_joins_the_durable_membership() =>
+        SimulationAssert.Passes(4451, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, membership changes on.) n2, master alone on the disk lease, decides T0001 (its only member) and dies;
+    /// n1 forms the cluster at generation 0 and n2 joins it, commits its held decision and tells n1, but the notice is lost
+    /// in a reset: n2 stayed at generation 1 under a master at 0, and every change failed. A master with no change open
+    /// that hears a member ahead steps down, and the cluster forms again around the newest configuration.
+    /// </summary>
+    [Fact]
+    public void Seed_17035_a_master_that_hears_a_member_ahead_steps_down() =>
+        SimulationAssert.Passes(17035, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, membership changes on.) n3 rejoins master n1 across a partition {n1, n3} | {n2, n4, n5}: n1, still
+    /// counting n2 (heard 0.95 s before), admits it at epoch 8 and is retired. n3 opened its I/O at once, counting every
+    /// member heard because it joined and, with n1, the tie of four; n2 and n4, which never saw epoch 8, are a majority of the
+    /// three they know, take over and detach v001-01 on the failing disk02, and n3 read the plex without the write
+    /// (invariant 7). A node admitted from outside the membership counts in no quorum until a majority of the members
+    /// before it hold the epoch that admitted it, and a joiner counts only members it hears.
+    /// </summary>
+    [Fact]
+    public void Seed_15637_a_node_admitted_across_a_partition_does_not_open_its_io_on_the_old_members() =>
+        SimulationAssert.Passes(15637, new ScenarioOptions { OneFaultAtATime = false }, output);
 }
