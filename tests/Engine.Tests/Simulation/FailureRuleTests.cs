@@ -164,6 +164,34 @@ public sealed class FailureRuleTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Both slaves were evicted and admitted again, each a new voter until a majority holds the epoch that admitted it: the
+    /// first of them counts its master among that majority (the master's heartbeats name itself master), so when the
+    /// master dies before telling it of a decision, it still takes over with the third node and fails the change.
+    /// </summary>
+    [Fact]
+    public void A_successor_added_again_as_a_new_voter_takes_over_when_the_master_dies_before_notifying_it()
+    {
+        var h = Cluster(3);
+        var master = h.Master!.Name;
+        foreach (var slave in new[] { Successor(h), Successor(h) == "n2" ? "n3" : "n2" })
+        {
+            h.Sim.Crash(h[slave]);
+            h.RunUntil(() => h[master].Machine!.Members.Single(m => m.Name == slave).State == MemberState.Left, TimeSpan.FromSeconds(30), $"{slave} evicted");
+            h.Settle(); // restarted, and admitted again at the end of the order of succession
+        }
+        var successor = Successor(h);
+        h.Before(master, e => SendOf<CommitNotice>(e, successor), crash: true);
+
+        var outcome = h.Finish(h.CreateShared(successor, "dg01", "disk01"));
+
+        Assert.Contains(outcome.Failures, f => f.Node == master && f.ErrorId == ErrorIds.MasterChanged);
+        h.RunUntil(() => h.Master?.Name == successor && h.Sim.Nodes.Where(n => n.Running).All(n => h.States(outcome.Transaction!.Id)[n.Name] == TransactionState.Aborted),
+            TimeSpan.FromSeconds(5), "the successor taking over and failing the change");
+        h.Settle();
+        h.AssertNoViolations(output);
+    }
+
+    /// <summary>
     /// The blocking case of two-phase commit: the master makes its decision durable and dies, its successor's agent
     /// stops before it applies the notice (sent ahead of the decision's sync), and the cluster forms again around the
     /// third node, which was never part of the change. The old master, back as a slave, hands its decision on:
