@@ -59,10 +59,13 @@ public sealed partial class NodeMachine
     /// Prepared here for another coordinator, and fewer than half of its members are Joined in this node's cluster: a
     /// majority of them, away, may hold the order that passed over a successor this node did not hear (it may be that
     /// successor, told and restarted before its commit was durable), and the member told next may have committed it
-    /// (chaos seed 13811). With half of them here, each of whom would know of such an order, none was given.
+    /// (chaos seed 13811). With half of them here, each of whom would know of such an order, none was given. A change that
+    /// removes this node tells it last, or never: with no other member to tell first, its coordinator may have committed
+    /// it alone and died, whoever is here (chaos seed 35742).
     /// </summary>
     private bool MissedPassOver(TransactionRecord record) => record.Transaction.Coordinator != self
-        && 2 * record.Transaction.Members.Count(m => Member(m) is { State: MemberState.Joined }) < record.Transaction.Members.Count;
+        && (2 * record.Transaction.Members.Count(m => Member(m) is { State: MemberState.Joined }) < record.Transaction.Members.Count
+            || Removes(record.Transaction, self));
 
     private void RefusePrepare(DateTimeOffset now, Transaction tx, TransactionRecord doubt)
     {

@@ -153,4 +153,14 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     [Fact]
     public void Seed_15637_a_node_admitted_across_a_partition_does_not_open_its_io_on_the_old_members() =>
         SimulationAssert.Passes(15637, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, membership changes on.) n2, master of {n2, n3}, decides T0005 "remove node n3": no successor to tell
+    /// first, it commits alone (generation 5) and dies before n3 hears. n3, back with T0005 Prepared, forms the cluster
+    /// with n1, which never saw it, and prepared n1's next change on the same base: two generations 5. A member in doubt
+    /// about a change that removes it refuses its base until the outcome is known.
+    /// </summary>
+    [Fact]
+    public void Seed_35742_a_member_in_doubt_about_its_own_removal_refuses_the_same_base() =>
+        SimulationAssert.Passes(35742, new ScenarioOptions { OneFaultAtATime = false }, output);
 }
