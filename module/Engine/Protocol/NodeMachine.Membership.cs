@@ -120,20 +120,12 @@ public sealed partial class NodeMachine
         {
             if (Member(name) is not { State: MemberState.Joined or MemberState.Down or MemberState.Joining }) { pendingVoters.Remove(name); continue; }
             var voters = Voters().ToList();
-            var holding = voters.Count(m => HoldsAsSeenHere(m.Name, epoch));
+            var holding = voters.Count(m => Holds(m.Name, epoch));
             if (voters.Count > 0 && holding * 2 <= voters.Count) continue;
             pendingVoters.Remove(name);
             Log($"{(name == self ? "this node" : name)} counts in the quorum: a majority of the members hold epoch {epoch}, which admitted it");
         }
     }
-
-    /// <summary>
-    /// Whether a member holds <paramref name="epoch"/> as this node can tell: itself by its own epoch, its master by what
-    /// it heard from it (a master's heartbeats name itself master, which <see cref="Holds"/> reads as a cluster of its
-    /// own: a node admitted by it would never count it and, in three nodes, stay a pending voter that cannot take over).
-    /// </summary>
-    private bool HoldsAsSeenHere(string member, long epoch) =>
-        member == self ? Epoch >= epoch : member == Master ? heardEpoch.GetValueOrDefault(member) >= epoch : Holds(member, epoch);
 
     private int OrderOf(string node) => node == self ? selfAddress.Order : peers.FirstOrDefault(p => p.Name == node)?.Order ?? int.MaxValue;
 

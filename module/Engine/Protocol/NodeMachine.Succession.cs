@@ -24,8 +24,13 @@ public sealed partial class NodeMachine
         else if (message is Heartbeat or MembershipUpdate) lookingForCluster.Remove(message.From);
     }
 
-    /// <summary>A member speaks at <paramref name="epoch"/> or later, and not as the master of a cluster of its own.</summary>
-    private bool Holds(string member, long epoch) => heardEpoch.GetValueOrDefault(member) >= epoch && !mastersOfTheirOwn.Contains(member);
+    /// <summary>
+    /// A member speaks at <paramref name="epoch"/> or later, and not as the master of a cluster of its own; this node by its
+    /// own epoch. Its own master's heartbeats name itself master too: that is this cluster, not one of its own (else a node
+    /// admitted by it would never count it and, in three nodes, stay a pending voter that cannot take over).
+    /// </summary>
+    private bool Holds(string member, long epoch) => member == self ? Epoch >= epoch
+        : heardEpoch.GetValueOrDefault(member) >= epoch && (member == Master || !mastersOfTheirOwn.Contains(member));
 
     private void PassSuccession(DateTimeOffset now, Coordination active, MemberInfo passed)
     {
