@@ -259,7 +259,7 @@ public sealed partial class NodeMachine
             return;
         }
         var newVoter = member is null || member.State == MemberState.Left;
-        if (newVoter)
+        if (member is null || newVoter)
         {
             Members.RemoveAll(m => m.Name == join.From);
             member = new MemberInfo { Name = join.From, Rank = Members.Max(m => m.Rank) + 1 };
