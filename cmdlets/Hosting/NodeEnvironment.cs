@@ -1,4 +1,5 @@
 using VolumeManager.Cmdlets.Commands.NodeSide;
+using VolumeManager.Cmdlets.Endpoints;
 using VolumeManager.Engine.Cluster;
 
 namespace VolumeManager.Cmdlets.Hosting;
@@ -10,13 +11,13 @@ internal static class NodeEnvironment
     public static Dictionary<string, string> For(NodeDefinition node)
     {
         var files = new StateFiles(node.StateDirectory);
-        return new()
+        return WithRuntime(new()
         {
             [LocalAgent.NodeVariable] = node.Name,
             [LocalAgent.SocketVariable] = files.Socket,
             [LocalAgent.TokenVariable] = files.Token,
             ["PSModulePath"] = ModuleLayout.ChildModulePath,
-        };
+        });
     }
 
     /// <summary>
@@ -24,10 +25,16 @@ internal static class NodeEnvironment
     /// the node's name and the definition's path are given, because one machine holds all of a test cluster's nodes
     /// (a real host needs neither: /etc/volumemanager/cluster.yaml and its short name).
     /// </summary>
-    public static Dictionary<string, string> Installed(NodeDefinition node, string definitionPath) => new()
+    public static Dictionary<string, string> Installed(NodeDefinition node, string definitionPath) => WithRuntime(new()
     {
         [LocalAgent.NodeVariable] = node.Name,
         [LocalAgent.DefinitionVariable] = definitionPath,
         ["PSModulePath"] = ModuleLayout.ChildModulePath,
-    };
+    });
+
+    private static Dictionary<string, string> WithRuntime(Dictionary<string, string> settings)
+    {
+        foreach (var (name, value) in EndpointRuntime.Variables) settings[name] = value;
+        return settings;
+    }
 }

@@ -29,4 +29,7 @@ if ('Scale' -in $Part) { & (Join-Path $PSScriptRoot 'ScaleBench.ps1') }
 if ('Simulator' -in $Part) { & (Join-Path $PSScriptRoot 'SimulatorBench.ps1') }
 if ('Succession' -in $Part) { & (Join-Path $PSScriptRoot 'SuccessionBench.ps1') }
 if ('Resync' -in $Part) { & (Join-Path $PSScriptRoot 'ResyncBench.ps1') }
-if ('Namespace' -in $Part) { & (Join-Path $PSScriptRoot 'NamespaceBench.ps1') -Iterations $Iterations }
+if ('Namespace' -in $Part) {
+    $measured = if ($PSBoundParameters.ContainsKey('Iterations')) { @{ Iterations = $Iterations } } else { @{} }
+    & (Join-Path $PSScriptRoot 'NamespaceBench.ps1') @measured
+}

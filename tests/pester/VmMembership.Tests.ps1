@@ -119,7 +119,9 @@ Describe 'A node''s endpoint offers only what nodes need' {
         $shipped | Should -Be (& (Get-Module VolumeManager) { param($m) [VolumeManager.Cmdlets.Endpoints.NodeSessionConfiguration]::Text($m) } $manifest)
         $local = Join-Path (Split-Path $script:cluster.Path) 'nodes' 'n1' 'VolumeManager.Node.pssc'
         (Get-Content $local -Raw) | Should -Be (& (Get-Module VolumeManager) { param($m) [VolumeManager.Cmdlets.Endpoints.NodeSessionConfiguration]::Text($m) } (Join-Path (Get-Module VolumeManager).ModuleBase 'node' 'VolumeManager.Node.psd1'))
+        # The shipped line gives pwsh the runtime settings the test clusters' endpoints run with.
+        $runtime = [VolumeManager.Cmdlets.Endpoints.EndpointRuntime]::Variables.GetEnumerator() | Sort-Object Key -Descending | ForEach-Object { "$($_.Key)=$($_.Value)" }
         Get-Content (Join-Path $deploy 'sshd-powershell.conf') | Where-Object { $_ -like 'Subsystem *' } |
-            Should -Be 'Subsystem powershell /opt/microsoft/powershell/7/pwsh -sshs -NoLogo -NoProfile -ConfigurationFile /etc/volumemanager/VolumeManager.Node.pssc'
+            Should -Be "Subsystem powershell /usr/bin/env $runtime /opt/microsoft/powershell/7/pwsh -sshs -NoLogo -NoProfile -ConfigurationFile /etc/volumemanager/VolumeManager.Node.pssc"
     }
 }
