@@ -163,4 +163,14 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     [Fact]
     public void Seed_35742_a_member_in_doubt_about_its_own_removal_refuses_the_same_base() =>
         SimulationAssert.Passes(35742, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, membership changes on.) Master n1 decides T0003 of {n1, n2} and dies before telling n2; n2 restarts
+    /// and forms the cluster with n3, keeping T0003 in doubt, commits a change of its own on the same base (half of
+    /// T0003's members are here) and then removes n1 for good. Nothing was left to answer n2's doubt: it stayed prepared,
+    /// its groups frozen. A node whose configuration has passed the base of a change it holds in doubt settles it aborted.
+    /// </summary>
+    [Fact]
+    public void Seed_24424_a_change_in_doubt_whose_base_was_passed_here_is_settled() =>
+        SimulationAssert.Passes(24424, new ScenarioOptions { OneFaultAtATime = false }, output);
 }
