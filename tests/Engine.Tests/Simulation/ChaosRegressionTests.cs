@@ -173,4 +173,18 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     [Fact]
     public void Seed_24424_a_change_in_doubt_whose_base_was_passed_here_is_settled() =>
         SimulationAssert.Passes(24424, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, membership changes on.) Master n1 of {n1, n2} decides AddNode n3; successor n2 commits it, and its
+    /// acknowledgement arrives after n1 passed it over (n2 was silent): no one else to tell first, n1 waited for a majority
+    /// to hold the new order, which n2, ahead by a change of the definition, never took. The lone successor is told again.
+    /// </summary>
+    [Fact]
+    public void Seed_45276_a_lone_successor_is_not_passed_over() =>
+        SimulationAssert.Passes(45276, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>The same with the acknowledgement lost in a partition: n1 never told n2 again and n3 stayed Joining.</summary>
+    [Fact]
+    public void Seed_53599_a_lone_successor_whose_acknowledgement_was_lost_is_told_again() =>
+        SimulationAssert.Passes(53599, new ScenarioOptions { OneFaultAtATime = false }, output);
 }
