@@ -187,4 +187,22 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     [Fact]
     public void Seed_53599_a_lone_successor_whose_acknowledgement_was_lost_is_told_again() =>
         SimulationAssert.Passes(53599, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, membership changes on; found on main before the merge of the chaos branch, 7ccd3f0.) Successor n2 is
+    /// cut off alone as master n1 decides T0002; n1 passes it over and n3 commits; n2 took over on heartbeats from before
+    /// the cut and aborted T0002 (invariant 4). The takeover rule of seed 17559 holds it; today's run takes another course.
+    /// </summary>
+    [Fact]
+    public void Seed_44511_a_successor_cut_off_as_its_master_decides_does_not_abort_the_decision() =>
+        SimulationAssert.Passes(44511, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep, found on 7ccd3f0 too.) n2, master of {n2, n3}, decides "remove node n1"; n3 commits it and its
+    /// acknowledgement is lost: passed over with no one else to tell, n3 never held the new order and the change stayed
+    /// open (the lone successor of seeds 45276 and 53599). Today's run takes another course.
+    /// </summary>
+    [Fact]
+    public void Seed_29661_a_lone_successor_of_a_node_removal_is_told_again() =>
+        SimulationAssert.Passes(29661, new ScenarioOptions { OneFaultAtATime = false }, output);
 }
