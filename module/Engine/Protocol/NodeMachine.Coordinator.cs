@@ -154,9 +154,12 @@ public sealed partial class NodeMachine
         if (!ahead && IsReachable(active.Successor)) SendTo(active.Successor, new CommitNotice { TransactionId = active.Transaction.Id, Transaction = active.Transaction });
     }
 
-    /// <summary>The member that would take over: the lowest in rank of the members not yet told and not removed by the change.</summary>
-    private string? SuccessorOf(Coordination active) =>
-        active.Transaction.Members.Where(m => m != self && !active.Acknowledged.Contains(m) && !Removes(active.Transaction, m)).Select(Member).OfType<MemberInfo>()
+    /// <summary>
+    /// The member that would take over: the lowest in rank of the members not yet told and not removed by the change
+    /// (other than <paramref name="besides"/>, when the master asks whom it would tell instead of that one).
+    /// </summary>
+    private string? SuccessorOf(Coordination active, string? besides = null) =>
+        active.Transaction.Members.Where(m => m != self && m != besides && !active.Acknowledged.Contains(m) && !Removes(active.Transaction, m)).Select(Member).OfType<MemberInfo>()
             .Where(m => m.State is MemberState.Joined or MemberState.Down).OrderBy(m => m.Rank).FirstOrDefault()?.Name;
 
     private void RecordDecision(DateTimeOffset now, Coordination active)
@@ -259,6 +262,7 @@ public sealed partial class NodeMachine
             // A resumed decision's successor may have taken over and aborted while this node was away: only its answer settles it.
             if (active.Resumed) return;
             if (Member(node) is null or { State: MemberState.Left }) NotifySuccessor(now, active);
+            else if (SuccessorOf(active, besides: node) is null) Log($"successor {node} of {active.Transaction.Id} is {Member(node)!.State}: no other member to tell first, so it is waited for");
             else PassSuccession(now, active, Member(node)!);
         }
         else if (active.Phase == CoordinationPhase.NotifyingRest) FinishIfAcknowledged(now, active);

@@ -262,6 +262,7 @@ public sealed partial class NodeMachine
     /// </summary>
     private void AskAboutDoubts(DateTimeOffset now)
     {
+        SettlePassedDoubts(now);
         if (Master is null) return;
         AskSuccessorsAboutUnknownDecisions();
         // Every member is asked: the master may never have been part of it, while another member holds its outcome.

@@ -59,6 +59,14 @@ public sealed partial class NodeMachine
         NotifyNewSuccessorOnceHeld(now, active);
         if (active.Resumed || active.Successor is not { } successor || Member(successor) is not { State: MemberState.Joined } member) return;
         if (now - active.SuccessorNotifiedAt < options.SuccessorAckTimeout) return;
+        if (SuccessorOf(active, besides: successor) is null)
+        {
+            // No other member of the change to tell first: passing it over would only wait for a majority to hold an order
+            // that names no one new, a majority the member itself may be needed for (chaos seeds 45276, 53599).
+            active.SuccessorNotifiedAt = now;
+            SendTo(successor, new CommitNotice { TransactionId = active.Transaction.Id, Transaction = active.Transaction });
+            return;
+        }
         MemberWentDown(now, member, $"did not acknowledge the commit of {active.Transaction.Id} within {options.SuccessorAckTimeout.TotalSeconds:0.###} s");
     }
 
