@@ -16,8 +16,8 @@ public sealed record WholeRecovery(DiskGroup Group, Model.Volume Volume, IReadOn
 /// <item>A node that went down since the last look may have left writes in flight: the group's coordinator copies. So
 /// may one whose agent's process changed since the last look (it crashed and joined again between two looks).</item>
 /// <item>So does a node that left the membership since the last look, cleanly (Left) or for good (no longer a member):
-/// it left no write in flight (the change that took it out drained them), but a failed write of its own may have left
-/// the plexes different, and the repair it asked for is no longer heard (simulation seeds 154825, 162760).</item>
+/// besides what it may have had in flight, a failed write of its own may have left the plexes different, and the repair
+/// it asked for is no longer heard (simulation seeds 154825, 162760).</item>
 /// <item>A group this node has not coordinated during its run yet (its agent just started, or it just became master):
 /// every node down now, and this node's own previous run (it may have stopped with writes in flight, and nobody saw it
 /// down: the owner of a private group, or a master after the whole cluster went down), are owed a copy.</item>
@@ -48,7 +48,7 @@ public sealed class WholeRecoveryWatch(string self)
                 owed.AddRange(group.Volumes.Where(DirtyRegions.NeedsFullRecovery).Select(v => new WholeRecovery(group, v, [.. went.Distinct().Order(StringComparer.Ordinal)])));
             next[group.Id] = new HashSet<string>(down, StringComparer.Ordinal);
         }
-        seen = next;   // a group no longer coordinated is forgotten: coordinating it again owes copies anew (rule 2)
+        seen = next;   // a group no longer coordinated is forgotten: coordinating it again owes copies anew (rule 3)
         if (processIds is not null) processes = new Dictionary<string, int>(processIds, StringComparer.Ordinal);
         return owed;
     }
