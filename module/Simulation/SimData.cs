@@ -105,6 +105,8 @@ public sealed class SimData(Simulator sim)
         /// <summary>The plexes the write goes to, Active ones first, and how many it has reached.</summary>
         public int Planned { get; set; }
         public int Landed { get; set; }
+        /// <summary>How many plexes hold it: a plex it reached may have refused it (a failing disk or path, a refused detach).</summary>
+        public int Held { get; set; }
         public SimDirtyRegions.Mark? Mark { get; set; }
         public bool Alive => Node.Incarnation == Incarnation && Node.Machine is not null;
     }
@@ -140,7 +142,7 @@ public sealed class SimData(Simulator sim)
         if (Current(node, write) is not { } volume) return;
         inFlight[write.Block] = write;
         var plexes = volume.Plexes.Where(p => p.IsAttached).OrderBy(p => p.IsActive ? 0 : 1).ToList();
-        (write.Planned, write.Landed) = (plexes.Count, 0);
+        (write.Planned, write.Landed, write.Held) = (plexes.Count, 0, 0);
         for (var i = 0; i < plexes.Count; i++)
         {
             var plex = plexes[i];
@@ -157,17 +159,22 @@ public sealed class SimData(Simulator sim)
         if (refused.TryGetValue((node.Name, write.GroupId, write.Volume, plex.Name), out var until) && sim.Elapsed < until) { write.Refused = true; return; }
         if (spans.FirstOrDefault(s => FailingDisks.Contains(s.Disk) || FailingPaths.Contains((node.Name, s.Disk))) is { Disk: { } failing }) { write.Missed.Add((plex.Name, failing)); return; }
         foreach (var span in spans.Where(s => !LyingDisks.Contains(s.Disk))) blocks[(span.Disk, span.DiskOffset)] = write.Value;
+        write.Held++;
         write.Taken |= plex.IsActive;
     }
 
-    /// <summary>The node's agent died: its writes in flight stop where they were; one that reached some plexes and not others leaves them torn.</summary>
+    /// <summary>
+    /// The node's agent died: its writes in flight stop where they were; one that some plexes hold and others not leaves
+    /// them torn, whether the crash came between two plexes or after a plex refused it (its detach or repair still owed).
+    /// </summary>
     internal void Crashed(SimNode node)
     {
         foreach (var write in inFlight.Values.Where(w => w.Node == node && w.Incarnation == node.Incarnation).ToList())
         {
             inFlight.Remove(write.Block);
-            if (write.Landed > 0 && write.Landed < write.Planned) { torn[write.Block] = sim.Elapsed; Torn++; }
+            if (write.Held > 0 && write.Held < write.Planned) { torn[write.Block] = sim.Elapsed; Torn++; }
         }
+        foreach (var write in repairing.Where(w => w.Node == node && w.Incarnation == node.Incarnation)) torn[write.Block] = sim.Elapsed;
     }
 
     private void Settle(SimNode node, Write write)
@@ -250,7 +257,9 @@ public sealed class SimData(Simulator sim)
 
     private string? CopyNow(SimNode node, CopyRange copy)
     {
-        if (node.Machine?.Database.Find(copy.DiskGroup)?.FindVolume(copy.Volume) is not { } volume) return null;   // gone, and its plexes with it: nothing differs
+        var group = node.Machine?.Database.Find(copy.DiskGroup);
+        if (!copy.OnConfiguration(group)) return $"node {node.Name} no longer holds disk group '{copy.DiskGroup}' at generation {copy.GroupGeneration}.";
+        if (group!.FindVolume(copy.Volume) is not { } volume) return null;   // not on that configuration: nothing of it differs
         if (Engine.Resync.DirtyRegions.Source(volume) is not { } source) return $"volume '{copy.Volume}' has no Active plex.";
         var targets = Engine.Resync.DirtyRegions.Targets(volume, source).ToList();
         var unreachable = targets.Prepend(source).SelectMany(p => p.DiskNames)
@@ -293,6 +302,9 @@ public sealed class SimData(Simulator sim)
                     if (outcome is not null) await Task.Delay(TimeSpan.FromMilliseconds(200), sim.Time);
                 }
             }
+            // The run that took the write may have ended while it waited (the plex shows detached in the next run's
+            // configuration): a dead agent writes nothing again, and its dirty mark is that run's recovery's to copy.
+            if (!write.Alive) return;
             left.AddRange(write.Missed.Select(m => m.Plex));
             write.Missed.Clear();
             write.Taken = false;

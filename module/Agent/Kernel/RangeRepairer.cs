@@ -63,8 +63,12 @@ public sealed class RangeRepairer(string node, VolumeKernel kernel, ResyncCopier
         await gate.EnterAsync(ct);
         try
         {
-            // A volume removed since has taken its plexes with it: nothing differs any more.
-            if (database().Find(copy.DiskGroup)?.FindVolume(copy.Volume) is not { } volume || offset >= volume.SizeBytes) return;
+            // Only the configuration the requester asked on says which plexes to copy (NodeMachine.Repair): one that moved on
+            // since is asked again.
+            var group = database().Find(copy.DiskGroup);
+            if (!copy.OnConfiguration(group))
+                throw new InvalidOperationException($"node {node} no longer holds disk group '{copy.DiskGroup}' at generation {copy.GroupGeneration}.");
+            if (group!.FindVolume(copy.Volume) is not { } volume || offset >= volume.SizeBytes) return;
             copier.CopyToOthers(volume, offset, (int)Math.Min(length, volume.SizeBytes - offset), source => tasks.NoteSides(task, volume, source));
         }
         finally { gate.Exit(); }

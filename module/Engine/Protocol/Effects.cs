@@ -48,6 +48,13 @@ public sealed record UndefineNode(string Node) : Effect;
 /// Copy a volume's range from its first Active plex to the others in the group's gate (checking the copy against
 /// concurrent writes), then feed back <see cref="RangeCopied"/> for <paramref name="Requester"/>'s request <paramref name="Ref"/>.
 /// </summary>
-public sealed record CopyRange(string Requester, long Ref, string DiskGroup, string Volume, long Offset, long Length) : Effect;
+public sealed record CopyRange(string Requester, long Ref, string DiskGroup, string Volume, long Offset, long Length, Guid GroupId, long GroupGeneration) : Effect
+{
+    /// <summary>
+    /// Whether <paramref name="group"/> is the configuration the requester asked on (same group, same generation): only then
+    /// does this node's view of the plexes say which is the source and which are to be written.
+    /// </summary>
+    public bool OnConfiguration(Model.DiskGroup? group) => group is not null && group.Id == GroupId && group.Generation == GroupGeneration;
+}
 
 public sealed record Log(string Text) : Effect;

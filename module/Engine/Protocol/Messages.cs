@@ -196,6 +196,9 @@ public sealed class RangeRepair : Message
     public string Volume { get; set; } = "";
     public long Offset { get; set; }
     public long Length { get; set; }
+    /// <summary>The group's id and generation on the requester when it asked: the configuration its failed write was on.</summary>
+    public Guid GroupId { get; set; }
+    public long GroupGeneration { get; set; }
     /// <summary>Set by the coordinator: the receiver is the repairer.</summary>
     public bool Assigned { get; set; }
 }

@@ -17,6 +17,15 @@ public sealed partial class NodeMachine
     /// <summary>Half the failure timeout at most, so a fenced node has stopped well before a majority evicts it.</summary>
     private TimeSpan FenceAfter => options.DownAfter < options.FailureTimeout / 2 ? options.DownAfter : options.FailureTimeout / 2;
 
+    /// <summary>
+    /// How long a successor waits on a master whose connection closed before it takes over: a closed connection does not
+    /// prove the master dead (a partition resets it too), and a master alive behind it serves its I/O until it fences,
+    /// <see cref="FenceAfter"/> after it last heard a majority — which may be up to a heartbeat later than this node last
+    /// heard it. So past that, with <see cref="ProtocolOptions.DownAfter"/> to spare, and never past the failure timeout:
+    /// taking over at <see cref="FenceAfter"/> alone, the new master detached a plex the old one still read (chaos seed 29877).
+    /// </summary>
+    private TimeSpan DownMasterSilence => FenceAfter + options.DownAfter < options.FailureTimeout ? FenceAfter + options.DownAfter : options.FailureTimeout;
+
     public bool Fenced => fenced;
 
     private void FenceTick(DateTimeOffset now)

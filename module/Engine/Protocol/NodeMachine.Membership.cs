@@ -508,12 +508,12 @@ public sealed partial class NodeMachine
         if (state == MemberState.Left && tellIt) SendTo(member.Name, new MembershipUpdate { Master = self, Members = Members });
     }
 
-    /// <summary>A slave whose master has been silent past the failure timeout (or known dead and silent past DownAfter): the successor takes over.</summary>
+    /// <summary>A slave whose master has been silent past the failure timeout (or Down and silent past <see cref="DownMasterSilence"/>): the successor takes over.</summary>
     private void WatchMaster(DateTimeOffset now)
     {
         if (Master is null || Member(Master) is not { } master) return;
-        // A master whose connection closed and that has not spoken since is known dead: no need to wait out the failure timeout.
-        var bound = master.State == MemberState.Down ? options.DownAfter : options.FailureTimeout;
+        // A master whose connection closed and that has not spoken since is likely dead: no need to wait out the failure timeout.
+        var bound = master.State == MemberState.Down ? DownMasterSilence : options.FailureTimeout;
         if (now - lastHeard.GetValueOrDefault(Master, now) < bound) { masterLostAt = null; return; }
         if (masterLostAt is { } lost && now - lost >= options.FailureTimeout * 2)
         {

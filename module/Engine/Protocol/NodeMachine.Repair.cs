@@ -10,7 +10,9 @@ namespace VolumeManager.Engine.Protocol;
 /// requester in turn, itself first, then the others in rank (<see cref="Repairer"/>) — which copies the range from the
 /// first Active plex to the others (<see cref="CopyRange"/>) and answers the requester. No answer or a failed one leaves
 /// the range to the requester to ask again, and the next request goes to the next member: one that cannot reach a plex
-/// for good is not the one asked every time.
+/// for good is not the one asked every time. The repairer copies only on the configuration the requester asked on (the
+/// group's id and generation), as a joined member: a node behind it (still joining, or not yet switched to a change) may
+/// not hold the volume, or hold other plexes, and would answer for a copy it did not make (chaos seed 27517).
 /// </summary>
 public sealed partial class NodeMachine
 {
@@ -21,6 +23,7 @@ public sealed partial class NodeMachine
         var ask = new RangeRepair
         {
             Ref = id, Requester = self, DiskGroup = request.DiskGroup, Volume = request.Volume, Offset = request.Offset, Length = request.Length,
+            GroupId = group.Id, GroupGeneration = group.Generation,
         };
         if (!group.Shared || IsMaster) { OnRangeRepair(ask); return null; }
         if (Master is not { } master || !IsReachable(master))
@@ -32,21 +35,41 @@ public sealed partial class NodeMachine
     /// <summary>The coordinator names the repairer; the repairer named copies the range.</summary>
     private void OnRangeRepair(RangeRepair ask)
     {
-        if (ask.Assigned || Database.Find(ask.DiskGroup) is { Shared: false }) { Emit(new CopyRange(ask.Requester, ask.Ref, ask.DiskGroup, ask.Volume, ask.Offset, ask.Length)); return; }
+        if (ask.Assigned || Database.Find(ask.DiskGroup) is { Shared: false }) { CopyHere(ask); return; }
         if (!IsMaster) { Answer(ask.Requester, ask.Ref, ErrorIds.MasterChanged, $"node {self} is not the master; the master is {Master ?? "unknown"}."); return; }
         var named = Repairer(ask.Requester);
         repairTurn++;
         switch (named)
         {
             case null: Answer(ask.Requester, ask.Ref, ErrorIds.AgentNotRunning, $"no joined member but node {ask.Requester} can repair volume '{ask.Volume}'."); break;
-            case var repairer when repairer == self: Emit(new CopyRange(ask.Requester, ask.Ref, ask.DiskGroup, ask.Volume, ask.Offset, ask.Length)); break;
+            case var repairer when repairer == self: CopyHere(ask); break;
             case var repairer:
                 SendTo(repairer, new RangeRepair
                 {
-                    Ref = ask.Ref, Requester = ask.Requester, DiskGroup = ask.DiskGroup, Volume = ask.Volume, Offset = ask.Offset, Length = ask.Length, Assigned = true,
+                    Ref = ask.Ref, Requester = ask.Requester, DiskGroup = ask.DiskGroup, Volume = ask.Volume, Offset = ask.Offset, Length = ask.Length,
+                    GroupId = ask.GroupId, GroupGeneration = ask.GroupGeneration, Assigned = true,
                 });
                 break;
         }
+    }
+
+    /// <summary>This node is the repairer: it copies if it holds the configuration the requester asked on, else says so.</summary>
+    private void CopyHere(RangeRepair ask)
+    {
+        var copy = new CopyRange(ask.Requester, ask.Ref, ask.DiskGroup, ask.Volume, ask.Offset, ask.Length, ask.GroupId, ask.GroupGeneration);
+        var group = Database.Find(ask.DiskGroup);
+        if (RepairRefusal(group, copy) is { } why) { Answer(ask.Requester, ask.Ref, ErrorIds.StaleGeneration, why); return; }
+        Emit(copy);
+    }
+
+    private string? RepairRefusal(DiskGroup? group, CopyRange copy)
+    {
+        if (group is { Shared: true } && Phase != NodePhase.Joined)
+            return $"node {self} is not a joined member ({Phase}): it cannot repair volume '{copy.Volume}' for node {copy.Requester} now.";
+        if (!copy.OnConfiguration(group))
+            return $"node {self} holds disk group '{copy.DiskGroup}' {(group is null ? "not at all" : group.Id != copy.GroupId ? "as another group" : $"at generation {group.Generation}")}, "
+                + $"not at generation {copy.GroupGeneration} as node {copy.Requester} asked: it cannot repair volume '{copy.Volume}' on that configuration now.";
+        return null;
     }
 
     /// <summary>Who repairs the next range for <paramref name="requester"/>: a joined member other than it, in turn (this node first, then the others in rank).</summary>

@@ -205,4 +205,73 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
     [Fact]
     public void Seed_29661_a_lone_successor_of_a_node_removal_is_told_again() =>
         SimulationAssert.Passes(29661, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Default sweep.) disk06 fails every write; under the Local policy n2's failed writes to v004, a mirror without a log,
+    /// left its plexes different while n2 asked for their repair. T0013 removed n2 for good: its requests were no longer
+    /// heard and nothing else recorded the ranges, so no one copied them. A node that leaves the membership has its
+    /// mirrors without a log copied whole, as one that goes Down.
+    /// </summary>
+    [Fact]
+    public void Seed_154825_a_mirror_without_a_log_is_copied_whole_for_a_node_removed_for_good() =>
+        SimulationAssert.Passes(154825, new ScenarioOptions(), output);
+
+    /// <summary>(Default sweep.) The same with n3's failed write to v004 and n3 removed at generation 11.</summary>
+    [Fact]
+    public void Seed_162760_a_mirror_without_a_log_is_copied_whole_for_a_node_removed_for_good_among_four() =>
+        SimulationAssert.Passes(162760, new ScenarioOptions(), output);
+
+    /// <summary>
+    /// (Chaos sweep.) n3's write to v001 failed on disk02 (Local policy) and n3 asked for its repair; master n1 named n4,
+    /// a member in its membership but still joining, whose database did not hold v001 yet: n4 answered the repair done
+    /// without copying, n3 let its dirty mark go, and the plexes stayed different. A repairer copies only on the group's
+    /// configuration the requester asked on (its id and generation), as a joined member.
+    /// </summary>
+    [Fact]
+    public void Seed_27517_a_repairer_not_on_the_requesters_configuration_refuses() =>
+        SimulationAssert.Passes(27517, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>(Chaos sweep.) Failed with invariant 8 on sweeps before main's c52fe48; passes there, pinned with the others.</summary>
+    [Fact]
+    public void Seed_28615_mirrors_agree() =>
+        SimulationAssert.Passes(28615, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep.) A checker defect: n2's writes to v001 reached v001-01 and missed v001-02 (its path to disk08 failed);
+    /// n2 crashed while it waited for the detach. The master's recovery of n2's slot, read before those writes, ended
+    /// after the crash, and the check at its end counted the blocks as agreeing writes: a crash tore them as surely as
+    /// one between two plexes, and the recovery of n2's stopped run copies them.
+    /// </summary>
+    [Fact]
+    public void Seed_46078_a_write_a_plex_refused_and_a_crash_cut_short_is_torn() =>
+        SimulationAssert.Passes(46078, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep.) Master n1 is cut off from n2 (two nodes, n2 holds the disk lease), the connections reset; n2 saw it
+    /// Down and took over after DownAfter, detached v001-01 on the failing disk01 and acknowledged a write on v001-02 alone,
+    /// while n1, not yet fenced (FenceAfter is DownAfter too), still read v001-01 (invariant 7). A successor waits for a
+    /// master whose connection closed until that master, if alive, has fenced: FenceAfter and DownAfter more.
+    /// </summary>
+    [Fact]
+    public void Seed_29877_a_successor_takes_over_a_master_whose_connection_closed_only_once_it_fenced() =>
+        SimulationAssert.Passes(29877, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>(Chaos sweep.) The same among four nodes: n2 takes over from n1 across a partition and n1 still reads v003-02.</summary>
+    [Fact]
+    public void Seed_45453_a_successor_takes_over_only_once_the_old_master_fenced_among_four() =>
+        SimulationAssert.Passes(45453, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>(Chaos sweep.) The same with n2 partitioned alone holding the lease, disk03 failing.</summary>
+    [Fact]
+    public void Seed_46348_a_successor_takes_over_only_once_the_old_master_fenced_with_the_lease() =>
+        SimulationAssert.Passes(46348, new ScenarioOptions { OneFaultAtATime = false }, output);
+
+    /// <summary>
+    /// (Chaos sweep.) A simulator defect: n4's writes to v001 missed the plex on the failing disk04 and waited for its
+    /// detach; n4 crashed and restarted, and once its new run's configuration showed the plex detached, the simulator wrote
+    /// the dead run's writes again, 3 s later, over newer acknowledged ones (invariant 7). A dead agent writes nothing again.
+    /// </summary>
+    [Fact]
+    public void Seed_52605_a_crashed_runs_write_is_never_written_again() =>
+        SimulationAssert.Passes(52605, new ScenarioOptions { OneFaultAtATime = false }, output);
 }

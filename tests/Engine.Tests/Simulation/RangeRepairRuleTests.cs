@@ -122,4 +122,50 @@ public sealed class RangeRepairRuleTests(ITestOutputHelper output)
         Assert.Equal(ErrorIds.AgentNotRunning, answer.ErrorId);
         Assert.Empty(copiedOn);
     }
+
+    /// <summary>
+    /// A repairer copies only on the configuration the requester asked on: one that holds the group at another generation
+    /// (still joining, or behind a change) may not hold the volume or its plexes as the requester does, and used to answer
+    /// for a copy it never made (chaos seed 27517).
+    /// </summary>
+    [Fact]
+    public void A_repairer_at_another_generation_of_the_group_refuses_and_copies_nothing()
+    {
+        var h = Mirrored();
+        var master = h.Master!;
+        var slave = h.Sim.Nodes.First(n => n != master);
+        var group = slave.Machine!.Database.Find("dg")!;
+
+        var (behind, copiedBehind) = AssignRepair(h, master, slave, group.Id, group.Generation - 1, 9001);
+        Assert.Empty(copiedBehind);
+        Assert.False(behind!.Ok);
+        Assert.Equal(ErrorIds.StaleGeneration, behind.ErrorId);
+        Assert.Contains($"generation {group.Generation}", behind.Error);
+
+        var (_, copiedOther) = AssignRepair(h, master, slave, Guid.NewGuid(), group.Generation, 9002);
+        Assert.Empty(copiedOther);
+
+        var (_, copiedSame) = AssignRepair(h, master, slave, group.Id, group.Generation, 9003);
+        Assert.Single(copiedSame);
+    }
+
+    /// <summary>The master assigns <paramref name="repairer"/> a repair for itself, as of the group's id and generation given; its answer and its copies.</summary>
+    private static (ControlResponse? Answer, List<CopyRange> Copies) AssignRepair(SimHarness h, SimNode master, SimNode repairer, Guid groupId, long generation, long requestId)
+    {
+        ControlResponse? answer = null;
+        var copies = new List<CopyRange>();
+        h.Before(repairer.Name, e =>
+        {
+            if (e is Reply r && r.RequestId == requestId) answer = r.Response;
+            if (e is CopyRange c && c.Ref == requestId) copies.Add(c);
+            return false;
+        });
+        h.Sim.Feed(repairer, new Received(h.Sim.Now, new RangeRepair
+        {
+            From = master.Name, Epoch = master.Machine!.Epoch, Ref = requestId, Requester = repairer.Name, DiskGroup = "dg", Volume = "m",
+            Offset = 0, Length = 4096, GroupId = groupId, GroupGeneration = generation, Assigned = true,
+        }));
+        h.RunFor(TimeSpan.FromMilliseconds(200));
+        return (answer, copies);
+    }
 }
