@@ -57,10 +57,10 @@ public sealed class SimRecovery(Simulator sim)
         var db = machine.Database;
         var coordinated = db.All.Where(g => g.Shared ? machine.IsMaster : g.Owner == node.Name).ToList();
         var joined = machine.Members.Where(m => m.State == MemberState.Joined).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
-        var away = machine.Members.Where(m => m.State is MemberState.Down or MemberState.Left).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        var down = machine.Members.Where(m => m.State == MemberState.Down).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         ScanOwn(node, db, run);
         ScanOthers(node, coordinated, joined, run);
-        foreach (var owed in run.Whole.Next(coordinated, away, machine.Members.ToDictionary(m => m.Name, m => m.ProcessId, StringComparer.Ordinal)))
+        foreach (var owed in run.Whole.Next(coordinated, down, machine.Members.ToDictionary(m => m.Name, m => m.ProcessId, StringComparer.Ordinal)))
             Start(run, new Job($"recovery/{owed.Group.Id:N}/{owed.Volume.Name}/{owed.ForNode}/whole", owed.Group.Id, owed.Group.Name, owed.Volume.Name,
                 owed.ForNode, new DirtyEntry(owed.Group.Id, owed.Volume.Name, 0, [], Whole: true), null, sim.Elapsed));
     }

@@ -57,14 +57,14 @@ public sealed class RecoveryService(RecoveryHost host, VolumeIo io, VolumeKernel
         var members = host.Members();
         var coordinated = db.All.Where(host.Coordinates).ToList();
         var joined = members.Where(m => m.State == MemberState.Joined).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
-        var nowAway = members.Where(m => m.State is MemberState.Down or MemberState.Left).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        var nowDown = members.Where(m => m.State == MemberState.Down).Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         var processes = members.ToDictionary(m => m.Name, m => m.ProcessId, StringComparer.Ordinal);
         // A member's process id is in it: one that crashed and joined again between two looks left writes in flight too.
         var signature = $"{string.Join(",", joined.Order().Select(n => $"{n}:{processes[n]}"))}|{string.Join(",", coordinated.Select(g => g.Name).Order())}";
         if (started && signature == scanned) return;
         ScanOwn(db, ct);
         ScanOthers(coordinated, joined, ct);
-        foreach (var owed in whole.Next(coordinated, nowAway, processes)) RecoverWhole(owed, ct);
+        foreach (var owed in whole.Next(coordinated, nowDown, processes)) RecoverWhole(owed, ct);
         ResumePersisted(coordinated, ct);
         scanned = signature;
         started = true;

@@ -15,9 +15,10 @@ public sealed record WholeRecovery(DiskGroup Group, Model.Volume Volume, IReadOn
 /// <list type="number">
 /// <item>A node that went down since the last look may have left writes in flight: the group's coordinator copies. So
 /// may one whose agent's process changed since the last look (it crashed and joined again between two looks).</item>
-/// <item>So does a node that left the membership since the last look, cleanly (Left) or for good (no longer a member):
-/// besides what it may have had in flight, a failed write of its own may have left the plexes different, and the repair
-/// it asked for is no longer heard (simulation seeds 154825, 162760).</item>
+/// <item>So does a node removed from the membership for good since the last look (its removal's prepare drained its
+/// writes): a failed write of its own may have left the plexes different, and the repair it asked for is no longer
+/// heard (simulation seeds 154825, 162760). Not a node that left cleanly: it may still be writing until it learns it
+/// left, and a copy started meanwhile can put an older block over its write (default seed 106432).</item>
 /// <item>A group this node has not coordinated during its run yet (its agent just started, or it just became master):
 /// every node down now, and this node's own previous run (it may have stopped with writes in flight, and nobody saw it
 /// down: the owner of a private group, or a master after the whole cluster went down), are owed a copy.</item>
@@ -30,7 +31,7 @@ public sealed class WholeRecoveryWatch(string self)
     private Dictionary<string, int> processes = [];
 
     /// <summary>
-    /// The copies owed now, given the groups this node coordinates, the members away now (Down or Left) and each
+    /// The copies owed now, given the groups this node coordinates, the members down now and each
     /// member's agent process id (the membership: a node no longer in it since the last look left it for good).
     /// </summary>
     public List<WholeRecovery> Next(IEnumerable<DiskGroup> coordinated, IReadOnlyCollection<string> down, IReadOnlyDictionary<string, int>? processIds = null)

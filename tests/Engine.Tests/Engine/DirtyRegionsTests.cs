@@ -195,8 +195,8 @@ public sealed class DirtyRegionsTests
     }
 
     /// <summary>
-    /// A node removed for good (gone from the membership) or Left since the last look may leave a failed write's repair
-    /// unasked: its mirrors without a log are copied whole (default sweep seeds 154825, 162760).
+    /// A node removed for good (gone from the membership) since the last look may leave a failed write's repair unasked:
+    /// its mirrors without a log are copied whole (default sweep seeds 154825, 162760), as for a node down.
     /// </summary>
     [Fact]
     public void A_mirror_without_a_log_is_copied_whole_for_a_node_that_left_the_membership()
@@ -208,7 +208,7 @@ public sealed class DirtyRegionsTests
         Assert.Empty(watch.Next([group], [], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 20, ["n3"] = 30 }));
         Assert.Equal("n3", watch.Next([group], [], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 20 }).Single().ForNode);   // removed for good
         Assert.Empty(watch.Next([group], [], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 20 }));
-        Assert.Equal("n2", watch.Next([group], ["n2"], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 20 }).Single().ForNode);   // Left cleanly
+        Assert.Equal("n2", watch.Next([group], ["n2"], new Dictionary<string, int> { ["n1"] = 10, ["n2"] = 20 }).Single().ForNode);   // down
         Assert.Empty(watch.Next([group], [], new Dictionary<string, int> { ["n1"] = 10 }));   // gone for good after: copied when it left
     }
 

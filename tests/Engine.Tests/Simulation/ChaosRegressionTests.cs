@@ -222,6 +222,16 @@ public sealed class ChaosRegressionTests(ITestOutputHelper output)
         SimulationAssert.Passes(162760, new ScenarioOptions(), output);
 
     /// <summary>
+    /// (Default sweep, with the rule of 154825 extended to nodes that leave cleanly.) n3 left cleanly, crashed and came
+    /// back still writing v004, a mirror without a log, before it learned it had left; a whole copy for its leaving,
+    /// started meanwhile, put v004-01's older block over its write on v004-02. Only a node removed for good (its removal's
+    /// prepare drained its writes) is copied whole for leaving.
+    /// </summary>
+    [Fact]
+    public void Seed_106432_a_node_that_left_cleanly_is_not_copied_whole_while_it_may_still_write() =>
+        SimulationAssert.Passes(106432, new ScenarioOptions(), output);
+
+    /// <summary>
     /// (Chaos sweep.) n3's write to v001 failed on disk02 (Local policy) and n3 asked for its repair; master n1 named n4,
     /// a member in its membership but still joining, whose database did not hold v001 yet: n4 answered the repair done
     /// without copying, n3 let its dirty mark go, and the plexes stayed different. A repairer copies only on the group's
