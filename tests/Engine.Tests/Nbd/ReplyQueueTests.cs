@@ -18,7 +18,9 @@ public sealed class ReplyQueueTests
         using var _ = server;
         using var __ = client;
         server.SendBufferSize = 4096;   // batches far larger than the socket takes at once
-        client.ReceiveTimeout = 10_000;   // a reply left behind fails the test instead of hanging it
+        // A reply left behind fails the test instead of hanging it. Generous: the senders are thread-pool tasks, and
+        // the whole suite's parallel tests once kept them from running for more than 10 s.
+        client.ReceiveTimeout = 60_000;
         var replies = new ReplyQueue(server);
         var senders = Enumerable.Range(0, Threads).Select(t => Task.Run(() => SendMany(replies, t))).ToArray();
 
