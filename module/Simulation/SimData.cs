@@ -258,7 +258,7 @@ public sealed class SimData(Simulator sim)
     private string? CopyNow(SimNode node, CopyRange copy)
     {
         var group = node.Machine?.Database.Find(copy.DiskGroup);
-        if (!copy.OnConfiguration(group)) return $"node {node.Name} no longer holds disk group '{copy.DiskGroup}' at generation {copy.GroupGeneration}.";
+        if (!copy.OnConfiguration(group)) return copy.MovedOn(node.Name);
         if (group!.FindVolume(copy.Volume) is not { } volume) return null;   // not on that configuration: nothing of it differs
         if (Engine.Resync.DirtyRegions.Source(volume) is not { } source) return $"volume '{copy.Volume}' has no Active plex.";
         var targets = Engine.Resync.DirtyRegions.Targets(volume, source).ToList();

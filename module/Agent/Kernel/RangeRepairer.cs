@@ -67,7 +67,7 @@ public sealed class RangeRepairer(string node, VolumeKernel kernel, ResyncCopier
             // since is asked again.
             var group = database().Find(copy.DiskGroup);
             if (!copy.OnConfiguration(group))
-                throw new InvalidOperationException($"node {node} no longer holds disk group '{copy.DiskGroup}' at generation {copy.GroupGeneration}.");
+                throw new InvalidOperationException(copy.MovedOn(node));
             if (group!.FindVolume(copy.Volume) is not { } volume || offset >= volume.SizeBytes) return;
             copier.CopyToOthers(volume, offset, (int)Math.Min(length, volume.SizeBytes - offset), source => tasks.NoteSides(task, volume, source));
         }

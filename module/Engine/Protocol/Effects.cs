@@ -55,6 +55,9 @@ public sealed record CopyRange(string Requester, long Ref, string DiskGroup, str
     /// does this node's view of the plexes say which is the source and which are to be written.
     /// </summary>
     public bool OnConfiguration(Model.DiskGroup? group) => group is not null && group.Id == GroupId && group.Generation == GroupGeneration;
+
+    /// <summary>Why <paramref name="node"/>, no longer on that configuration when the copy would start, did not copy.</summary>
+    public string MovedOn(string node) => $"node {node} no longer holds disk group '{DiskGroup}' at generation {GroupGeneration}.";
 }
 
 public sealed record Log(string Text) : Effect;

@@ -250,7 +250,8 @@ public sealed partial class NodeMachine
             return;
         }
         var member = Member(join.From);
-        if ((member is null || member.State == MemberState.Left) && !MasterHasQuorum)
+        var newVoter = member is null || member.State == MemberState.Left;
+        if (newVoter && !MasterHasQuorum)
         {
             // A node outside the membership adds a voter. Admitted by a master without a majority of its members,
             // the grown membership's majority need not meet the old one's, which the other side can still form a
@@ -258,7 +259,6 @@ public sealed partial class NodeMachine
             Log($"join of {join.From} waits: this master reaches no majority of its members");
             return;
         }
-        var newVoter = member is null || member.State == MemberState.Left;
         if (member is null || newVoter)
         {
             Members.RemoveAll(m => m.Name == join.From);
